@@ -1,0 +1,58 @@
+# Everything a newcomer needs is installed by these targets: a virtual environment in .venv
+# with the project and its extras, and (as root, where missing) Debian's graphviz and chromium.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install system-deps demo test lint bench clean
+
+help:
+	@echo "make demo   - train micrograd's two-moons demo and write pictures to demo-output/"
+	@echo "make test   - run the whole test suite (and execute the notebooks)"
+	@echo "make lint   - ruff, ruff format --check, mypy --strict"
+	@echo "make bench  - the speed benchmark against micrograd and PyTorch"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Graphviz's `dot` draws the graphs; Chromium runs the stepper page's browser test.
+system-deps:
+	@missing=""; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Note: missing system packages:$$missing. Install them (e.g. 'sudo apt-get install$$missing');"; \
+	    echo "      until then drawings use the pip renderer and the browser test is skipped."; \
+	  fi; \
+	fi
+
+demo: $(STAMP) system-deps
+	$(PY) -m nn.demo
+
+# pytest exits 5 when it collects no tests: that means the suite vanished, so say so and fail.
+test: $(STAMP) system-deps
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; exit 1; fi; \
+	exit $$status
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) demo-output bench-output .pytest_cache .mypy_cache .ruff_cache .hypothesis

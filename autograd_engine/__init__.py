@@ -1,0 +1,44 @@
+"""autograd_engine: a scalar reverse-mode automatic differentiation engine.
+
+>>> from autograd_engine import Value
+>>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+>>> y = a * b + a**2          # y = ab + a²
+>>> y.backward()
+>>> a.grad, b.grad             # dy/da = b + 2a, dy/db = a
+(1.0, 2.0)
+
+Modules, one concern each:
+
+* :mod:`.value`: the ``Value`` node and its operators;
+* :mod:`.ops`: the op table, each primitive's forward and local-gradient rule;
+* :mod:`.graph`: topological order, ``backward``, ``backward_steps``;
+* :mod:`.functional`: ``grad``, ``jacobian``, ``hessian``;
+* :mod:`.checks`: ``gradcheck``, ``gradgradcheck``;
+* :mod:`.grad_mode`: ``no_grad``.
+"""
+
+from .checks import GradcheckError, gradcheck, gradgradcheck
+from .functional import grad, hessian, jacobian
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .graph import BackwardStep, backward_steps, topological_order
+from .ops import Op
+from .value import Value
+
+__all__ = [
+    "BackwardStep",
+    "GradcheckError",
+    "Op",
+    "Value",
+    "backward_steps",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "hessian",
+    "is_grad_enabled",
+    "jacobian",
+    "no_grad",
+    "topological_order",
+]
+
+__version__ = "0.1.0"

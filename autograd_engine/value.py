@@ -1,0 +1,258 @@
+"""``Value``: one node of a computation graph, holding a number and its gradient.
+
+Every arithmetic operation on Values creates a new Value that remembers
+
+* ``data``: the number it computed (a float),
+* ``parents``: the Values it was computed from, in argument order, and
+* ``op``: which entry of the op table (:mod:`autograd_engine.ops`) computed it.
+
+That is the whole graph. ``backward()`` walks it from the output back to the leaves and
+fills each ``grad`` with d(output)/d(node) (see :mod:`autograd_engine.graph`).
+
+Only a few operations are primitives with their own derivative rule; the rest are built
+from them, so their gradients need no new code:
+
+* ``-x = x * -1``,  ``a - b = a + (-b)``,  ``a / b = a * b**-1``,  ``sqrt(x) = x ** 0.5``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from . import ops
+from .grad_mode import grad_enabled
+from .graph import backward as _backward
+
+__all__ = ["Value"]
+
+_new_object = object.__new__
+
+
+def _to_float(data: object) -> float:
+    """``data`` as a float, or a TypeError that names what it was given instead."""
+    if isinstance(data, numbers.Real):
+        return float(data)
+    raise TypeError(
+        "Value data must be a real number (int, float or NumPy scalar), "
+        f"not {type(data).__name__}: {data!r}"
+    )
+
+
+def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
+    """A new Value computed by ``op`` from ``parents``: the one place graph edges are made.
+
+    Inside ``no_grad()`` the result is a leaf: it records neither op nor parents.
+    """
+    out: Value = _new_object(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if grad_enabled():
+        out._op = op
+        out.parents = parents
+    else:
+        out._op = None
+        out.parents = ()
+    return out
+
+
+class Value:
+    """A scalar in a computation graph.
+
+    Args:
+        data: a real number (int, float, NumPy scalar); stored as a float.
+        label: a name shown in ``repr`` and in graph drawings.
+
+    Attributes:
+        data: the value (float).
+        grad: d(output)/d(this node) after ``output.backward()``; 0.0 at creation.
+        label: the name given at creation ("" by default).
+        parents: the Values this one was computed from, in argument order (``()`` for a leaf).
+        op: the name of the operation that made it (``""`` for a leaf).
+
+    Values hash and compare by identity, so they can be dict keys and set members.
+    """
+
+    __slots__ = ("__weakref__", "_op", "data", "grad", "label", "parents")
+
+    # Let Python numbers and NumPy scalars on the left defer to our reflected operators.
+    __array_ufunc__ = None
+
+    data: float
+    grad: float
+    label: str
+    _op: ops.Op | None
+    parents: tuple[Value, ...]
+
+    def __init__(self, data: Any, label: str = "") -> None:
+        self.data = data if type(data) is float else _to_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._op = None
+        self.parents = ()
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that produced this Value ("" for a leaf)."""
+        return "" if self._op is None else self._op.name
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a Value that no operation produced: an input, a parameter, a constant."""
+        return self._op is None
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # --- applying ops -------------------------------------------------------------------
+
+    def apply(self, op: ops.Op, *others: Value | float) -> Value:
+        """Apply ``op`` with this Value as its first input and ``others`` as the rest.
+
+        This is how every built-in method below works, and how a user's own op is used
+        (see the "Adding an op of your own" section of :mod:`autograd_engine.ops`).
+        """
+        inputs = (self, *(_as_value(x, op.name) for x in others))
+        return _node(op.forward(*(x.data for x in inputs)), op, inputs)
+
+    # --- arithmetic: + and * are primitives; -, / are built from them -------------------
+
+    def __add__(self, other: Value | float) -> Value:
+        right = _coerce(other)
+        if right is None:
+            return NotImplemented
+        return _node(self.data + right.data, ops.ADD, (self, right))
+
+    def __radd__(self, other: float) -> Value:
+        return self + other
+
+    def __mul__(self, other: Value | float) -> Value:
+        right = _coerce(other)
+        if right is None:
+            return NotImplemented
+        return _node(self.data * right.data, ops.MUL, (self, right))
+
+    def __rmul__(self, other: float) -> Value:
+        return self * other
+
+    def __neg__(self) -> Value:
+        return self * -1.0
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __sub__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return self + (-other)
+        if isinstance(other, numbers.Real):
+            return self + (-float(other))  # one node: a constant's negation needs no graph
+        return NotImplemented
+
+    def __rsub__(self, other: float) -> Value:
+        return (-self) + other
+
+    def __truediv__(self, other: Value | float) -> Value:
+        right = _coerce(other)
+        if right is None:
+            return NotImplemented
+        if right.data == 0:
+            raise ZeroDivisionError(f"division by zero: {self.data!r} / {right.data!r}")
+        return self * right**-1
+
+    def __rtruediv__(self, other: float) -> Value:
+        base = _coerce(other)
+        return NotImplemented if base is None else base / self
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        """``x ** n`` for a constant n (one input), or ``a ** b`` for a Value b (two inputs)."""
+        if type(exponent) is Value:
+            return self.apply(ops.POW, exponent)
+        if not isinstance(exponent, numbers.Real):
+            return NotImplemented
+        return self.apply(ops.pow_op(float(exponent)))
+
+    def __rpow__(self, base: float) -> Value:
+        value = _coerce(base)
+        return NotImplemented if value is None else value**self
+
+    def __abs__(self) -> Value:
+        return self.apply(ops.ABS)
+
+    # --- functions ----------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e**x. Raises OverflowError for x > 709.78, where the result exceeds a float."""
+        return _node(ops.EXP.forward(self.data), ops.EXP, (self,))
+
+    def log(self) -> Value:
+        """The natural logarithm. Raises ValueError for x <= 0."""
+        return _node(ops.LOG.forward(self.data), ops.LOG, (self,))
+
+    def sqrt(self) -> Value:
+        """The square root, as ``x ** 0.5``. Raises ValueError for x < 0."""
+        if self.data < 0:
+            raise ValueError(f"sqrt: square root of {self.data!r} is undefined (needs x >= 0)")
+        return self**0.5
+
+    def tanh(self) -> Value:
+        """The hyperbolic tangent."""
+        return _node(ops.TANH.forward(self.data), ops.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        """The logistic function 1 / (1 + e**-x), computed without overflow for any x."""
+        return _node(ops.SIGMOID.forward(self.data), ops.SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        """max(x, 0). Its derivative at 0 is taken as 0, like PyTorch."""
+        return _node(ops.RELU.forward(self.data), ops.RELU, (self,))
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """x for x > 0, else negative_slope * x."""
+        return self.apply(ops.leaky_relu_op(float(negative_slope)))
+
+    def softplus(self) -> Value:
+        """log(1 + e**x), a smooth relu, computed without overflow for any x."""
+        return _node(ops.SOFTPLUS.forward(self.data), ops.SOFTPLUS, (self,))
+
+    def sin(self) -> Value:
+        """The sine (radians)."""
+        return _node(ops.SIN.forward(self.data), ops.SIN, (self,))
+
+    def cos(self) -> Value:
+        """The cosine (radians)."""
+        return _node(ops.COS.forward(self.data), ops.COS, (self,))
+
+    # --- gradients ----------------------------------------------------------------------
+
+    def backward(self, gradient: float = 1.0) -> None:
+        """Backpropagate from this Value: fill every ``.grad`` in its graph.
+
+        See :func:`autograd_engine.graph.backward` for the exact semantics: non-leaf grads
+        hold d(self)/d(node) for this call; leaf grads accumulate across calls.
+        """
+        _backward(self, gradient)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data (and label), cut off from this graph."""
+        return Value(self.data, self.label)
+
+
+def _coerce(x: object) -> Value | None:
+    """``x`` as a Value (a real number becomes a constant leaf), or None if it is neither."""
+    if type(x) is Value or isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real):
+        return Value(x)
+    return None
+
+
+def _as_value(x: object, op_name: str) -> Value:
+    value = _coerce(x)
+    if value is None:
+        raise TypeError(f"{op_name}: inputs must be Values or real numbers, not {type(x).__name__}")
+    return value
