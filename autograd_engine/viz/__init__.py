@@ -1,0 +1,38 @@
+"""Seeing backpropagation: graph drawings, a backward-pass stepper, and a text view.
+
+>>> from autograd_engine import Value
+>>> from autograd_engine.viz import draw_dot, render_svg, BackwardStepper, print_graph
+>>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+>>> y = a * b
+>>> y.label = "y"
+>>> y.backward()
+>>> print_graph(y)
+y      *     data -6.0000  grad  1.0000
+├── a  leaf  data  2.0000  grad -3.0000
+└── b  leaf  data -3.0000  grad  2.0000
+
+* :func:`draw_dot` (``draw.py``): the graph as a ``graphviz.Digraph``, shown inline in Jupyter;
+  :func:`render_svg`: the same as SVG text (:mod:`.render` finds ``dot`` or ``graphviz-pure``);
+* :class:`BackwardStepper` (``stepper.py``): the backward pass frame by frame, as drawings, an
+  ipywidgets player, or a self-contained web page (``to_html``);
+* :func:`print_graph` (``text.py``): an indented tree for terminals.
+
+``python -m autograd_engine.viz OUTDIR`` writes the README's figures. This package needs the
+``viz`` extra (``pip install 'autograd-engine[viz]'``); the engine itself never imports it.
+"""
+
+from .draw import GraphDrawing, draw_dot, render_svg
+from .render import RendererNotFoundError, find_renderer
+from .stepper import BackwardStepper
+from .text import graph_text, print_graph
+
+__all__ = [
+    "BackwardStepper",
+    "GraphDrawing",
+    "RendererNotFoundError",
+    "draw_dot",
+    "find_renderer",
+    "graph_text",
+    "print_graph",
+    "render_svg",
+]

@@ -1,0 +1,313 @@
+"""BackwardStepper: the backward pass as frames, checked against backward() and known numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd_engine import Value
+from autograd_engine.viz import BackwardStepper
+
+# --- random graphs with shared nodes -----------------------------------------------------
+
+UNARY = {
+    "tanh": lambda a: a.tanh(),
+    "sigmoid": lambda a: a.sigmoid(),
+    "sin": lambda a: a.sin(),
+    "square": lambda a: a**2,
+    "neg": lambda a: -a,
+    "relu": lambda a: a.relu(),
+}
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+}
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> Value:
+    """A random DAG: each new node applies an op to earlier nodes, so nodes get reused."""
+    leaves = draw(st.lists(st.floats(-2, 2, allow_nan=False), min_size=1, max_size=4))
+    nodes = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
+    for _ in range(draw(st.integers(1, 12))):
+        pick = st.integers(0, len(nodes) - 1)
+        if draw(st.booleans()):
+            op = draw(st.sampled_from(sorted(UNARY)))
+            nodes.append(UNARY[op](nodes[draw(pick)]))
+        else:
+            op = draw(st.sampled_from(sorted(BINARY)))
+            nodes.append(BINARY[op](nodes[draw(pick)], nodes[draw(pick)]))
+    return nodes[-1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs(), st.sampled_from([1.0, -0.5, 3.0]))
+def test_the_last_frame_equals_backward(root: Value, seed: float) -> None:
+    stepper = BackwardStepper(root, gradient=seed)
+    last = stepper.grads(len(stepper))
+    root.backward(seed)
+    assert {node: node.grad for node in stepper.nodes} == last
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs())
+def test_each_frame_adds_one_rule_and_a_node_fires_only_when_complete(root: Value) -> None:
+    stepper = BackwardStepper(root)
+    final = stepper.grads(len(stepper))
+    for k, step in enumerate(stepper.steps):
+        before, after = stepper.grads(k), stepper.grads(k + 1)
+        # Every term has arrived before the node fires: its gradient is already final.
+        assert before[step.node] == step.grad == final[step.node]
+        expected = dict(before)
+        for parent, term in zip(step.node.parents, step.parent_grads, strict=True):
+            expected[parent] += term
+        assert after == expected
+
+
+def test_frame_zero_holds_only_the_seed() -> None:
+    x = Value(0.3, "x")
+    y = (x * x).tanh()
+    stepper = BackwardStepper(y, gradient=2.5)
+    assert stepper.grads(0) == {x: 0.0, y.parents[0]: 0.0, y: 2.5}
+
+
+def test_one_step_per_non_leaf_node() -> None:
+    a, b = Value(1.0), Value(2.0)
+    y = (a * b + a).sin()  # nodes: a, b, a*b, +, sin
+    assert len(BackwardStepper(y)) == 3
+
+
+def test_a_leaf_root_has_no_steps() -> None:
+    x = Value(4.0, "x")
+    stepper = BackwardStepper(x)
+    assert len(stepper) == 0
+    assert stepper.grads(0) == {x: 1.0}
+    assert stepper.firing(0) is None
+
+
+# --- the micrograd lecture's graph, frame by frame -----------------------------------------
+
+
+def lecture() -> tuple[BackwardStepper, dict[str, Value]]:
+    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    loss = d * f
+    loss.label = "L"
+    return BackwardStepper(loss), {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": loss}
+
+
+def test_lecture_graph_frames() -> None:
+    stepper, v = lecture()
+    assert [step.node.label for step in stepper.steps] == ["L", "d", "e"]
+
+    def named(k: int) -> dict[str, float]:
+        return {name: stepper.grads(k)[node] for name, node in v.items()}
+
+    assert named(0) == {"a": 0, "b": 0, "c": 0, "d": 0, "e": 0, "f": 0, "L": 1}
+    assert named(1) == {"a": 0, "b": 0, "c": 0, "d": -2, "e": 0, "f": 4, "L": 1}  # dL/dd = f
+    assert named(2) == {"a": 0, "b": 0, "c": -2, "d": -2, "e": -2, "f": 4, "L": 1}  # + copies
+    assert named(3) == {"a": 6, "b": -4, "c": -2, "d": -2, "e": -2, "f": 4, "L": 1}  # * swaps
+
+
+def test_lecture_captions_spell_out_the_chain_rule() -> None:
+    stepper, _ = lecture()
+    assert stepper.caption(2) == (
+        "frame 2/3: e (*) fires. ∂L/∂e = -2 is complete, "
+        "so it sends ∂L/∂a += -2 × -3 = 6 and ∂L/∂b += -2 × 2 = -4."
+    )
+    assert stepper.caption(3).startswith("frame 3/3: done.")
+
+
+def marked_edge_labels(svg: str) -> list[str]:
+    """The text of each marked edge, lines joined by a space."""
+    blocks = re.findall(r'<g id="edge\d+" class="edge marked">(.*?)</g>', svg, flags=re.DOTALL)
+    return [" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", block)) for block in blocks]
+
+
+def highlighted_ids(svg: str) -> list[str]:
+    return re.findall(r'class="node value [a-z]+ highlighted">\s*<title>(\w+)</title>', svg)
+
+
+def test_a_frame_marks_the_firing_node_and_its_chain_rule_terms() -> None:
+    stepper, _ = lecture()
+    svg = stepper.svg(2)
+    assert highlighted_ids(svg) == ["n2"]  # e, third in topological order
+    assert sorted(marked_edge_labels(svg)) == [
+        "∂L/∂e·∂e/∂a &#45;2 × &#45;3 = 6",
+        "∂L/∂e·∂e/∂b &#45;2 × 2 = &#45;4",
+    ]
+    assert "frame 2/3: e fires" in svg
+
+
+def test_the_last_frame_marks_nothing() -> None:
+    stepper, _ = lecture()
+    svg = stepper.svg(3)
+    assert highlighted_ids(svg) == []
+    assert marked_edge_labels(svg) == []
+    assert "grad &#160;6.0000" in svg  # a's gradient has arrived
+
+
+def test_frames_are_the_same_every_run() -> None:
+    first, _ = lecture()
+    second, _ = lecture()
+    assert [first.frame(k).source for k in range(4)] == [second.frame(k).source for k in range(4)]
+
+
+def test_a_node_used_twice_gets_two_terms_in_one_step() -> None:
+    x = Value(3.0, "x")
+    y = x * x
+    y.label = "y"
+    stepper = BackwardStepper(y)
+    assert stepper.grads(1)[x] == 6.0
+    assert sorted(marked_edge_labels(stepper.svg(0))) == [
+        "∂y/∂y·∂y/∂x 1 × 3 = 3",
+        "∂y/∂y·∂y/∂x 1 × 3 = 3",
+    ]
+
+
+def test_names_with_symbols_are_bracketed_in_captions() -> None:
+    x = Value(0.5, "x")
+    h = x.tanh()
+    h.label = "tanh(x)"
+    stepper = BackwardStepper(h * 2)
+    assert "∂n3/∂(tanh(x)) = 2" in stepper.caption(1)
+
+
+def test_unlabelled_nodes_are_described_by_how_they_were_made() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    y = ((a * b) ** 2).relu()
+    stepper = BackwardStepper(y)
+    assert [stepper.caption(k).split(" fires")[0] for k in range(3)] == [
+        "frame 0/3: n4 = relu(n3)",
+        "frame 1/3: n3 = n2**2",
+        "frame 2/3: n2 = a * b",
+    ]
+
+
+@pytest.mark.parametrize(("k", "error"), [(-1, IndexError), (4, IndexError), (1.0, TypeError)])
+def test_frame_numbers_are_checked(k: object, error: type[Exception]) -> None:
+    stepper, _ = lecture()
+    with pytest.raises(error, match="frame"):
+        stepper.grads(k)  # type: ignore[arg-type]
+
+
+def test_root_must_be_a_value() -> None:
+    with pytest.raises(TypeError, match="root must be a Value"):
+        BackwardStepper(2.0)  # type: ignore[arg-type]
+
+
+def test_too_big_a_graph_is_refused_up_front() -> None:
+    x = Value(0.1)
+    for _ in range(30):
+        x = x.sin()
+    with pytest.raises(ValueError, match="31 Value nodes, more than max_nodes=20"):
+        BackwardStepper(x, max_nodes=20)
+
+
+def test_bad_drawing_options_are_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="rankdir"):
+        BackwardStepper(Value(1.0) * 2, rankdir="sideways")
+
+
+# --- Mazur's "A Step by Step Backpropagation Example" --------------------------------------
+
+
+def mazur() -> tuple[Value, dict[str, Value]]:
+    """The 2-2-2 logistic network of Matt Mazur's worked example, error 1/2 sum of squares."""
+    i1, i2 = Value(0.05, "i1"), Value(0.10, "i2")
+    w = {
+        f"w{k + 1}": Value(x, f"w{k + 1}")
+        for k, x in enumerate([0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55])
+    }
+    b1, b2 = Value(0.35, "b1"), Value(0.60, "b2")
+    h1 = (w["w1"] * i1 + w["w2"] * i2 + b1).sigmoid()
+    h2 = (w["w3"] * i1 + w["w4"] * i2 + b1).sigmoid()
+    o1 = (w["w5"] * h1 + w["w6"] * h2 + b2).sigmoid()
+    o2 = (w["w7"] * h1 + w["w8"] * h2 + b2).sigmoid()
+    error = 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2
+    error.label = "E"
+    return error, w
+
+
+def test_mazur_network_numbers() -> None:
+    error, w = mazur()
+    assert abs(error.data - 0.298371109) < 1e-9
+    stepper = BackwardStepper(error, precision=9)
+    grads = stepper.grads(len(stepper))
+    # The gradients the post prints, and the weights after its step of learning rate 0.5.
+    assert abs(grads[w["w5"]] - 0.082167041) < 1e-9
+    assert abs(grads[w["w1"]] - 0.000438568) < 1e-9
+    updated = {name: weight.data - 0.5 * grads[weight] for name, weight in w.items()}
+    published = {
+        "w1": 0.149780716, "w2": 0.19956143, "w3": 0.24975114, "w4": 0.29950229,
+        "w5": 0.35891648, "w6": 0.408666186, "w7": 0.511301270, "w8": 0.561370121,
+    }  # fmt: skip
+    for name, value in published.items():
+        assert math.isclose(updated[name], value, abs_tol=5e-9), name
+    error.backward()
+    assert all(grads[weight] == weight.grad for weight in w.values())
+
+
+# --- the notebook widget and the web page ---------------------------------------------------
+
+
+def test_widget_redraws_when_the_slider_moves() -> None:
+    ipywidgets = pytest.importorskip("ipywidgets")
+    stepper, _ = lecture()
+    box = stepper.widget()
+    controls, caption, view = box.children
+    play, slider = controls.children
+    assert isinstance(play, ipywidgets.Play)
+    assert isinstance(slider, ipywidgets.IntSlider)
+    assert (slider.min, slider.max, play.max) == (0, 3, 3)
+    first = view.value
+    assert highlighted_ids(first) == ["n6"]
+    slider.value = 2
+    assert view.value != first
+    assert highlighted_ids(view.value) == ["n2"]
+    assert caption.value.startswith("frame 2/3: e (*) fires")
+
+
+def page_data(page: str) -> dict[str, object]:
+    match = re.search(r"const DATA = (.*);\n\(function", page, flags=re.DOTALL)
+    assert match is not None
+    data: dict[str, object] = json.loads(match[1])
+    return data
+
+
+def test_html_page_holds_every_frame_and_needs_no_network(tmp_path: Path) -> None:
+    stepper, _ = lecture()
+    path = stepper.to_html(tmp_path / "lecture.html", title="L <graph>")
+    page = path.read_text(encoding="utf-8")
+    assert "<title>L &lt;graph&gt;</title>" in page
+    assert re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page) == []
+    assert "<link" not in page
+    assert "@import" not in page
+    assert "url(" not in page
+    assert "<script src" not in page
+    data = page_data(page)
+    frames = data["frames"]
+    assert isinstance(frames, list)
+    assert len(frames) == 4
+    for k, frame in enumerate(frames):
+        assert frame["grads"] == [stepper.grads(k)[node] for node in stepper.nodes]
+        assert frame["caption"] == stepper.caption(k)
+        assert frame["svg"].startswith("<svg")
+    assert [frame["firing"] for frame in frames] == ["n6", "n4", "n2", None]
+
+
+def test_html_page_data_cannot_close_its_script_element(tmp_path: Path) -> None:
+    x = Value(1.0, "</script><b>")
+    page = BackwardStepper(x * 2).to_html(tmp_path / "page.html").read_text(encoding="utf-8")
+    assert page.count("</script>") == 1
+    assert page_data(page)["nodes"][0]["name"] == "</script><b>"  # type: ignore[index]

@@ -1,0 +1,66 @@
+"""`python -m autograd_engine.viz OUTDIR` writes the README figures; the docstring examples run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+VIZ_MODULES = [
+    "autograd_engine.viz",
+    "autograd_engine.viz.draw",
+    "autograd_engine.viz.render",
+    "autograd_engine.viz.stepper",
+    "autograd_engine.viz.text",
+]
+
+
+@pytest.mark.parametrize("name", VIZ_MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_the_figures_are_written(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "autograd_engine.viz", str(tmp_path / "figures")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "figures"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "graph.svg",
+        "stepper-frame.svg",
+        "stepper.html",
+    ]
+    assert result.stdout.count("wrote ") == 3
+
+    graph = (folder / "graph.svg").read_text(encoding="utf-8")
+    # The lecture's numbers after backward: L = -8, dL/da = 6, dL/db = -4.
+    assert "data &#45;8.0000" in graph
+    assert "grad &#160;6.0000" in graph
+    assert "grad &#45;4.0000" in graph
+
+    frame = (folder / "stepper-frame.svg").read_text(encoding="utf-8")
+    assert "x1*w1 fires" in frame
+    labels = re.findall(r'class="edge marked">.*?</g>', frame, flags=re.DOTALL)
+    assert len(labels) == 2
+    assert any("0.5 × &#45;3 = &#45;1.5" in label for label in labels)  # dL/dx1 = 0.5 * w1
+
+    page = (folder / "stepper.html").read_text(encoding="utf-8")
+    assert page.count('"svg": "\\u003csvg') == 6  # the neuron's 5 steps, and the final frame
+
+
+def test_outdir_is_required() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "autograd_engine.viz"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "outdir" in result.stderr
