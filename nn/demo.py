@@ -1,0 +1,153 @@
+"""``python -m nn.demo``: watch a network learn, micrograd's two-moons demo by default.
+
+    python -m nn.demo [--dataset moons|circles|spirals|xor|iris] [--steps N] [--seed S]
+                      [--output DIR] [--no-progress]
+
+It trains the recipe of :mod:`nn.recipes` for the chosen data set, shows a progress bar
+(on a terminal; otherwise a line every 10 steps), and writes into the output folder
+(default ``demo-output/``):
+
+* ``decision_boundary.png``: the trained model's decision regions with the data on top;
+* ``neuron.svg``: the computation graph of one neuron (layer 0, neuron 0) on the first
+  example, with every node's value and gradient: backpropagation at the smallest scale.
+
+The last line printed gives the trained model's loss and accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from autograd_engine import Value
+
+from .plotting import plot_decision_boundary
+from .recipes import DATASETS, Recipe, make_recipe
+from .train import evaluate, fit
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m nn.demo",
+        description="Train a small MLP with autograd-engine and draw what it learned.",
+    )
+    parser.add_argument("--dataset", choices=DATASETS, default="moons", help="default: moons")
+    parser.add_argument("--steps", type=int, default=100, help="training steps (default: 100)")
+    parser.add_argument("--seed", type=int, default=1337, help="random seed (default: 1337)")
+    parser.add_argument(
+        "--output", default="demo-output", help="folder for the pictures (default: demo-output)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _progress_bar_shown(enabled: bool) -> bool:
+    if not enabled or not sys.stderr.isatty():
+        return False
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _write_plot(recipe: Recipe, path: str, accuracy: float) -> None:
+    first, second = recipe.plot_features
+    sliced = len(recipe.X[0]) > 2
+    title = f"{recipe.name}: training accuracy {accuracy:.1%}\n{recipe.model!r}"
+    if sliced:
+        title += "\nother features held at their mean"
+    try:
+        plot_decision_boundary(
+            recipe.model,
+            recipe.X,
+            recipe.labels,
+            path,
+            features=(first, second),
+            feature_names=recipe.feature_names,
+            title=title,
+        )
+    except ImportError as error:
+        print(f"skipped {path}: {error}")
+        return
+    print(f"wrote {path}")
+
+
+def _write_neuron_graph(recipe: Recipe, path: str) -> None:
+    try:
+        from autograd_engine.viz import RendererNotFoundError, render_svg
+    except ImportError as error:
+        print(f"skipped {path}: drawing graphs needs autograd_engine.viz and its extra ({error})")
+        return
+    neuron = recipe.model.layers[0].neurons[0]
+    inputs = [Value(x, label=f"x{i}") for i, x in enumerate(recipe.X[0])]
+    out = neuron(inputs)
+    out.label = "out"
+    out.backward()
+    try:
+        svg = render_svg(out)
+    except RendererNotFoundError as error:  # neither dot nor graphviz-pure: say how to get one
+        print(f"skipped {path}: {error}")
+        return
+    finally:
+        recipe.model.zero_grad()  # the drawing's backward pass must not leak into training
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(svg)
+    print(f"wrote {path}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo with command-line arguments ``argv``; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.steps < 1:
+        parser.error(f"--steps must be at least 1, got {args.steps}")
+    recipe = make_recipe(args.dataset, seed=args.seed, steps=args.steps)
+    model = recipe.model
+    print(
+        f"{recipe.name}: {len(recipe.X)} examples, {model!r} with "
+        f"{len(model.parameters())} parameters, {type(recipe.optimizer).__name__}, "
+        f"{args.steps} full-batch steps"
+    )
+    show_bar = _progress_bar_shown(not args.no_progress)
+
+    def report(step: int, history: dict[str, list[float]]) -> None:
+        if not show_bar and (step + 1) % 10 == 0:
+            print(
+                f"step {step + 1:4d}  loss {history['loss'][-1]:.4f}  "
+                f"accuracy {history['accuracy'][-1]:.1%}",
+                flush=True,
+            )
+
+    fit(
+        model,
+        recipe.X,
+        recipe.targets,
+        recipe.loss_fn,
+        recipe.optimizer,
+        epochs=args.steps,
+        progress=show_bar,
+        lr_schedule=recipe.lr_schedule,
+        callback=report,
+    )
+    final = evaluate(model, recipe.X, recipe.targets, recipe.loss_fn)
+    os.makedirs(args.output, exist_ok=True)
+    _write_plot(recipe, os.path.join(args.output, "decision_boundary.png"), final["accuracy"])
+    _write_neuron_graph(recipe, os.path.join(args.output, "neuron.svg"))
+    line = (
+        f"{recipe.name}: after {args.steps} steps, loss {final['loss']:.4f}, "
+        f"accuracy {final['accuracy']:.1%}"
+    )
+    if recipe.X_test is not None and recipe.labels_test is not None:
+        test = evaluate(model, recipe.X_test, recipe.labels_test, recipe.loss_fn)
+        line += f", test accuracy {test['accuracy']:.1%} ({len(recipe.X_test)} held out)"
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,230 @@
+"""``Module``: the base class of everything with parameters (neurons, layers, networks).
+
+A module finds its parameters the way PyTorch's does: by looking at its attributes. Every
+attribute that is a :class:`~autograd_engine.Value` is a parameter, every attribute that is a
+``Module`` contributes its own parameters, and lists or tuples of either are searched in
+order. Names record the path, so the second weight of neuron 3 of layer 0 of an MLP is
+``"layers.0.neurons.3.w.1"``. Attribute order is assignment order, so the order of
+``parameters()`` is stable from run to run.
+
+The state of a module is nothing but these numbers: ``state_dict()`` maps each name to a
+float (plain data that ``json`` can write), and ``save``/``load`` store it as JSON. JSON
+rather than pickle, because loading a pickle can run arbitrary code and loading JSON cannot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import numbers
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from autograd_engine import Value
+
+__all__ = ["Module"]
+
+#: Written into every saved file, and checked when loading one.
+STATE_FORMAT = "autograd-engine/state_dict"
+STATE_VERSION = 1
+
+StrPath = str | os.PathLike[str]
+
+
+def _walk(prefix: str, obj: object) -> Iterator[tuple[str, Value]]:
+    """(name, parameter) pairs inside ``obj``: a Value, a Module, or a list/tuple of them."""
+    if isinstance(obj, Value):
+        yield prefix, obj
+    elif isinstance(obj, Module):
+        for name, attribute in vars(obj).items():
+            yield from _walk(f"{prefix}.{name}" if prefix else name, attribute)
+    elif isinstance(obj, list | tuple):
+        for index, item in enumerate(obj):
+            yield from _walk(f"{prefix}.{index}" if prefix else str(index), item)
+
+
+def _check_number(name: str, number: object) -> float:
+    """``number`` as a float, or a ValueError naming the parameter it was meant for."""
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise ValueError(
+            f"state_dict[{name!r}] must be a number, not {type(number).__name__}: {number!r}"
+        )
+    value = float(number)
+    if not math.isfinite(value):
+        raise ValueError(f"state_dict[{name!r}] is {value!r}; parameters must be finite")
+    return value
+
+
+class Module:
+    """Base class for neural-network pieces: parameters, gradients, state, and calling.
+
+    Subclasses assign their parameters (Values) and sub-modules as attributes in
+    ``__init__`` and define ``forward``; calling the module calls ``forward``.
+    """
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Compute the module's output. Subclasses define this."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # --- parameters ---------------------------------------------------------------------
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, in a stable order; a shared one appears once."""
+        seen: set[Value] = set()
+        named = []
+        for name, parameter in _walk("", self):
+            if parameter not in seen:
+                seen.add(parameter)
+                named.append((name, parameter))
+        return named
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (the Values an optimizer updates), in a stable order."""
+        return [parameter for _, parameter in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0.
+
+        Leaves *accumulate* gradients across ``backward()`` calls, so a training loop zeroes
+        them before each backward pass.
+        """
+        for parameter in self.parameters():
+            parameter.grad = 0.0
+
+    # --- state --------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value by name: ``{"layers.0.neurons.0.w.0": 0.23, ...}``."""
+        return {name: parameter.data for name, parameter in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
+        """Set every parameter from ``state`` (as made by :meth:`state_dict`). Strict.
+
+        Everything is checked before any parameter changes, so on error the module is
+        untouched.
+
+        Raises:
+            ValueError: ``state`` is not a dict of names to finite numbers.
+            KeyError: a parameter is missing from ``state``, or ``state`` has a name this
+                module does not have.
+        """
+        if not isinstance(state, Mapping):
+            raise ValueError(
+                f"load_state_dict expects a dict of parameter name -> number, "
+                f"not {type(state).__name__}"
+            )
+        for key in state:
+            if not isinstance(key, str):
+                raise ValueError(f"state_dict keys must be parameter names (str), not {key!r}")
+        named = self.named_parameters()
+        expected = [name for name, _ in named]
+        missing = [name for name in expected if name not in state]
+        unexpected = sorted(set(state) - set(expected))
+        if missing or unexpected:
+            problems = [
+                f"{what} keys: {_listing(names)}"
+                for what, names in (("missing", missing), ("unexpected", unexpected))
+                if names
+            ]
+            raise KeyError(
+                f"state_dict does not match {type(self).__name__}: {'; '.join(problems)}"
+            )
+        values = [_check_number(name, state[name]) for name in expected]
+        for (_, parameter), value in zip(named, values, strict=True):
+            parameter.data = value
+
+    def save(self, path: StrPath) -> None:
+        """Write the parameters to ``path`` as JSON, atomically.
+
+        The file is written next to ``path`` under a temporary name and then renamed over
+        it (``os.replace``), so a save that fails part-way leaves any old file intact.
+
+        Raises:
+            FileNotFoundError: the folder of ``path`` does not exist.
+            ValueError: a parameter is NaN or infinite (JSON cannot hold it).
+        """
+        state = self.state_dict()
+        for name, value in state.items():
+            if not math.isfinite(value):
+                raise ValueError(f"cannot save: parameter {name!r} is {value!r}")
+        text = json.dumps(
+            {
+                "format": STATE_FORMAT,
+                "version": STATE_VERSION,
+                "module": type(self).__name__,
+                "state_dict": state,
+            },
+            indent=1,
+            allow_nan=False,
+        )
+        target = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(target))
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(f"cannot save to {target!r}: folder {folder!r} does not exist")
+        mode = os.stat(target).st_mode & 0o777 if os.path.exists(target) else 0o644
+        handle, temporary = tempfile.mkstemp(
+            dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(text + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, mode)
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+
+    def load(self, path: StrPath) -> None:
+        """Set the parameters from a file written by :meth:`save`.
+
+        The whole file is read and checked (valid JSON, the expected layout, exactly this
+        module's parameter names, finite numbers) before any parameter changes, so a
+        malformed or truncated file raises and leaves the module untouched.
+
+        Raises:
+            ValueError: the file is not a valid state file (the message says why).
+            KeyError: its parameter names do not match this module's.
+        """
+        target = os.fspath(path)
+        try:
+            with open(target, encoding="utf-8") as file:
+                payload = json.loads(file.read(), parse_constant=_reject_constant)
+        except json.JSONDecodeError as error:
+            raise ValueError(
+                f"{target!r} is not a valid state file: malformed or truncated JSON ({error})"
+            ) from None
+        except ValueError as error:  # not UTF-8 text, or NaN/Infinity in the numbers
+            raise ValueError(f"{target!r} is not a valid state file: {error}") from None
+        if not isinstance(payload, dict) or payload.get("format") != STATE_FORMAT:
+            raise ValueError(
+                f"{target!r} is not a state file written by Module.save "
+                f"(expected a JSON object with format {STATE_FORMAT!r})"
+            )
+        if payload.get("version") != STATE_VERSION:
+            raise ValueError(
+                f"{target!r} has state file version {payload.get('version')!r}; "
+                f"this library reads version {STATE_VERSION}"
+            )
+        state = payload.get("state_dict")
+        if not isinstance(state, dict):
+            raise ValueError(f"{target!r} has no 'state_dict' object")
+        self.load_state_dict(state)
+
+
+def _listing(names: list[str], shown: int = 5) -> str:
+    """The first few names, and how many more there are."""
+    more = f" (and {len(names) - shown} more)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"state files hold finite numbers only, found {name}")

@@ -1,0 +1,233 @@
+"""The training loop: ``fit`` a model to data, then ``evaluate`` or ``predict`` with it.
+
+Training is four lines repeated, and :func:`train_step` is exactly those lines::
+
+    loss = loss_fn([model(x) for x in inputs], targets)   # forward: build the graph
+    optimizer.zero_grad()                                 # leaves accumulate, so reset
+    loss.backward()                                       # backward: every d(loss)/d(p)
+    optimizer.step()                                      # move each p against its gradient
+
+:func:`fit` runs it over the data for a number of epochs (full batch by default, as in
+micrograd's demo, or in shuffled mini-batches) and records the mean loss and the accuracy
+of each epoch, measured on the predictions made during that epoch (before each update).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autograd_engine import Value, no_grad
+
+from .datasets import batches
+from .module import Module
+from .optim import Optimizer
+
+__all__ = ["StepResult", "accuracy", "evaluate", "fit", "predict", "train_step"]
+
+#: ``loss_fn(outputs, targets) -> Value``: a batch of model outputs and targets to one loss.
+LossFn = Callable[[list[Any], Sequence[Any]], Value]
+#: ``accuracy_fn(outputs, targets) -> float``: outputs as numbers (or lists of numbers).
+AccuracyFn = Callable[[list[Any], Sequence[Any]], float]
+Rows = Sequence[Sequence[float]]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one training step reports: the batch's loss, and the model's outputs as numbers
+    (a float per example, or a list of floats for a model with several outputs)."""
+
+    loss: float
+    outputs: list[Any]
+
+
+#: The signature of a training step, so another implementation can replace the eager one.
+StepFn = Callable[[Module, LossFn, Optimizer, Rows, Sequence[Any]], StepResult]
+
+
+def _numbers(output: Any) -> Any:
+    """A model output with every Value replaced by its float."""
+    if isinstance(output, Value):
+        return output.data
+    if isinstance(output, list | tuple):
+        return [_numbers(item) for item in output]
+    return float(output)
+
+
+def train_step(
+    model: Module, loss_fn: LossFn, optimizer: Optimizer, inputs: Rows, targets: Sequence[Any]
+) -> StepResult:
+    """One step of gradient descent on one batch: forward, loss, zero grads, backward, update."""
+    outputs = [model(x) for x in inputs]
+    loss = loss_fn(outputs, targets)
+    if not isinstance(loss, Value):
+        raise TypeError(f"loss_fn must return a Value, not {type(loss).__name__}")
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return StepResult(loss.data, [_numbers(output) for output in outputs])
+
+
+def accuracy(outputs: list[Any], targets: Sequence[Any]) -> float:
+    """The fraction of examples classified correctly.
+
+    * A list of class scores is correct when its largest score is at the target class.
+    * A single score is correct when it is on the target's side of 0: ``score > 0`` means
+      class 1 for 0/1 labels and +1 for ±1 labels (micrograd's rule), so it serves both
+      ``binary_cross_entropy_with_logits`` and ``hinge_loss``.
+    """
+    if not outputs:
+        raise ValueError("accuracy of an empty batch is undefined")
+    correct = 0
+    for output, target in zip(outputs, targets, strict=True):
+        scores = _numbers(output)
+        if isinstance(scores, list):
+            correct += max(range(len(scores)), key=scores.__getitem__) == target
+        else:
+            correct += (scores > 0) == (float(target) > 0)
+    return correct / len(outputs)
+
+
+def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> None:
+    if len(inputs) != len(targets):
+        raise ValueError(f"X has {len(inputs)} examples but y has {len(targets)} targets")
+    if len(inputs) == 0:
+        raise ValueError("the data set is empty: X and y have no examples")
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    """A tqdm bar over the epochs, or None (disabled, tqdm not installed, or not a terminal)."""
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # tqdm is optional: train silently without it
+        return None
+    # disable=None: tqdm switches itself off when stderr is not a terminal.
+    return tqdm(total=total, unit="epoch", disable=None, dynamic_ncols=True)
+
+
+def _epoch_batches(
+    X: Rows,  # noqa: N803
+    y: Sequence[Any],
+    batch_size: int | None,
+    shuffle: bool,
+    rng: random.Random | None,
+) -> Iterable[tuple[Rows, Sequence[Any]]]:
+    if batch_size is None:
+        return [(X, y)]
+    seed = None if rng is None else rng.randrange(2**63)
+    return batches(X, y, batch_size, shuffle=shuffle, seed=seed)
+
+
+def fit(
+    model: Module,
+    X: Rows,  # noqa: N803 (the usual name for the features)
+    y: Sequence[Any],
+    loss_fn: LossFn,
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    progress: bool = True,
+    *,
+    shuffle: bool = True,
+    seed: int | None = None,
+    lr_schedule: Callable[[int], float] | None = None,
+    accuracy_fn: AccuracyFn | None = accuracy,
+    callback: Callable[[int, dict[str, list[float]]], None] | None = None,
+) -> dict[str, list[float]]:
+    """Train ``model`` on ``(X, y)``; returns the history ``{"loss": [...], "accuracy": [...]}``.
+
+    Args:
+        model: the network; ``model(x)`` is called on each row of ``X``.
+        X, y: the inputs (lists of numbers) and targets, one per example.
+        loss_fn: ``loss_fn(outputs, targets) -> Value`` for a batch, e.g. ``cross_entropy``.
+            It may add a penalty on ``model.parameters()`` (micrograd's L2 term).
+        optimizer: e.g. ``SGD(model.parameters(), lr=0.1)``.
+        epochs: passes over the data.
+        batch_size: examples per step; ``None`` (default) uses all of them (full batch).
+        progress: show a tqdm progress bar (when tqdm is installed and stderr is a terminal).
+        shuffle: with ``batch_size``, visit the examples in a new random order each epoch.
+        seed: the shuffling seed (``None``: the global ``random`` module).
+        lr_schedule: ``lr_schedule(step) -> lr``, called before each step (0, 1, 2, ...);
+            micrograd's demo uses ``lambda k: 1.0 - 0.9 * k / 100``.
+        accuracy_fn: how to score a batch (default :func:`accuracy`); ``None`` for
+            regression, and then the history has no ``"accuracy"``.
+        callback: ``callback(epoch, history)``, called after each epoch (0, 1, 2, ...).
+
+    Returns:
+        Per epoch, the mean loss over the examples and (unless ``accuracy_fn`` is None) the
+        accuracy of the predictions made during the epoch.
+
+    Raises:
+        ValueError: ``X`` and ``y`` differ in length, or are empty; bad ``epochs``.
+        FloatingPointError: the loss became NaN or infinite (the learning rate is too big).
+    """
+    _check_data(X, y)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    step: StepFn = train_step  # the one place where another way of stepping plugs in
+    rng = None if seed is None else random.Random(seed)
+    history: dict[str, list[float]] = {"loss": []}
+    if accuracy_fn is not None:
+        history["accuracy"] = []
+    bar = _progress_bar(epochs, progress)
+    try:
+        for epoch in range(epochs):
+            total_loss = 0.0
+            total_correct = 0.0
+            for inputs, targets in _epoch_batches(X, y, batch_size, shuffle, rng):
+                if lr_schedule is not None:
+                    optimizer.lr = lr_schedule(optimizer.steps)
+                result = step(model, loss_fn, optimizer, inputs, targets)
+                if not math.isfinite(result.loss):
+                    raise FloatingPointError(
+                        f"the loss became {result.loss} at step {optimizer.steps}; "
+                        "try a smaller learning rate"
+                    )
+                total_loss += result.loss * len(inputs)
+                if accuracy_fn is not None:
+                    total_correct += accuracy_fn(result.outputs, targets) * len(inputs)
+            history["loss"].append(total_loss / len(X))
+            if accuracy_fn is not None:
+                history["accuracy"].append(total_correct / len(X))
+            if bar is not None:
+                postfix = {name: f"{values[-1]:.4f}" for name, values in history.items()}
+                bar.set_postfix(postfix, refresh=False)
+                bar.update(1)
+            if callback is not None:
+                callback(epoch, history)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def predict(model: Module, X: Rows) -> list[Any]:  # noqa: N803
+    """The model's outputs for every row of ``X``, as numbers, computed without a graph."""
+    with no_grad():
+        return [_numbers(model(x)) for x in X]
+
+
+def evaluate(
+    model: Module,
+    X: Rows,  # noqa: N803
+    y: Sequence[Any],
+    loss_fn: LossFn,
+    accuracy_fn: AccuracyFn | None = accuracy,
+) -> dict[str, float]:
+    """The loss (and accuracy) of ``model`` on ``(X, y)``, computed without a graph."""
+    _check_data(X, y)
+    with no_grad():
+        outputs = [model(x) for x in X]
+        result = {"loss": loss_fn(outputs, y).data}
+    if accuracy_fn is not None:
+        result["accuracy"] = accuracy_fn([_numbers(output) for output in outputs], y)
+    return result

@@ -1,0 +1,148 @@
+"""The demo command: it trains, writes its two pictures, and ends with loss and accuracy."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nn.demo import main
+from nn.recipes import DATASETS, make_recipe
+from nn.train import fit
+
+ROOT = Path(__file__).resolve().parent.parent
+FINAL_LINE = re.compile(r"^(\w+): after (\d+) steps, loss (\d+\.\d{4}), accuracy (\d+\.\d)%")
+
+
+def final_line(output: str) -> re.Match[str]:
+    last = output.strip().splitlines()[-1]
+    match = FINAL_LINE.match(last)
+    assert match, f"the last line should give loss and accuracy, got {last!r}"
+    return match
+
+
+def test_demo_writes_the_plot_and_the_neuron_graph(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--steps", "3", "--output", str(tmp_path / "out"), "--no-progress"]) == 0
+    output = capsys.readouterr().out
+    match = final_line(output)
+    assert match.group(1) == "moons"
+    assert match.group(2) == "3"
+    assert "337 parameters" in output
+    png = (tmp_path / "out" / "decision_boundary.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    pytest.importorskip("autograd_engine.viz")
+    svg = (tmp_path / "out" / "neuron.svg").read_text()
+    assert "<svg" in svg
+    assert "L0.N0.w0" in svg  # the neuron's weights appear by label
+    assert "L0.N0.w1" in svg
+    assert "L1" not in svg  # one neuron, not the whole network
+
+
+def test_iris_demo_reports_held_out_accuracy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--dataset", "iris", "--steps", "2", "--output", str(tmp_path)]) == 0
+    output = capsys.readouterr().out
+    assert final_line(output).group(1) == "iris"
+    assert re.search(r"test accuracy \d+\.\d% \(38 held out\)$", output.strip())
+    assert (tmp_path / "decision_boundary.png").exists()
+
+
+def test_demo_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    last_lines = []
+    for run in ("first", "second"):
+        assert main(["--dataset", "iris", "--steps", "2", "--output", str(tmp_path / run)]) == 0
+        last_lines.append(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last_lines[0] == last_lines[1]
+    for name in ("decision_boundary.png", "neuron.svg"):
+        first, second = tmp_path / "first" / name, tmp_path / "second" / name
+        assert first.exists() == second.exists()
+        if first.exists():
+            assert first.read_bytes() == second.read_bytes()
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_every_recipe_takes_a_training_step(dataset: str) -> None:
+    recipe = make_recipe(dataset, seed=0, steps=10)
+    before = [p.data for p in recipe.model.parameters()]
+    history = fit(
+        recipe.model,
+        recipe.X[:10],
+        recipe.targets[:10],
+        recipe.loss_fn,
+        recipe.optimizer,
+        1,
+        progress=False,
+        lr_schedule=recipe.lr_schedule,
+    )
+    assert len(history["loss"]) == 1
+    assert [p.data for p in recipe.model.parameters()] != before
+
+
+def test_default_recipe_is_micrographs_demo() -> None:
+    recipe = make_recipe("moons")
+    assert len(recipe.X) == 100
+    assert (
+        repr(recipe.model) == "MLP(2, [16, 16, 1], activation='relu', output_activation='linear')"
+    )
+    assert set(recipe.targets) == {-1, 1}
+    assert recipe.lr_schedule is not None
+    assert [recipe.lr_schedule(k) for k in (0, 50, 99)] == pytest.approx([1.0, 0.55, 0.109])
+
+
+def test_demo_without_matplotlib_says_so_and_still_finishes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("matplotlib", "matplotlib.colors", "matplotlib.figure"):
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(["--steps", "1", "--output", str(tmp_path)]) == 0
+    output = capsys.readouterr().out
+    assert "skipped" in output
+    assert "needs matplotlib" in output
+    assert not (tmp_path / "decision_boundary.png").exists()
+    final_line(output)
+
+
+def test_demo_without_the_viz_package_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "autograd_engine.viz", None)
+    assert main(["--steps", "1", "--output", str(tmp_path)]) == 0
+    output = capsys.readouterr().out
+    assert re.search(r"skipped .*neuron\.svg", output)
+    final_line(output)
+
+
+@pytest.mark.parametrize("arguments", [["--steps", "0"], ["--dataset", "mnist"], ["--seed", "x"]])
+def test_bad_arguments_exit_with_usage(arguments: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(arguments)
+    assert exit_info.value.code == 2
+
+
+def test_nn_imports_without_tqdm_or_matplotlib() -> None:
+    code = (
+        "import sys\n"
+        "import nn, nn.train, nn.demo, nn.plotting, nn.recipes\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'\n"
+        "assert 'tqdm' not in sys.modules, 'tqdm imported eagerly'\n"
+        "assert 'autograd_engine.viz' not in sys.modules, 'viz imported eagerly'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_python_m_nn_demo_runs(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nn.demo", "--steps", "2", "--output", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert final_line(result.stdout).group(2) == "2"
+    assert (tmp_path / "decision_boundary.png").exists()
