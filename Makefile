@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install system-deps demo test lint bench clean
+.PHONY: help install system-deps demo test lint bench figures clean
 
 help:
 	@echo "make demo   - train micrograd's two-moons demo and write pictures to demo-output/"
 	@echo "make test   - run the whole test suite (and execute the notebooks)"
 	@echo "make lint   - ruff, ruff format --check, mypy --strict"
 	@echo "make bench  - the speed benchmark against micrograd and PyTorch"
+	@echo "make figures - redraw the README's pictures into notebooks/figures/"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +54,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# The README's pictures: the lecture graph, a stepper frame, and the demo's decision boundary.
+figures: $(STAMP) system-deps
+	$(PY) -m autograd_engine.viz notebooks/figures
+	$(PY) -m nn.demo --output notebooks/figures --no-progress
 
 clean:
 	rm -rf $(VENV) demo-output bench-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
