@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from autograd_engine import Value
 from autograd_engine.viz import BackwardStepper
+from tests.examples import lecture_graph
 
 # --- random graphs with shared nodes -----------------------------------------------------
 
@@ -96,14 +97,8 @@ def test_a_leaf_root_has_no_steps() -> None:
 
 
 def lecture() -> tuple[BackwardStepper, dict[str, Value]]:
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    loss = d * f
-    loss.label = "L"
-    return BackwardStepper(loss), {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": loss}
+    loss, nodes = lecture_graph()
+    return BackwardStepper(loss), nodes
 
 
 def test_lecture_graph_frames() -> None:

@@ -16,18 +16,7 @@ from autograd_engine import Value
 from autograd_engine.viz import RendererNotFoundError, draw_dot, find_renderer, render_svg
 from autograd_engine.viz.draw import LEAF_COLOUR, OUTPUT_COLOUR, escape_record
 from autograd_engine.viz.render import svg_from_dot
-
-
-def lecture_graph() -> tuple[Value, dict[str, Value]]:
-    """The micrograd lecture's L = (a*b + c) * f with a=2, b=-3, c=10, f=-2."""
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    loss = d * f
-    loss.label = "L"
-    return loss, {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": loss}
+from tests.examples import lecture_graph
 
 
 def node_line(source: str, node_id: str) -> str:

@@ -8,16 +8,11 @@ import pytest
 
 from autograd_engine import Value
 from autograd_engine.viz import graph_text, print_graph
+from tests.examples import lecture_graph
 
 
 def test_lecture_graph_as_a_tree() -> None:
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    loss = d * f
-    loss.label = "L"
+    loss, _ = lecture_graph()
     loss.backward()
     out = io.StringIO()
     print_graph(loss, file=out)
