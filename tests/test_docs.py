@@ -27,8 +27,12 @@ def test_docstring_examples(name: str) -> None:
     assert result.failed == 0
 
 
-def test_readme_examples_run_as_shown() -> None:
-    """The README's ```pycon blocks are interactive sessions; run them in order, as doctests."""
+def test_readme_examples_run_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's ```pycon blocks are interactive sessions; run them in order, as doctests.
+
+    They run in a temporary folder, so files they save stay out of the repository.
+    """
+    monkeypatch.chdir(tmp_path)
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```pycon\n(.*?)```", text, flags=re.DOTALL)
     assert len(blocks) >= 3, "README.md should show how the engine is used"
