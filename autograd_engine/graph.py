@@ -35,19 +35,25 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     visited: set[Value] = set()
-    # Each stack entry is a node and whether its parents have already been pushed.
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    # Nodes still to explore. A node pushed back under a None is listed when the None is
+    # popped: by then everything pushed above it, its parents, has been listed.
+    stack: list[Value | None] = [root]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
+        node = stack.pop()
+        if node is None:
+            order.append(stack.pop())  # type: ignore[arg-type]
         elif node not in visited:
             visited.add(node)
-            stack.append((node, True))
-            # Pushed in reverse so the first parent is explored (and listed) first.
-            for parent in reversed(node.parents):
-                if parent not in visited:
-                    stack.append((parent, False))
+            parents = node.parents
+            if parents:
+                stack.append(node)
+                stack.append(None)
+                # Pushed in reverse so the first parent is explored (and listed) first.
+                for parent in reversed(parents):
+                    if parent not in visited:
+                        stack.append(parent)
+            else:
+                order.append(node)  # a leaf has nothing to wait for
     return order
 
 

@@ -31,7 +31,7 @@ _new_object = object.__new__
 
 def _to_float(data: object) -> float:
     """``data`` as a float, or a TypeError that names what it was given instead."""
-    if isinstance(data, numbers.Real):
+    if type(data) is int or isinstance(data, numbers.Real):  # int first: the ABC check is slow
         return float(data)
     raise TypeError(
         "Value data must be a real number (int, float or NumPy scalar), "
@@ -123,7 +123,8 @@ class Value:
     # --- arithmetic: + and * are primitives; -, / are built from them -------------------
 
     def __add__(self, other: Value | float) -> Value:
-        right = _coerce(other)
+        # A Value, the common case, skips the call that converts numbers.
+        right = other if type(other) is Value else _coerce(other)
         if right is None:
             return NotImplemented
         return _node(self.data + right.data, ops.ADD, (self, right))
@@ -132,7 +133,7 @@ class Value:
         return self + other
 
     def __mul__(self, other: Value | float) -> Value:
-        right = _coerce(other)
+        right = other if type(other) is Value else _coerce(other)
         if right is None:
             return NotImplemented
         return _node(self.data * right.data, ops.MUL, (self, right))
@@ -244,9 +245,11 @@ class Value:
 
 def _coerce(x: object) -> Value | None:
     """``x`` as a Value (a real number becomes a constant leaf), or None if it is neither."""
-    if type(x) is Value or isinstance(x, Value):
+    if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real):
+    # float and int first: the general numbers.Real check is an ABC lookup, several times
+    # slower than the whole rest of an operation.
+    if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
         return Value(x)
     return None
 
