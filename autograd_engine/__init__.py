@@ -14,10 +14,12 @@ Modules, one concern each:
 * :mod:`.graph`: topological order, ``backward``, ``backward_steps``;
 * :mod:`.functional`: ``grad``, ``jacobian``, ``hessian``;
 * :mod:`.checks`: ``gradcheck``, ``gradgradcheck``;
-* :mod:`.grad_mode`: ``no_grad``.
+* :mod:`.grad_mode`: ``no_grad``;
+* :mod:`.compile`: ``compile_graph``, a fast replay of a fixed-shape graph (needs NumPy).
 """
 
 from .checks import GradcheckError, gradcheck, gradgradcheck
+from .compile import CompiledGraph, compile_graph
 from .functional import grad, hessian, jacobian
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .graph import BackwardStep, backward_steps, topological_order
@@ -26,10 +28,12 @@ from .value import Value
 
 __all__ = [
     "BackwardStep",
+    "CompiledGraph",
     "GradcheckError",
     "Op",
     "Value",
     "backward_steps",
+    "compile_graph",
     "enable_grad",
     "grad",
     "gradcheck",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from autograd_engine import Value
+from autograd_engine import Value, compile_graph
 
 Backprop = Callable[[Value], float]
 
@@ -21,11 +21,7 @@ def _eager(loss: Value) -> float:
 
 
 def _compiled(loss: Value) -> float:
-    try:
-        from autograd_engine import compile_graph  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - only until the compiled path lands
-        pytest.skip("compile_graph is not available yet")
-    return float(compile_graph(loss).run())
+    return compile_graph(loss).run()
 
 
 @pytest.fixture(params=["eager", "compiled"])

@@ -1,0 +1,372 @@
+"""``compile_graph``: record a graph once, then replay it with new leaf values, fast.
+
+Training rebuilds the same graph every step: the same ops on the same kinds of nodes, only
+the numbers in the leaves (parameters, inputs) change. Building tens of thousands of Python
+objects per step is what makes a scalar engine slow, so record the graph's *shape* once and
+replay it on arrays::
+
+    loss = model_loss(params, inputs)     # build the graph once, as usual
+    replay = compile_graph(loss)          # record its shape
+    for step in range(100):
+        for p in params:
+            p.grad = 0.0
+        value = replay.run()              # = rebuild the same expression + loss.backward()
+        for p in params:
+            p.data -= 0.1 * p.grad
+
+Semantics
+---------
+``run()`` reads every leaf's current ``.data``, evaluates the recorded graph, backpropagates
+and *adds* d(root)/d(leaf) to each leaf's ``.grad``, exactly as rebuilding the same
+expression and calling ``backward()`` would (leaf gradients accumulate across calls). It
+returns the root's new value. The recorded non-leaf nodes are not updated: their ``.data``
+and ``.grad`` keep what they held when the graph was built. The replay keeps no reference to
+them, only to the leaves.
+
+Frozen control flow. Like ``jax.jit``, the replay sees the operations, not the Python that
+chose them: an ``if x.data > 0`` or a ``max()`` evaluated while the graph was built picked
+one branch, and every replay repeats that branch whatever the leaves now hold. Anything the
+ops themselves decide (``relu``, ``abs``, ``leaky_relu`` choosing their piece) is re-decided
+on every run. A number copied out of a Value while building (``Value(x.data * 2)``) is a new
+leaf holding a constant, and stays that constant.
+
+How it works
+------------
+1. *Fuse.* A chain of ``+`` (``sum(terms)``: ``((t0 + t1) + t2) + ...``) becomes one
+   *sum of products* node, and a ``*`` whose only use is as a term of such a sum becomes a
+   product inside it: ``b + w0*x0 + w1*x1`` is one node, a neuron. Only nodes used once are
+   fused, so no value anyone else reads disappears. The terms are added in the original
+   order, so a fused sum rounds exactly like the chain of ``+`` it replaces.
+2. *Schedule by depth.* A node's level is one more than its deepest input's, so all nodes
+   of a level are independent. Nodes of one level with the same op become one group.
+3. *Run each group as a few array operations.* Forward: gather the inputs, apply the op's
+   rule to whole arrays, store the outputs. Backward, level by level from the root: apply
+   the local-gradient rule to whole arrays and scatter-add the results into the inputs'
+   gradients (the chain rule's sum over consumers). Small groups (a deep narrow chain) run
+   instead as straight-line Python on floats through the op table's own rules, which is
+   still cheaper than building nodes.
+
+Whenever an array rule meets a value outside the easy case (a non-finite result, a negative
+base in ``a ** b``), that group is recomputed with the op table's float rules, so errors are
+the same exceptions ``backward()`` raises and results agree with the eager engine to about
+1e-12 relative (NumPy's ``exp``, ``log``, ``tanh`` and ``**`` may differ from :mod:`math`
+in the last bit). Ops of your own (:class:`~autograd_engine.ops.Op`) are replayed through
+their own rules, on floats.
+
+This path needs NumPy (the ``compile`` extra); ``import autograd_engine`` does not.
+"""
+
+from __future__ import annotations
+
+import gc
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from itertools import chain
+from operator import attrgetter
+from types import ModuleType
+from typing import TYPE_CHECKING, NamedTuple
+
+from . import ops
+from .graph import topological_order
+from .value import Value
+
+if TYPE_CHECKING:
+    from .replay_kernels import Step
+
+__all__ = ["CompiledGraph", "compile_graph"]
+
+#: A group with fewer multiply-adds or elements than this runs as Python floats: NumPy costs
+#: about a microsecond per call, the float path a tenth of that per node.
+MIN_VECTOR_WORK = 16
+
+
+class Instruction(NamedTuple):
+    """One node of the replay, on slots of the value array.
+
+    ``op`` is ``None`` for a *sum of products*: ``inputs = (a0, b0, a1, b1, ...)`` and the
+    node's value is ``a0*b0 + a1*b1 + ...``, added left to right (a plain term ``t`` is
+    ``t * 1``, with ``b`` the slot that always holds 1.0). Otherwise the node is
+    ``op.forward(*inputs)``.
+    """
+
+    op: ops.Op | None
+    out: int
+    inputs: tuple[int, ...]
+
+
+class _Unit(NamedTuple):
+    """A node the replay computes (one not fused away), with its inputs as recorded nodes.
+
+    For a sum of products (``op is None``) ``inputs`` alternates factors ``a0, b0, a1, ...``;
+    ``None`` as a factor means 1. ``level`` is one more than the deepest input's.
+    """
+
+    node: Value
+    op: ops.Op | None
+    inputs: tuple[Value | None, ...]
+    level: int
+
+
+def compile_graph(root: Value, watch: Sequence[Value] = ()) -> CompiledGraph:
+    """Record the graph that ends at ``root`` for fast replay with new leaf values.
+
+    Args:
+        root: the output to differentiate (usually a scalar loss).
+        watch: nodes of the graph whose values every run also reports (a model's outputs,
+            say), read with :meth:`CompiledGraph.watched_values`. They are never fused away.
+
+    Returns:
+        A :class:`CompiledGraph`; ``run()`` evaluates and backpropagates it.
+
+    Raises:
+        TypeError: if ``root`` or a watched node is not a Value.
+        ValueError: if a watched node is not in ``root``'s graph.
+        ImportError: if NumPy is not installed.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"compile_graph: root must be a Value, not {type(root).__name__}")
+    watched = list(watch)
+    for i, node in enumerate(watched):
+        if not isinstance(node, Value):
+            raise TypeError(f"compile_graph: watch[{i}] must be a Value, not {type(node).__name__}")
+    try:
+        from . import replay_kernels
+    except ImportError as error:  # pragma: no cover - NumPy is in every test environment
+        raise ImportError(
+            "compile_graph needs NumPy: pip install 'autograd-engine[compile]'"
+        ) from error
+    with _cycle_collector_paused():
+        return _compile(root, watched, replay_kernels)
+
+
+def _compile(root: Value, watched: list[Value], replay_kernels: ModuleType) -> CompiledGraph:
+    order = topological_order(root)
+    leaves = [node for node in order if node._op is None]
+    stages = _schedule(_fuse(order, leaves, set(watched)))
+    # Slots of the value array: the leaves, then 1.0, then each stage's outputs in a row.
+    slot: dict[Value | None, int] = {leaf: i for i, leaf in enumerate(leaves)}
+    slot[None] = len(leaves)
+    slot_of = slot.__getitem__
+    steps: list[Step] = []
+    for vectorized, units in stages:
+        for unit in units:
+            slot[unit.node] = len(slot)
+        group = [
+            Instruction(unit.op, slot_of(unit.node), tuple(map(slot_of, unit.inputs)))
+            for unit in units
+        ]
+        steps.append(
+            replay_kernels.vector_step(group) if vectorized else replay_kernels.FloatStep(group)
+        )
+    for i, node in enumerate(watched):
+        if node not in slot:
+            raise ValueError(f"compile_graph: watch[{i}] ({node!r}) is not in the graph of root")
+    return CompiledGraph(
+        leaves, steps, len(slot), slot[root], len(order), [slot[node] for node in watched]
+    )
+
+
+class CompiledGraph:
+    """A recorded graph, replayed by :meth:`run` with the leaves' current values.
+
+    Attributes:
+        leaves: the leaves the replay reads (``.data``) and writes (``.grad``), in
+            topological order.
+        num_nodes: nodes in the recorded graph, leaves included.
+        num_slots: values the replay computes per run (after fusing; plus one slot for 1.0).
+    """
+
+    __slots__ = (
+        "_last_values",
+        "_root_slot",
+        "_steps",
+        "_watch_slots",
+        "leaves",
+        "num_nodes",
+        "num_slots",
+    )
+
+    def __init__(
+        self,
+        leaves: Sequence[Value],
+        steps: Sequence[Step],
+        num_slots: int,
+        root_slot: int,
+        num_nodes: int,
+        watch_slots: Sequence[int],
+    ) -> None:
+        self.leaves: tuple[Value, ...] = tuple(leaves)
+        self.num_nodes = num_nodes
+        self.num_slots = num_slots
+        self._steps = tuple(steps)
+        self._root_slot = root_slot
+        self._watch_slots = list(watch_slots)
+        self._last_values: list[float] | None = None
+
+    def __repr__(self) -> str:
+        vector = sum(1 for step in self._steps if step.vectorized)
+        return (
+            f"CompiledGraph({self.num_nodes} nodes, {len(self.leaves)} leaves, "
+            f"{vector} array steps, {len(self._steps) - vector} float steps)"
+        )
+
+    def run(self, gradient: float = 1.0) -> float:
+        """Evaluate the graph on the leaves' current ``.data`` and backpropagate.
+
+        Adds ``gradient * d(root)/d(leaf)`` to every leaf's ``.grad``, as ``backward()``
+        does, and returns the root's value.
+
+        Raises:
+            TypeError: if ``gradient`` or a leaf's ``.data`` is not a real number.
+            ValueError, ZeroDivisionError, OverflowError: where ``backward()`` on the
+                rebuilt expression would (a log of a negative number, ...).
+        """
+        from . import replay_kernels
+
+        try:
+            seed = float(gradient)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"run: gradient must be a real number, not {type(gradient).__name__}"
+            ) from None
+        leaf_grads, values = replay_kernels.run(
+            self._steps, self.leaves, self.num_slots, self._root_slot, seed
+        )
+        for leaf, leaf_grad in zip(self.leaves, leaf_grads, strict=True):
+            leaf.grad += leaf_grad
+        self._last_values = values[self._watch_slots].tolist() if self._watch_slots else []
+        return float(values[self._root_slot])
+
+    def watched_values(self) -> list[float]:
+        """The values of the ``watch`` nodes computed by the latest :meth:`run`.
+
+        Raises:
+            RuntimeError: before the first run.
+        """
+        if self._last_values is None:
+            raise RuntimeError("watched_values: run() has not been called yet")
+        return list(self._last_values)
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while compiling.
+
+    Compiling allocates a few small containers per node, all kept. Each burst of
+    allocations makes the collector rescan every live object, the whole recorded graph
+    included, which can cost more than the compiling itself; nothing compiled here forms
+    a cycle, so there is nothing for it to find.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _fuse(order: list[Value], leaves: list[Value], keep: set[Value]) -> list[_Unit]:
+    """The nodes the replay computes, in topological order, with chains of ``+`` fused.
+
+    A ``+`` used only by another ``+`` continues that one's sum; a ``*`` used only by a
+    ``+`` becomes a product term of its sum. Every other non-leaf node, and every node in
+    ``keep``, is computed as recorded. (The root has no consumer, so it is never fused.)
+    """
+    add, mul = ops.ADD, ops.MUL
+    uses = Counter(chain.from_iterable(map(attrgetter("parents"), order)))
+    for node in keep:
+        uses[node] += 1  # a watched node has a reader outside the graph: never fuse it
+    below: dict[Value, Value] = {}  # a "+" -> the "+" whose sum it continues
+    fused: set[Value] = set()
+    for node in order:
+        if node._op is add:
+            for operand in node.parents:
+                if operand._op is add and uses[operand] == 1 and node not in below:
+                    below[node] = operand
+                    fused.add(operand)
+                elif operand._op is mul and uses[operand] == 1:
+                    fused.add(operand)
+
+    def factors(top: Value) -> tuple[Value | None, ...]:
+        """The terms of the sum ending at ``top``, first term first, as factor pairs."""
+        later_terms: list[Value] = []
+        node = top
+        while node in below:
+            a, b = node.parents
+            # a + b == b + a exactly, so the chain may continue on either side.
+            later_terms.append(b if a is below[node] else a)
+            node = below[node]
+        pairs: list[Value | None] = []
+        for term in (*node.parents, *reversed(later_terms)):
+            pairs.extend(term.parents if term in fused else (term, None))
+        return tuple(pairs)
+
+    level: dict[Value | None, int] = dict.fromkeys(leaves, 0)
+    level[None] = 0  # the constant 1 of a plain term
+    units: list[_Unit] = []
+    for node in order:
+        op = node._op
+        if op is None or node in fused:
+            continue
+        if op is add:
+            op, inputs = None, factors(node)
+        elif op is mul:
+            op, inputs = None, node.parents
+        else:
+            inputs = node.parents
+        depth = 1 + max(map(level.__getitem__, inputs))
+        level[node] = depth
+        units.append(_Unit(node, op, inputs, depth))
+    return units
+
+
+def _schedule(units: list[_Unit]) -> list[tuple[bool, list[_Unit]]]:
+    """The order the replay runs units in, as ``(vectorized, units)`` stages.
+
+    Units of one level never read each other. Units of one level and one kind (the same op,
+    or sums with the same number of terms) form a group; a group with an array rule and at
+    least ``MIN_VECTOR_WORK`` elements or multiply-adds becomes an array stage. Every other
+    unit runs on floats, in topological order, in the float stage just before the first
+    array level at or above its own: after everything it reads, before everything that
+    reads it. So a deep narrow chain is a single float stage.
+    """
+    from .replay_kernels import vector_rule
+
+    # The kind: an op by identity (hashing an Op would hash its fields), a sum by its number
+    # of terms, negated so that it never equals an id.
+    keys = [(unit.level, -len(unit.inputs) if unit.op is None else id(unit.op)) for unit in units]
+    op_by_id = {id(unit.op): unit.op for unit in units if unit.op is not None}
+
+    def worth_an_array(kind: int, size: int) -> bool:
+        if kind < 0:
+            return size * -kind // 2 >= MIN_VECTOR_WORK
+        return size >= MIN_VECTOR_WORK and vector_rule(op_by_id[kind]) is not None
+
+    groups: dict[tuple[int, int], list[_Unit]] = {
+        key: [] for key, size in Counter(keys).items() if worth_an_array(key[1], size)
+    }
+    if not groups:
+        return [(False, units)] if units else []
+    array_levels = sorted({level for level, _ in groups})
+    float_stages: list[list[_Unit]] = [[] for _ in range(len(array_levels) + 1)]
+    for unit, key in zip(units, keys, strict=True):
+        group = groups.get(key)
+        if group is not None:
+            group.append(unit)
+        else:
+            float_stages[bisect_left(array_levels, unit.level)].append(unit)
+    stages: list[tuple[bool, list[_Unit]]] = []
+    array_groups = sorted(groups.items(), key=lambda item: item[0][0])  # stable: by level
+    position = 0
+    for i, level in enumerate(array_levels):
+        if float_stages[i]:
+            stages.append((False, float_stages[i]))
+        while position < len(array_groups) and array_groups[position][0][0] == level:
+            stages.append((True, array_groups[position][1]))
+            position += 1
+    if float_stages[-1]:
+        stages.append((False, float_stages[-1]))
+    return stages

@@ -1,0 +1,368 @@
+"""The steps a compiled replay runs: each op's rules on NumPy arrays, and a float fallback.
+
+:mod:`autograd_engine.compile` turns a graph into *instructions* on slots of one value array
+and groups them by depth. This module turns each group into a *step* with a ``forward``
+(compute the group's outputs from its inputs) and a ``backward`` (apply the local-gradient
+rule and add each result into its input's gradient: one term of the chain rule's sum over
+consumers per edge, ``np.add.at`` doing the sum):
+
+* :class:`SumStep`: sums of products ``a0*b0 + a1*b1 + ...`` (fused chains of ``+`` and
+  ``*``), as a gather, a multiply and a reduction down the columns of a terms-by-sums matrix;
+* :class:`OpStep`: any other op of the op table, through its array rule in :data:`RULES`
+  (the same formulas as :mod:`autograd_engine.ops`, written for arrays);
+* :class:`FloatStep`: straight-line Python over floats through the op table's own rules,
+  for groups too small for NumPy to pay off, for ops of your own, and as the fallback of
+  the other two whenever an array result is not finite.
+
+Only this module imports NumPy, and only ``compile_graph`` imports this module.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import ops
+
+if TYPE_CHECKING:
+    from .compile import Instruction
+    from .value import Value
+
+__all__ = ["RULES", "FloatStep", "OpStep", "Step", "SumStep", "run", "vector_rule", "vector_step"]
+
+Floats = NDArray[np.float64]
+Slots = NDArray[np.intp]
+
+
+class Step(Protocol):
+    """One step of the replay: a group of nodes computed together."""
+
+    #: True for an array step, False for the float step (shown by ``CompiledGraph.__repr__``).
+    vectorized: bool
+
+    def forward(self, values: Floats) -> Any:
+        """Compute this step's outputs into ``values``; return what ``backward`` needs."""
+
+    def backward(self, values: Floats, grads: Floats, saved: Any) -> None:
+        """Add d(root)/d(input) for each input edge into ``grads`` (outputs' grads complete)."""
+
+
+def run(
+    steps: Sequence[Step], leaves: Sequence[Value], num_slots: int, root_slot: int, seed: float
+) -> tuple[list[float], Floats]:
+    """One replay: forward through every step, then backward in reverse.
+
+    Returns:
+        ``(leaf_grads, values)``: ``seed * d(root)/d(leaf)`` for each leaf, in order, and
+        the value of every slot.
+    """
+    values: Floats = np.empty(num_slots)
+    num_leaves = len(leaves)
+    try:
+        values[:num_leaves] = [leaf.data for leaf in leaves]
+    except (TypeError, ValueError):
+        raise TypeError(_bad_leaf_message(leaves)) from None
+    values[num_leaves] = 1.0  # the second factor of every plain term of a sum
+    grads: Floats = np.zeros(num_slots)
+    # Non-finite results are detected explicitly (and redone on floats), so NumPy's
+    # warnings would only repeat what the fallback handles.
+    with np.errstate(all="ignore"):
+        saved = [step.forward(values) for step in steps]
+        grads[root_slot] = seed
+        for step, state in zip(reversed(steps), reversed(saved), strict=True):
+            step.backward(values, grads, state)
+    return grads[:num_leaves].tolist(), values
+
+
+def _bad_leaf_message(leaves: Sequence[Value]) -> str:
+    for i, leaf in enumerate(leaves):
+        if not isinstance(leaf.data, numbers.Real):
+            name = f" (label {leaf.label!r})" if leaf.label else ""
+            return (
+                f"run: leaves[{i}]{name} holds {type(leaf.data).__name__} data "
+                f"{leaf.data!r}; a leaf's .data must be a real number"
+            )
+    return "run: a leaf's .data is not a real number"  # pragma: no cover - found above
+
+
+def vector_step(group: Sequence[Instruction]) -> Step:
+    """The array step for a group of same-kind instructions (see ``vector_rule``)."""
+    op = group[0].op
+    if op is None:
+        return SumStep(group)
+    rule = vector_rule(op)
+    if rule is None:
+        raise ValueError(f"op {op.name!r} has no array rule")
+    return OpStep(rule, group)
+
+
+def _outputs(group: Sequence[Instruction]) -> slice:
+    """The slots of a group's outputs, which compile_graph numbers consecutively."""
+    start = group[0].out
+    if [instruction.out for instruction in group] != list(range(start, start + len(group))):
+        raise AssertionError("a group's outputs must be consecutive slots")
+    return slice(start, start + len(group))
+
+
+def _all_finite(*arrays: Floats) -> bool:
+    # A sum is finite exactly when every element is (inf or nan anywhere makes it inf or
+    # nan); a huge but finite sum only sends the step to the exact float fallback.
+    return all(math.isfinite(array.sum()) for array in arrays)
+
+
+class FloatStep:
+    """Instructions run one by one on Python floats, through the op table's own rules.
+
+    The step works on a list of *registers*: one per instruction, in order (its outputs,
+    which are consecutive slots), then the values it reads from outside. This is the eager
+    engine's arithmetic without building nodes.
+    """
+
+    vectorized = False
+
+    def __init__(self, instructions: Sequence[Instruction]) -> None:
+        self.outputs = _outputs(instructions)
+        start, num_outputs = self.outputs.start, len(instructions)
+        external: dict[int, int] = {}  # slot read from outside -> its register
+        self.program: list[tuple[ops.Op | None, tuple[int, ...]]] = []
+        for instruction in instructions:
+            args = []
+            for slot in instruction.inputs:
+                if slot >= start:  # an earlier output of this step
+                    args.append(slot - start)
+                else:
+                    register = external.get(slot)
+                    if register is None:
+                        register = external[slot] = num_outputs + len(external)
+                    args.append(register)
+            self.program.append((instruction.op, tuple(args)))
+        self.inputs: Slots = np.array(list(external), dtype=np.intp)
+
+    def forward(self, values: Floats) -> None:
+        registers: list[float] = [0.0] * len(self.program) + values[self.inputs].tolist()
+        for out, (op, args) in enumerate(self.program):
+            if op is None:  # a sum of products, added left to right like the chain of +
+                total = registers[args[0]] * registers[args[1]]
+                for k in range(2, len(args), 2):
+                    total += registers[args[k]] * registers[args[k + 1]]
+                registers[out] = total
+            elif len(args) == 1:
+                registers[out] = op.forward(registers[args[0]])
+            else:
+                registers[out] = op.forward(*[registers[i] for i in args])
+        values[self.outputs] = registers[: len(self.program)]
+
+    def backward(self, values: Floats, grads: Floats, saved: Any = None) -> None:
+        registers: list[float] = values[self.outputs].tolist() + values[self.inputs].tolist()
+        # Outputs start with what later steps sent them; inputs collect this step's terms.
+        register_grads: list[float] = grads[self.outputs].tolist() + [0.0] * len(self.inputs)
+        for out in range(len(self.program) - 1, -1, -1):
+            op, args = self.program[out]
+            g = register_grads[out]
+            if op is None:  # d(sum)/d(a_k) = b_k and d(sum)/d(b_k) = a_k
+                for k in range(0, len(args), 2):
+                    a, b = args[k], args[k + 1]
+                    register_grads[a] += g * registers[b]
+                    register_grads[b] += g * registers[a]
+            elif len(args) == 1:
+                (arg,) = args
+                (arg_grad,) = op.backward(g, registers[out], registers[arg])
+                register_grads[arg] += arg_grad
+            else:
+                arg_grads = op.backward(g, registers[out], *[registers[i] for i in args])
+                for arg, arg_grad in zip(args, arg_grads, strict=True):
+                    register_grads[arg] += arg_grad
+        np.add.at(grads, self.inputs, register_grads[len(self.program) :])
+
+
+class SumStep:
+    """Sums of products with the same number of terms: one column of a matrix per sum.
+
+    ``a[k, j] * b[k, j]`` is term k of sum j. Reducing down the columns adds each sum's terms
+    in order, exactly as the chain of ``+`` did (NumPy adds row after row along axis 0; a
+    single column uses ``add.accumulate``, which is sequential by definition).
+    """
+
+    vectorized = True
+
+    def __init__(self, group: Sequence[Instruction]) -> None:
+        factors = np.array([instruction.inputs for instruction in group], dtype=np.intp)
+        self.a: Slots = np.ascontiguousarray(factors[:, 0::2].T)
+        self.b: Slots = np.ascontiguousarray(factors[:, 1::2].T)
+        self.outputs = _outputs(group)
+        self.fallback = FloatStep(group)
+
+    def forward(self, values: Floats) -> tuple[Floats, Floats] | None:
+        a, b = values[self.a], values[self.b]
+        products = a * b
+        num_terms, num_sums = products.shape
+        if num_terms == 1:
+            sums = products[0]
+        elif num_sums == 1:
+            sums = np.add.accumulate(products[:, 0])[-1:]
+        else:
+            sums = np.add.reduce(products, axis=0)
+        if not _all_finite(sums):
+            self.fallback.forward(values)
+            return None
+        values[self.outputs] = sums
+        return a, b
+
+    def backward(self, values: Floats, grads: Floats, saved: tuple[Floats, Floats] | None) -> None:
+        if saved is None:
+            self.fallback.backward(values, grads)
+            return
+        a, b = saved
+        g = grads[self.outputs]
+        grad_a, grad_b = b * g, a * g
+        if not _all_finite(grad_a, grad_b):
+            self.fallback.backward(values, grads)
+            return
+        # add.at on flat arrays: NumPy's fast path (several times faster than on 2-D ones).
+        np.add.at(grads, self.a.ravel(), grad_a.ravel())
+        np.add.at(grads, self.b.ravel(), grad_b.ravel())
+
+
+class VectorRule(NamedTuple):
+    """An op's rules on arrays (the same formulas as its float rules in the op table).
+
+    Attributes:
+        forward: ``forward(*inputs) -> outputs``.
+        backward: ``backward(g, y, *inputs) -> one gradient array per input``.
+        valid: for an op whose float rule rejects inputs that NumPy would compute anyway,
+            ``valid(*inputs)`` is False when any of them is rejected.
+    """
+
+    forward: Callable[..., Floats]
+    backward: Callable[..., tuple[Floats, ...]]
+    valid: Callable[..., bool] | None = None
+
+
+class OpStep:
+    """Nodes of one op (not ``+`` or ``*``), computed by the op's :class:`VectorRule`."""
+
+    vectorized = True
+
+    def __init__(self, rule: VectorRule, group: Sequence[Instruction]) -> None:
+        self.rule = rule
+        self.inputs: list[Slots] = [
+            np.array(column, dtype=np.intp)
+            for column in zip(*(instruction.inputs for instruction in group), strict=True)
+        ]
+        self.outputs = _outputs(group)
+        self.fallback = FloatStep(group)
+
+    def forward(self, values: Floats) -> tuple[Floats, list[Floats]] | None:
+        inputs = [values[slots] for slots in self.inputs]
+        valid = self.rule.valid is None or self.rule.valid(*inputs)
+        outputs = self.rule.forward(*inputs) if valid else None
+        if outputs is None or not _all_finite(outputs):
+            self.fallback.forward(values)
+            return None
+        values[self.outputs] = outputs
+        return outputs, inputs
+
+    def backward(
+        self, values: Floats, grads: Floats, saved: tuple[Floats, list[Floats]] | None
+    ) -> None:
+        if saved is None:
+            self.fallback.backward(values, grads)
+            return
+        outputs, inputs = saved
+        input_grads = self.rule.backward(grads[self.outputs], outputs, *inputs)
+        if not _all_finite(*input_grads):
+            self.fallback.backward(values, grads)
+            return
+        for slots, input_grad in zip(self.inputs, input_grads, strict=True):
+            np.add.at(grads, slots, input_grad)
+
+
+# ---------------------------------------------------------------------------------------
+# The op table on arrays. Each entry mirrors the op's float rules in ops.py; where a float
+# rule raises (log of x <= 0, overflow, ...) NumPy returns inf or nan instead, which sends
+# the step to the float fallback, and so to the same exception.
+# ---------------------------------------------------------------------------------------
+
+
+def _sigmoid(x: Floats) -> Floats:
+    # The two overflow-free forms of ops._sigmoid_forward, chosen per element.
+    e = np.exp(-np.abs(x))
+    result: Floats = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return result
+
+
+def _relu(x: Floats) -> Floats:
+    result: Floats = np.where(x > 0, x, 0.0)
+    return result
+
+
+def _step(x: Floats) -> Floats:
+    result: Floats = np.where(x > 0, 1.0, 0.0)
+    return result
+
+
+def _softplus(x: Floats) -> Floats:
+    result: Floats = np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+    return result
+
+
+def _pow_valid(a: Floats, b: Floats) -> bool:
+    # The float rule refuses any negative base with a Value exponent (its log is undefined).
+    return not bool((a < 0).any())
+
+
+def _pow_backward(g: Floats, y: Floats, a: Floats, b: Floats) -> tuple[Floats, Floats]:
+    at_zero = a == 0
+    grad_exponent = np.where(at_zero, g * 0.0, g * y * np.log(np.where(at_zero, 1.0, a)))
+    return g * b * np.power(a, b - 1), grad_exponent
+
+
+RULES: dict[ops.Op, VectorRule] = {
+    ops.POW: VectorRule(np.power, _pow_backward, _pow_valid),
+    ops.EXP: VectorRule(np.exp, lambda g, y, x: (g * y,)),
+    ops.LOG: VectorRule(np.log, lambda g, y, x: (g / x,)),
+    ops.TANH: VectorRule(np.tanh, lambda g, y, x: (g * (1 - y * y),)),
+    ops.SIGMOID: VectorRule(_sigmoid, lambda g, y, x: (g * y * (1 - y),)),
+    ops.RELU: VectorRule(_relu, lambda g, y, x: (g * _step(x),)),
+    ops.SOFTPLUS: VectorRule(_softplus, lambda g, y, x: (g * _sigmoid(x),)),
+    ops.SIN: VectorRule(np.sin, lambda g, y, x: (g * np.cos(x),)),
+    ops.COS: VectorRule(np.cos, lambda g, y, x: (g * -np.sin(x),)),
+    ops.ABS: VectorRule(np.abs, lambda g, y, x: (g * np.sign(x),)),
+}
+"""Array rules of the fixed primitives (``+`` and ``*`` are :class:`SumStep`)."""
+
+
+def _pow_rule(n: float) -> VectorRule:
+    def backward(g: Floats, y: Floats, x: Floats) -> tuple[Floats]:
+        return (g * 0.0,) if n == 0 else (g * n * np.power(x, n - 1),)
+
+    return VectorRule(lambda x: np.power(x, n), backward)
+
+
+def _leaky_relu_rule(slope: float) -> VectorRule:
+    def forward(x: Floats) -> Floats:
+        result: Floats = np.where(x > 0, x, slope * x)
+        return result
+
+    def backward(g: Floats, y: Floats, x: Floats) -> tuple[Floats]:
+        return (g * np.where(x > 0, 1.0, slope),)
+
+    return VectorRule(forward, backward)
+
+
+def vector_rule(op: ops.Op) -> VectorRule | None:
+    """The array rule of ``op``, or None (an op of your own runs on floats)."""
+    rule = RULES.get(op)
+    if rule is not None or op.arg is None:
+        return rule
+    # The op families: one Op per constant, made (and cached) by ops.pow_op / leaky_relu_op.
+    if op.name.startswith("**") and op is ops.pow_op(op.arg):
+        return _pow_rule(op.arg)
+    if op.name == "leaky_relu" and op is ops.leaky_relu_op(op.arg):
+        return _leaky_relu_rule(op.arg)
+    return None
