@@ -1,0 +1,88 @@
+"""The command line: ``python -m benchmarks [--quick] [--repeats N] [--json PATH]``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import platform
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import suite
+from .engines import SKIPPED
+from .measure import frozen_imports
+from .report import format_report, goals
+from .workload import make_problem
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="autograd-engine vs micrograd and PyTorch: medians and ratios.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats and a 100,000-node chain"
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="timed demo steps per engine (default 6, or 2 with --quick)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path("bench-output/results.json"),
+        help="where to write the results (default: bench-output/results.json)",
+    )
+    return parser
+
+
+def _environment() -> str:
+    versions = []
+    for distribution in ("numpy", "micrograd", "torch"):
+        try:
+            versions.append(f"{distribution} {importlib.metadata.version(distribution)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{distribution} not installed")
+    return (
+        f"Python {platform.python_version()} on {platform.system()} {platform.machine()} "
+        f"({platform.processor() or 'unknown CPU'}); " + ", ".join(versions)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every benchmark, print the table, write the JSON; returns the exit status."""
+    arguments = sys.argv[1:] if argv is None else argv
+    options = _parser().parse_args(arguments)
+    repeats = options.repeats if options.repeats is not None else (2 if options.quick else 6)
+    if repeats < 1:
+        _parser().error("--repeats must be at least 1")
+    chain_length = 100_000 if options.quick else 1_000_000
+
+    def progress(message: str) -> None:
+        print(f"... {message}", file=sys.stderr, flush=True)
+
+    problem = make_problem()
+    results: dict[str, Any] = {
+        "command": shlex.join(["python", "-m", "benchmarks", *arguments]),
+        "environment": _environment(),
+        "repeats": repeats,
+    }
+    results["demo_step"] = suite.demo_step(problem, repeats, progress)
+    progress("memory per node")
+    results["memory"] = suite.graph_memory(problem)
+    with frozen_imports():
+        results["chain"] = suite.chain(chain_length, min(repeats, 3), progress)
+    results["skipped"] = dict(SKIPPED)
+    results["goals"] = goals(results)
+    print(format_report(results))
+    options.json.parent.mkdir(parents=True, exist_ok=True)
+    options.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nResults written to {options.json}")
+    return 0

@@ -1,0 +1,118 @@
+"""Measuring: medians of timed repeats, and memory with :mod:`tracemalloc`.
+
+Timings on a shared machine are noisy, so every number is the median of several repeats
+and the report leans on *ratios* measured in the same process.
+
+Python's cycle collector is a large part of what a scalar engine costs: every few hundred
+new nodes it runs, and now and then it rescans every object alive. So the timings are made
+with care for it:
+
+* each engine runs a block of consecutive steps after one untimed step, so a step pays for
+  collecting what the step before it left behind, as in a training loop (micrograd's graphs
+  are reference cycles: only the collector frees them);
+* before each block the collector runs once, untimed, so no engine pays for another's
+  garbage;
+* the objects alive before the benchmarks start (the modules imported, PyTorch's ~150,000
+  among them) are frozen out of the collector's scans (:func:`gc.freeze`): otherwise every
+  engine's numbers would depend on which peers happen to be installed.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Timing", "frozen_imports", "time_repeats", "traced_bytes"]
+
+
+@dataclass
+class Timing:
+    """Seconds per repeat, and how many of them the cycle collector took."""
+
+    seconds: list[float] = field(default_factory=list)
+    collector_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def collector_median(self) -> float:
+        return statistics.median(self.collector_seconds)
+
+
+class _CollectorClock:
+    """Adds up the time the cycle collector runs (through ``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._start
+
+
+def time_repeats(
+    function: Callable[[], Any], repeats: int, timing: Timing | None = None, warmup: int = 1
+) -> Timing:
+    """Time ``repeats`` consecutive calls of ``function``.
+
+    First, untimed: one ``gc.collect()`` and ``warmup`` calls (so every timed call finds
+    what the call before it left, as in a loop).
+    """
+    timing = Timing() if timing is None else timing
+    gc.collect()
+    for _ in range(warmup):
+        function()
+    clock = _CollectorClock()
+    gc.callbacks.append(clock)
+    try:
+        for _ in range(repeats):
+            clock.total = 0.0
+            start = time.perf_counter()
+            function()
+            timing.seconds.append(time.perf_counter() - start)
+            timing.collector_seconds.append(clock.total)
+    finally:
+        gc.callbacks.remove(clock)
+    return timing
+
+
+@contextmanager
+def frozen_imports() -> Iterator[None]:
+    """Freeze every object alive now out of the cycle collector's scans, for the block."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def traced_bytes(build: Callable[[], Any]) -> tuple[Any, int, int]:
+    """Run ``build()`` under tracemalloc.
+
+    Returns:
+        ``(result, retained, peak)``: what ``build`` returned, the bytes it allocated that
+        are still alive afterwards (the result's own memory), and the highest extra
+        allocation at any point while it ran.
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        result = build()
+        after, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, after - before, peak - before
