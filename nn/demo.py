@@ -1,7 +1,7 @@
 """``python -m nn.demo``: watch a network learn, micrograd's two-moons demo by default.
 
     python -m nn.demo [--dataset moons|circles|spirals|xor|iris] [--steps N] [--seed S]
-                      [--output DIR] [--no-progress]
+                      [--output DIR] [--no-progress] [--compiled | --eager]
 
 It trains the recipe of :mod:`nn.recipes` for the chosen data set, shows a progress bar
 (on a terminal; otherwise a line every 10 steps), and writes into the output folder
@@ -12,6 +12,12 @@ It trains the recipe of :mod:`nn.recipes` for the chosen data set, shows a progr
   example, with every node's value and gradient: backpropagation at the smallest scale.
 
 The last line printed gives the trained model's loss and accuracy.
+
+Training is compiled by default (``fit(..., compiled=True)``): the graph of a step is
+recorded once and replayed (:func:`autograd_engine.compile_graph`), which trains micrograd's
+demo in about a second instead of tens of seconds, with the same losses and accuracy (each
+replayed step agrees with an eager one to about 1e-12). ``--eager`` rebuilds the graph every
+step, like micrograd.
 """
 
 from __future__ import annotations
@@ -42,6 +48,20 @@ def _parser() -> argparse.ArgumentParser:
         "--output", default="demo-output", help="folder for the pictures (default: demo-output)"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    engine = parser.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--compiled",
+        dest="compiled",
+        action="store_true",
+        default=True,
+        help="record the graph once and replay it every step (the default)",
+    )
+    engine.add_argument(
+        "--eager",
+        dest="compiled",
+        action="store_false",
+        help="rebuild the graph every step: the same result, far slower",
+    )
     return parser
 
 
@@ -133,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress=show_bar,
         lr_schedule=recipe.lr_schedule,
         callback=report,
+        compiled=args.compiled,
     )
     final = evaluate(model, recipe.X, recipe.targets, recipe.loss_fn)
     os.makedirs(args.output, exist_ok=True)

@@ -1,0 +1,224 @@
+"""Training through ``compile_graph``: what ``fit(..., compiled=True)`` runs for each step.
+
+Every training step builds the same graph: the model on a batch, the loss, the penalty.
+Only numbers change: the parameters (updated in place by the optimizer) and the batch. So
+:class:`CompiledStep` records the graph of the first batch of each size once
+(:func:`autograd_engine.compile_graph`) and replays it afterwards, feeding each new batch
+into the recording's *input leaves* by setting their ``.data``::
+
+    inputs = [[Value(v) for v in x] for x in batch]   # leaves the recording keeps
+    loss = loss_fn([model(x) for x in inputs], targets)
+    replay = compile_graph(loss)
+    # next step, next batch: set each input leaf's .data, then replay.run()
+
+Targets. A loss that uses its targets as graph inputs (``mse_loss`` keeps Value targets
+as Values) gets target leaves too, fed like the inputs. A loss that reads them as numbers
+(``hinge_loss``, ``binary_cross_entropy_with_logits``) or picks a node with them
+(``cross_entropy`` takes ``z[c]`` for class index c) bakes them into the graph's shape,
+so a recording is then made per distinct batch of targets. That is still one recording in
+full-batch training, or per batch without shuffling; shuffled mini-batches record nearly
+every step, which is correct but slower than ``compiled=False``.
+
+Frozen control flow. Python in the model or the loss that branches on ``.data``, or copies
+data into constants, ran once, at recording (see :mod:`autograd_engine.compile`). The first
+time a recording is replayed on a batch other than its own, the step is also computed
+eagerly, and a :class:`FrozenGraphError` is raised if the two disagree.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autograd_engine import CompiledGraph, Value, compile_graph, no_grad, topological_order
+
+from .module import Module
+from .optim import Optimizer
+
+__all__ = ["CompiledStep", "FrozenGraphError"]
+
+#: Recordings kept at once (least recently used dropped first): enough for every batch of
+#: an unshuffled epoch of a small data set, bounded when targets make each batch unique.
+MAX_RECORDINGS = 64
+
+
+class FrozenGraphError(RuntimeError):
+    """A recorded graph, replayed on new data, disagrees with building it anew."""
+
+
+@dataclass
+class _Recording:
+    replay: CompiledGraph
+    input_leaves: list[list[Value]]
+    target_leaves: list[Value] | None  # None: the targets are baked into the graph
+    outputs: list[Any]  # the model's outputs, with each Value replaced by its watch index
+    batch: tuple[Hashable, ...]  # the data it was recorded on
+    verified: bool = False
+
+
+def _fingerprint(inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> tuple[Hashable, ...]:
+    return (*(tuple(row) for row in inputs), *map(_hashable, targets))
+
+
+def _hashable(target: Any) -> Hashable:
+    if isinstance(target, Value):
+        return target.data
+    if isinstance(target, Sequence) and not isinstance(target, str):
+        return tuple(map(_hashable, target))
+    return target  # type: ignore[no-any-return]
+
+
+def _flatten(output: Any, watch: list[Value]) -> Any:
+    """``output`` with each Value replaced by its index in ``watch`` (where it is added)."""
+    if isinstance(output, Value):
+        watch.append(output)
+        return len(watch) - 1
+    if isinstance(output, list | tuple):
+        return [_flatten(item, watch) for item in output]
+    return float(output)
+
+
+def _fill(template: Any, values: list[float]) -> Any:
+    if isinstance(template, int):
+        return values[template]
+    if isinstance(template, list):
+        return [_fill(item, values) for item in template]
+    return template
+
+
+class CompiledStep:
+    """A drop-in for :func:`nn.train.train_step` that replays recorded graphs."""
+
+    def __init__(self) -> None:
+        self._recordings: OrderedDict[Hashable, _Recording] = OrderedDict()
+
+    def __call__(
+        self,
+        model: Module,
+        loss_fn: Any,
+        optimizer: Optimizer,
+        inputs: Sequence[Sequence[float]],
+        targets: Sequence[Any],
+    ) -> Any:
+        from .train import StepResult
+
+        batch = _fingerprint(inputs, targets)
+        recording = self._lookup(inputs, batch)
+        if recording is None:
+            recording = self._record(model, loss_fn, inputs, targets, batch)
+        self._feed(recording, inputs, targets)
+        optimizer.zero_grad()
+        value = recording.replay.run()
+        outputs = _fill(recording.outputs, recording.replay.watched_values())
+        if not recording.verified and batch != recording.batch:
+            self._verify(model, loss_fn, inputs, targets, value, outputs)
+            recording.verified = True
+        optimizer.step()
+        return StepResult(value, outputs)
+
+    @staticmethod
+    def _keys(inputs: Sequence[Sequence[float]], batch: tuple[Hashable, ...]) -> list[Hashable]:
+        """Where a recording for this batch is kept: by batch shape when its targets are
+        leaves, else by batch shape and targets."""
+        shape = (len(inputs), len(inputs[0]) if inputs else 0)
+        return [shape, (*shape, batch[len(inputs) :])]
+
+    def _lookup(
+        self, inputs: Sequence[Sequence[float]], batch: tuple[Hashable, ...]
+    ) -> _Recording | None:
+        for key in self._keys(inputs, batch):
+            recording = self._recordings.get(key)
+            if recording is not None:
+                self._recordings.move_to_end(key)
+                return recording
+        return None
+
+    def _record(
+        self,
+        model: Module,
+        loss_fn: Any,
+        inputs: Sequence[Sequence[float]],
+        targets: Sequence[Any],
+        batch: tuple[Hashable, ...],
+    ) -> _Recording:
+        input_leaves = [[Value(float(v)) for v in row] for row in inputs]
+        outputs = [model(row) for row in input_leaves]
+        target_leaves: list[Value] | None = None
+        loss = None
+        if all(isinstance(t, numbers.Real) and not isinstance(t, bool) for t in targets):
+            target_leaves = [Value(float(t)) for t in targets]
+            try:
+                loss = loss_fn(outputs, target_leaves)
+            except (TypeError, ValueError):  # the loss wants numbers or indices
+                loss = None
+            if isinstance(loss, Value):
+                in_graph = set(topological_order(loss))
+                if not all(leaf in in_graph for leaf in target_leaves):
+                    loss = None  # the loss read them as numbers: they would be frozen
+        if loss is None:
+            target_leaves = None
+            loss = loss_fn(outputs, targets)
+        if not isinstance(loss, Value):
+            raise TypeError(f"loss_fn must return a Value, not {type(loss).__name__}")
+        watch: list[Value] = []
+        template = _flatten(outputs, watch)
+        recording = _Recording(
+            compile_graph(loss, watch=watch), input_leaves, target_leaves, template, batch
+        )
+        shape_key, targets_key = self._keys(inputs, batch)
+        self._recordings[shape_key if target_leaves is not None else targets_key] = recording
+        if len(self._recordings) > MAX_RECORDINGS:
+            self._recordings.popitem(last=False)
+        return recording
+
+    @staticmethod
+    def _feed(
+        recording: _Recording, inputs: Sequence[Sequence[float]], targets: Sequence[Any]
+    ) -> None:
+        for leaves, row in zip(recording.input_leaves, inputs, strict=True):
+            if len(row) != len(leaves):
+                raise ValueError(
+                    f"every example must have {len(leaves)} features, got {len(row)}: {row!r}"
+                )
+            for leaf, v in zip(leaves, row, strict=True):
+                leaf.data = float(v)
+        if recording.target_leaves is not None:
+            for leaf, target in zip(recording.target_leaves, targets, strict=True):
+                leaf.data = float(target)
+
+    @staticmethod
+    def _verify(
+        model: Module,
+        loss_fn: Any,
+        inputs: Sequence[Sequence[float]],
+        targets: Sequence[Any],
+        value: float,
+        outputs: list[Any],
+    ) -> None:
+        """Build this step's loss anew (values only) and compare it with the replay."""
+        with no_grad():
+            fresh_outputs = [model([Value(float(v)) for v in row]) for row in inputs]
+            fresh = loss_fn(fresh_outputs, targets).data
+        watch: list[Value] = []
+        template = _flatten(fresh_outputs, watch)
+        expected = _fill(template, [node.data for node in watch])
+        if not (
+            math.isclose(value, fresh, rel_tol=1e-9, abs_tol=1e-12) and _close(outputs, expected)
+        ):
+            raise FrozenGraphError(
+                f"compiled=True: on a new batch the recorded graph gives loss {value!r} but "
+                f"building it anew gives {fresh!r}. The model or the loss reads .data in "
+                "Python (an if on a value, max() over values, a number copied into a new "
+                "Value), which a recording repeats as it was. Train with compiled=False, or "
+                "compute that choice with ops (relu, abs, ...) instead."
+            )
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
