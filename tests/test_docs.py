@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import pkgutil
 import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINE_MODULES = [
-    "autograd_engine",
-    "autograd_engine.value",
-    "autograd_engine.ops",
-    "autograd_engine.graph",
-    "autograd_engine.functional",
-    "autograd_engine.checks",
-    "autograd_engine.grad_mode",
-]
 
 
-@pytest.mark.parametrize("name", ENGINE_MODULES)
-def test_docstring_examples(name: str) -> None:
+def modules_with_docstrings() -> list[str]:
+    """Every module of the two packages (``__main__`` scripts aside), found by walking them."""
+    names = []
+    for package_name in ("autograd_engine", "nn"):
+        package = importlib.import_module(package_name)
+        names.append(package_name)
+        for info in pkgutil.walk_packages(package.__path__, prefix=f"{package_name}."):
+            if not info.name.endswith("__main__"):
+                names.append(info.name)
+    return names
+
+
+@pytest.mark.parametrize("name", modules_with_docstrings())
+def test_docstring_examples(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # an example that saves a file saves it here
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
 
