@@ -82,12 +82,17 @@ class Op:
             ``g * d(y)/d(input)``. Works on floats and on ``Value`` nodes alike.
         arg: the constant an op was made with (the exponent of ``x ** 3``, the slope of
             ``leaky_relu``), or ``None``. Kept so tools (drawing, the compiler) can read it.
+        derivative_text: the local derivatives as text for people (drawings, the stepper's
+            captions, ``print_graph``), one per input, in terms of the inputs (``x``, or ``a``
+            and ``b``) and the output ``out``: ``("1 - out²",)`` for tanh, ``("b", "a")`` for
+            ``a * b``. Empty when none is given.
     """
 
     name: str
     forward: Callable[..., float]
     backward: Callable[..., tuple[Any, ...]]
     arg: float | None = None
+    derivative_text: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from . import ops
 from .grad_mode import grad_enabled
 from .graph import backward as _backward
 
-__all__ = ["Value"]
+__all__ = ["Constant", "Value"]
 
 _new_object = object.__new__
 
@@ -96,6 +96,15 @@ class Value:
     def op(self) -> str:
         """The name of the operation that produced this Value ("" for a leaf)."""
         return "" if self._op is None else self._op.name
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a number mixed into an expression (the ``0.01`` of ``x * 0.01``).
+
+        Such a number becomes a :class:`Constant` leaf: it is drawn inside its op and needs
+        no gradient, since nothing can change it.
+        """
+        return type(self) is Constant
 
     @property
     def is_leaf(self) -> bool:
@@ -243,14 +252,27 @@ class Value:
         return Value(self.data, self.label)
 
 
+class Constant(Value):
+    """A plain number that met a Value in an expression: a leaf that needs no gradient.
+
+    ``x * 0.01`` records ``0.01`` as a Constant parent of the product. It behaves as any
+    leaf Value; tools use :attr:`Value.is_constant` to draw it inside its op and to skip it.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Constant({self.data!r})"
+
+
 def _coerce(x: object) -> Value | None:
-    """``x`` as a Value (a real number becomes a constant leaf), or None if it is neither."""
+    """``x`` as a Value (a real number becomes a :class:`Constant` leaf), or None if neither."""
     if isinstance(x, Value):
         return x
     # float and int first: the general numbers.Real check is an ABC lookup, several times
     # slower than the whole rest of an operation.
     if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
-        return Value(x)
+        return Constant(x)
     return None
 
 
