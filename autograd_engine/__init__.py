@@ -14,10 +14,12 @@ Modules, one concern each:
 * :mod:`.graph`: topological order, ``backward``, ``backward_steps``;
 * :mod:`.functional`: ``grad``, ``jacobian``, ``hessian``;
 * :mod:`.checks`: ``gradcheck``, ``gradgradcheck``;
-* :mod:`.grad_mode`: ``no_grad``;
+* :mod:`.grad_mode`: ``no_grad``, ``enable_grad``;
+* :mod:`.anomaly`: ``detect_anomaly``, which stops at the first NaN or inf;
 * :mod:`.compile`: ``compile_graph``, a fast replay of a fixed-shape graph (needs NumPy).
 """
 
+from .anomaly import AnomalyError, detect_anomaly
 from .checks import GradcheckError, gradcheck, gradgradcheck
 from .compile import CompiledGraph, compile_graph
 from .functional import grad, hessian, jacobian
@@ -27,6 +29,7 @@ from .ops import Op
 from .value import Value
 
 __all__ = [
+    "AnomalyError",
     "BackwardStep",
     "CompiledGraph",
     "GradcheckError",
@@ -34,6 +37,7 @@ __all__ = [
     "Value",
     "backward_steps",
     "compile_graph",
+    "detect_anomaly",
     "enable_grad",
     "grad",
     "gradcheck",

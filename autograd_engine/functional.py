@@ -3,6 +3,10 @@
 These never touch any ``.grad`` attribute: they return the derivatives instead, which is
 what you want when derivatives are themselves part of a computation (a gradient penalty,
 a Newton step, a Hessian).
+
+Like ``torch.func``, they work the same inside ``no_grad()``: they switch recording on for
+the graphs they build themselves (``f``'s graph in ``jacobian``/``hessian``, the gradient's
+graph under ``create_graph=True``), and nothing else.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .grad_mode import GradMode
 from .graph import accumulate_steps
 from .value import Value
 
@@ -38,8 +43,10 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
             raise TypeError(f"grad: inputs[{i}] must be a Value, not {type(x).__name__}")
     grads: dict[Value, Any] = {}
     seed: Any = Value(1.0) if create_graph else 1.0
-    for _ in accumulate_steps(output, seed, grads, create_graph=create_graph):
-        pass
+    # The gradient's own graph is recorded exactly when asked for, whatever the mode outside.
+    with GradMode(create_graph):
+        for _ in accumulate_steps(output, seed, grads, create_graph=create_graph):
+            pass
     zero: Callable[[], Any] = (lambda: Value(0.0)) if create_graph else (lambda: 0.0)
     return [grads[x] if x in grads else zero() for x in inputs]
 
@@ -59,7 +66,8 @@ def jacobian(f: Callable[..., Sequence[Value] | Value], xs: Sequence[float]) -> 
     Reverse mode gives one row per backward pass, so this runs ``len(outputs)`` passes.
     """
     values = _leaves(xs)
-    outputs = f(*values)
+    with GradMode(True):  # f's graph is needed even inside no_grad()
+        outputs = f(*values)
     rows = [outputs] if isinstance(outputs, Value) else list(outputs)
     return [[float(d) for d in grad(_as_output(y, "jacobian"), values)] for y in rows]
 
@@ -71,7 +79,8 @@ def hessian(f: Callable[..., Value], xs: Sequence[float]) -> list[list[float]]:
     graph; differentiating entry i once more gives row i of the Hessian.
     """
     values = _leaves(xs)
-    y = _as_output(f(*values), "hessian")
+    with GradMode(True):  # f's graph is needed even inside no_grad()
+        y = _as_output(f(*values), "hessian")
     first = grad(y, values, create_graph=True)
     return [[float(d) for d in grad(g, values)] for g in first]
 

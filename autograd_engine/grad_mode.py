@@ -4,20 +4,36 @@ While recording is off, operations compute their values but record no parents, s
 result is a leaf: nothing can be backpropagated through it and no graph is kept alive.
 Optimizer updates and evaluation loops run this way. The switch lives in a
 :class:`contextvars.ContextVar`, so each thread and each asyncio task has its own.
+
+Both work in three ways, as in PyTorch::
+
+    with no_grad():            # a block
+        ...
+
+    @no_grad                   # a decorator, with or without parentheses
+    def evaluate(model): ...
+
+    @no_grad()
+    async def evaluate_later(model): ...   # a coroutine runs with recording off throughout
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
+import functools
+import inspect
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from types import TracebackType
+from typing import Any, TypeVar, overload
 
-__all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
+__all__ = ["GradMode", "enable_grad", "is_grad_enabled", "no_grad"]
 
 _grad_enabled: ContextVar[bool] = ContextVar("autograd_engine_grad_enabled", default=True)
 
 #: Read on every operation, so kept as a bound method (one attribute lookup saved per op).
 grad_enabled = _grad_enabled.get
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def is_grad_enabled() -> bool:
@@ -25,17 +41,56 @@ def is_grad_enabled() -> bool:
     return _grad_enabled.get()
 
 
-@contextmanager
-def _set_grad_enabled(enabled: bool) -> Iterator[None]:
-    token = _grad_enabled.set(enabled)
-    try:
-        yield
-    finally:
-        _grad_enabled.reset(token)
+class GradMode:
+    """Recording switched on or off: a context manager, and a decorator for functions.
+
+    As a decorator it switches the mode for each call of the function; for an ``async def``
+    it does so for the whole run of the coroutine (every step between ``await``\\ s), not
+    just for the call that creates it.
+    """
+
+    __slots__ = ("_tokens", "enabled")
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._tokens: list[Token[bool]] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(_grad_enabled.set(self.enabled))
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        _grad_enabled.reset(self._tokens.pop())
+
+    def __call__(self, func: F) -> F:
+        enabled = self.enabled
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def run_coroutine(*args: Any, **kwargs: Any) -> Any:
+                with GradMode(enabled):
+                    return await func(*args, **kwargs)
+
+            return run_coroutine  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with GradMode(enabled):  # a fresh switch per call: safe across threads
+                return func(*args, **kwargs)
+
+        return run  # type: ignore[return-value]
 
 
-def no_grad() -> AbstractContextManager[None]:
-    """A context manager (or decorator) under which operations record no graph.
+@overload
+def no_grad() -> GradMode: ...
+@overload
+def no_grad(func: F) -> F: ...
+def no_grad(func: F | None = None) -> GradMode | F:
+    """A context manager (or decorator, with or without parentheses) that records no graph.
 
     >>> from autograd_engine import Value, no_grad
     >>> w = Value(1.0)
@@ -44,9 +99,15 @@ def no_grad() -> AbstractContextManager[None]:
     >>> y.parents
     ()
     """
-    return _set_grad_enabled(False)
+    mode = GradMode(False)
+    return mode if func is None else mode(func)
 
 
-def enable_grad() -> AbstractContextManager[None]:
-    """A context manager that turns recording back on, e.g. inside a ``no_grad`` block."""
-    return _set_grad_enabled(True)
+@overload
+def enable_grad() -> GradMode: ...
+@overload
+def enable_grad(func: F) -> F: ...
+def enable_grad(func: F | None = None) -> GradMode | F:
+    """Turn recording back on (e.g. inside a ``no_grad`` block); also a decorator."""
+    mode = GradMode(True)
+    return mode if func is None else mode(func)

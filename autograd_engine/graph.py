@@ -16,12 +16,19 @@ nodes is as fine as a chain of three.
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import anomaly, ops
+from . import value as _value
+
 if TYPE_CHECKING:
     from .value import Value
+
+_INF = math.inf
 
 __all__ = ["BackwardStep", "backward", "backward_steps", "topological_order"]
 
@@ -71,38 +78,97 @@ def backward(root: Value, gradient: float = 1.0) -> None:
 
     Semantics (the same as PyTorch's):
 
-    * every *non-leaf* node's ``.grad`` holds d(root)/d(node) for *this call*: it is reset
-      first, so it is never stale from an earlier call;
+    * every *non-leaf* node's ``.grad`` holds d(root)/d(node) for *this call*, never stale
+      from an earlier call;
     * *leaves* (inputs, parameters) *accumulate*: this call adds to their ``.grad``. Calling
-      ``backward()`` twice gives leaves exactly twice the gradient; zero them between steps.
+      ``backward()`` twice gives leaves exactly twice the gradient; zero them between steps;
+    * a :class:`~autograd_engine.value.Constant` (a number mixed into an expression) gets
+      no gradient at all;
+    * *all or nothing*: if any rule raises, or a gradient overflows (see the policy table in
+      :mod:`autograd_engine.ops`), the error names the op, its inputs and the incoming
+      gradient, and no ``.grad`` has changed;
+    * several threads may call it on one shared graph at once: each call's gradients live in
+      its own dict until the end, and the leaves are updated under a lock.
 
     Each node's local-gradient rule runs once, in reverse topological order, so each edge of
     the graph carries exactly one product of the chain rule.
     """
     seed = _float(gradient)
     order = topological_order(root)
-    for node in order:
-        if node._op is not None:
-            node.grad = 0.0
-    root.grad += seed
+    try:
+        grads = _chain_rule(order, root, seed)
+        # A sum of floats is finite only if every term is: one C loop checks them all.
+        finite = -_INF < sum(grads.values()) < _INF
+    except (ArithmeticError, ValueError):
+        finite = False
+    if not finite:
+        # Rare: some gradient is NaN/inf or a rule raised. Redo the pass edge by edge, which
+        # raises naming the op if the policy forbids it (or lets IEEE propagation through).
+        grads = {}
+        for _ in accumulate_steps(root, seed, grads):
+            pass
+    _commit(grads)
+
+
+def _chain_rule(order: list[Value], root: Value, seed: float) -> dict[Value, float]:
+    """The backward pass proper: d(root)/d(node) for every node, kept in a dict (no ``.grad``).
+
+    For each node in reverse topological order its gradient g = d(root)/d(node) is complete,
+    and its rule sends g * d(node)/d(parent) along each edge, added into the parent's sum.
+    """
+    constant = _value.Constant
+    grads: dict[Value, float] = {root: seed}
+    get = grads.get
     for node in reversed(order):
         op = node._op
         if op is None:
             continue
+        g = grads[node]
         parents = node.parents
         if len(parents) == 2:
             a, b = parents
-            grad_a, grad_b = op.backward(node.grad, node.data, a.data, b.data)
-            a.grad += grad_a
-            b.grad += grad_b
+            grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
+            if type(a) is not constant:
+                grads[a] = get(a, 0.0) + grad_a
+            if type(b) is not constant:
+                grads[b] = get(b, 0.0) + grad_b
         elif len(parents) == 1:
             (x,) = parents
-            (grad_x,) = op.backward(node.grad, node.data, x.data)
-            x.grad += grad_x
+            (grad_x,) = op.backward(g, node.data, x.data)
+            if type(x) is not constant:
+                grads[x] = get(x, 0.0) + grad_x
         else:
-            grads = op.backward(node.grad, node.data, *(p.data for p in parents))
-            for parent, parent_grad in zip(parents, grads, strict=True):
-                parent.grad += parent_grad
+            parent_grads = op.backward(g, node.data, *(p.data for p in parents))
+            for parent, parent_grad in zip(parents, parent_grads, strict=True):
+                if type(parent) is not constant:
+                    grads[parent] = get(parent, 0.0) + parent_grad
+    return grads
+
+
+_leaf_lock = threading.Lock()
+
+
+def _commit(grads: dict[Value, Any]) -> None:
+    """Write one finished pass into ``.grad``: set non-leaf grads, add to leaf grads.
+
+    The new leaf values are all computed (and checked) before any is written, under a lock
+    so that concurrent ``backward()`` calls on a shared graph add up exactly.
+    """
+    with _leaf_lock:
+        updates = []
+        for node, g in grads.items():
+            if node._op is None:
+                total = node.grad + g
+                if not -_INF < total < _INF and -_INF < node.grad < _INF and -_INF < g < _INF:
+                    raise OverflowError(
+                        f"backward: the gradient of leaf {node!r} overflows when this call's "
+                        f"{g!r} is added to it"
+                    )
+                updates.append((node, total))
+            else:
+                updates.append((node, g))
+        for node, g in updates:
+            node.grad = g
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,20 +194,102 @@ def accumulate_steps(
 
     ``grads`` maps node -> d(root)/d(node) and is filled in as steps are taken. With
     ``create_graph`` the rules run on Values, so each gradient is itself a graph.
+    Constants get no entry. This is also the careful pass of :func:`backward`: every
+    gradient sent along an edge is held to the numerical policy (a NaN/inf made from finite
+    values raises, naming the op; under ``detect_anomaly()`` any NaN/inf raises), and an
+    error inside a rule is reported with the op, its inputs and the incoming gradient.
     """
+    constant = _value.Constant
+    strict = anomaly.is_enabled()
     grads[root] = seed
     for node in reversed(topological_order(root)):
         op = node._op
         if op is None:
             continue
         g = grads[node]
-        if create_graph:
-            parent_grads = op.backward(g, node, *node.parents)
-        else:
-            parent_grads = op.backward(g, node.data, *(p.data for p in node.parents))
-        for parent, parent_grad in zip(node.parents, parent_grads, strict=True):
-            grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad
+        try:
+            if create_graph:
+                parent_grads = op.backward(g, node, *node.parents)
+            else:
+                parent_grads = op.backward(g, node.data, *(p.data for p in node.parents))
+        except anomaly.AnomalyError:
+            raise
+        except (ArithmeticError, ValueError) as error:
+            raise _rule_error(error, node, g) from error
+        for index, (parent, parent_grad) in enumerate(zip(node.parents, parent_grads, strict=True)):
+            if type(parent) is constant:
+                continue  # a constant gets no gradient: what its rule sent is dropped
+            if not -_INF < _data(parent_grad) < _INF:
+                _check_edge(node, g, index, parent_grad, strict)
+            if parent in grads:
+                total = grads[parent] + parent_grad
+                if not -_INF < _data(total) < _INF:
+                    _check_sum(parent, grads[parent], parent_grad)
+                grads[parent] = total
+            else:
+                grads[parent] = parent_grad
         yield BackwardStep(node, g, tuple(parent_grads))
+
+
+def _data(x: Any) -> float:
+    """The float in a gradient, which is a float, or a Value under ``create_graph``."""
+    return x.data if isinstance(x, _value.Value) else x
+
+
+def _finite(*xs: Any) -> bool:
+    return all(-_INF < _data(x) < _INF for x in xs)
+
+
+def _where(node: Value, g: Any) -> str:
+    """The op at ``node`` with its input values, output and incoming gradient, for messages."""
+    op = node._op
+    assert op is not None
+    inputs = tuple(_data(p) for p in node.parents)
+    return (
+        f"{op.name} at {ops.describe_call(op.name, inputs)} (output {node.data!r}, "
+        f"incoming gradient {_data(g)!r})"
+    )
+
+
+def _check_edge(node: Value, g: Any, index: int, parent_grad: Any, strict: bool) -> None:
+    """A NaN/inf gradient sent along an edge: raise unless the policy lets it through."""
+    sent = f"sends {_data(parent_grad)!r} to its input {index}"
+    if strict:
+        raise anomaly.AnomalyError(
+            f"detect_anomaly: in backward(), {_where(node, g)} {sent}\n"
+            f"  the node was created {anomaly.creation_site(node)}"
+        )
+    op = node._op
+    assert op is not None
+    own = () if op.arg is None else (op.arg,)
+    if not _finite(g, node.data, *(p.data for p in node.parents), *own):
+        return  # NaN/inf already in the forward values or in g: IEEE propagation
+    if _data(parent_grad) != _data(parent_grad):
+        raise ValueError(
+            f"backward: invalid operation (IEEE would give nan): {_where(node, g)} {sent}"
+        )
+    raise OverflowError(f"backward: the gradient overflows a float: {_where(node, g)} {sent}")
+
+
+def _check_sum(parent: Value, earlier: Any, new: Any) -> None:
+    """Two gradient contributions to one node summed to NaN/inf: overflow if both finite."""
+    if _finite(earlier, new):
+        raise OverflowError(
+            f"backward: the gradient of {parent!r} overflows a float when its contributions "
+            f"{_data(earlier)!r} and {_data(new)!r} are added"
+        )
+
+
+def _rule_error(error: Exception, node: Value, g: Any) -> Exception:
+    """An error raised inside a local-gradient rule, retold naming the op and its values."""
+    if isinstance(error, OverflowError):  # Python's own text, "(34, 'Numerical result ...')"
+        text = f"backward: the local gradient overflows a float: {_where(node, g)}"
+    else:
+        text = f"backward: {_where(node, g)}: {error}"
+    try:
+        return type(error)(text)
+    except TypeError:  # an exception class of a user's that takes other arguments
+        return error
 
 
 def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[BackwardStep]:

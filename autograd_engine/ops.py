@@ -21,8 +21,41 @@ Every rule is written with ordinary arithmetic, so it works on two kinds of argu
 Non-differentiable points follow PyTorch: ``relu'(0) = 0``, ``abs'(0) = 0``,
 ``leaky_relu'(0) = negative_slope``.
 
-Bad math raises instead of returning NaN: each forward rule checks its domain and raises
-``ValueError``, ``ZeroDivisionError`` or ``OverflowError`` with the op and the offending value.
+Numbers that are not finite: the policy
+---------------------------------------
+Right or loud: a NaN or an infinity that arrives in an input follows IEEE arithmetic (as in
+PyTorch), but the engine never *makes* one silently from ordinary numbers.
+
+| op kind                   | NaN in  | ±inf in    | overflow, finite in | new NaN    | backward  |
+|---------------------------|---------|------------|---------------------|------------|-----------|
+| ``+ - * /``               | NaN out | IEEE       | OverflowError       | ValueError | IEEE, (1) |
+| ``**`` ``exp``            | NaN out | IEEE       | OverflowError       | ValueError | IEEE, (1) |
+| log tanh sigmoid softplus | NaN out | IEEE       | cannot happen       | never      | IEEE, (1) |
+| sin cos                   | NaN out | ValueError | cannot happen       | ValueError | IEEE, (1) |
+| relu leaky_relu abs       | NaN out | IEEE       | OverflowError       | ValueError | (2), (1)  |
+
+* *IEEE*: the IEEE 754 result, as PyTorch gives it: ``inf + 1 = inf``, ``exp(-inf) = 0``,
+  ``tanh(inf) = 1``. *NaN out*: ``relu(nan) = nan``; nothing turns a NaN into a number.
+* *overflow, finite in* (``1e308 + 1e308``, ``1e200 * 1e200``, ``exp(710)``, ``1e200 ** 2``)
+  raises ``OverflowError``; *new NaN* from non-NaN inputs (``inf - inf``, ``0 * inf``,
+  ``sin(inf)``) raises ``ValueError`` saying "invalid operation (IEEE would give nan)". Both
+  messages name the op and its input values.
+* Domain errors stay as they were: ``ValueError`` for ``log(x <= 0)``, ``sqrt(x < 0)`` and a
+  negative base to a non-integer power; ``ZeroDivisionError`` for ``x / 0`` and
+  ``0 ** negative``.
+* (1) In ``backward()`` a gradient follows the same rule: NaN/inf already in the forward values
+  or in the incoming gradient propagate by IEEE; a gradient that becomes ±inf/NaN from finite
+  values raises ``OverflowError``/``ValueError`` naming the op, its inputs and the incoming
+  gradient, and then no leaf ``.grad`` changes at all (all-or-nothing). A
+  :class:`~autograd_engine.value.Constant` gets no gradient, so the infinite derivative of
+  ``0.0 ** y`` with respect to its constant base is no error.
+* (2) Local derivatives at a NaN input follow PyTorch: ``relu'(nan) = abs'(nan) = 0``,
+  ``leaky_relu'(nan) = negative_slope``; the NaN still reaches the gradients through ``g``.
+
+:func:`check_nonfinite` is the policy as code: every op result that is not finite passes
+through it (the only check on the fast path is ``-inf < y < inf``).
+:func:`autograd_engine.detect_anomaly` adds a stricter mode on top: there the first NaN or inf
+anywhere raises :class:`~autograd_engine.anomaly.AnomalyError`.
 
 Adding an op of your own
 ------------------------
@@ -58,7 +91,9 @@ from typing import Any
 __all__ = [
     "OPS",
     "Op",
+    "check_nonfinite",
     "cos",
+    "describe_call",
     "exp",
     "leaky_relu_op",
     "log",
@@ -69,6 +104,7 @@ __all__ = [
 
 # The largest x for which math.exp(x) is finite (log of the largest double).
 _EXP_LIMIT = math.log(1.7976931348623157e308)
+_INF = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +161,38 @@ def sigmoid(x: Any) -> Any:
     return _sigmoid_forward(x) if isinstance(x, float) else x.sigmoid()
 
 
+def describe_call(name: str, inputs: tuple[float, ...]) -> str:
+    """How a call looks in an error message: ``1e+308 + 1e+308``, ``x ** 2.0``, ``sin(inf)``."""
+    if len(inputs) == 2 and name in ("+", "*", "**"):
+        return f"{inputs[0]!r} {name} {inputs[1]!r}"
+    if len(inputs) == 1 and name.startswith("**"):
+        return f"{inputs[0]!r} ** {name[2:]}"
+    return f"{name}({', '.join(repr(x) for x in inputs)})"
+
+
+def check_nonfinite(name: str, y: float, inputs: tuple[float, ...]) -> float:
+    """The numerical policy for a result ``y`` that is NaN or ±inf: return it or raise.
+
+    Called only on the slow path, when ``-inf < y < inf`` failed. The policy (see the table
+    above): a NaN in the inputs makes any result legitimate (NaN in, NaN out), and so does an
+    infinity in the inputs giving an infinity (IEEE); otherwise the op made a non-finite
+    number from ordinary ones, which is an error.
+
+    Raises:
+        ValueError: ``y`` is a NaN although no input is (``inf - inf``, ``0 * inf``).
+        OverflowError: ``y`` is ±inf although every input is finite (``1e308 + 1e308``).
+    """
+    if any(x != x for x in inputs):
+        return y
+    if y != y:
+        raise ValueError(
+            f"{name}: invalid operation (IEEE would give nan): {describe_call(name, inputs)}"
+        )
+    if all(-_INF < x < _INF for x in inputs):
+        raise OverflowError(f"{name}: {describe_call(name, inputs)} overflows a float")
+    return y
+
+
 def _number(x: Any) -> float:
     """The float inside ``x``: derivatives of piecewise ops depend only on which piece x is in."""
     return x if isinstance(x, float) else float(x.data)
@@ -136,7 +204,8 @@ def _number(x: Any) -> float:
 
 
 def _add_forward(a: float, b: float) -> float:
-    return a + b
+    y = a + b
+    return y if -_INF < y < _INF else check_nonfinite("+", y, (a, b))
 
 
 def _add_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
@@ -145,7 +214,8 @@ def _add_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _mul_forward(a: float, b: float) -> float:
-    return a * b
+    y = a * b
+    return y if -_INF < y < _INF else check_nonfinite("*", y, (a, b))
 
 
 def _mul_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
@@ -167,11 +237,22 @@ def _pow_forward(a: float, b: float) -> float:
         raise OverflowError(f"pow: {a!r} ** {b!r} overflows a float") from None
 
 
+def _power_of_zero(exponent: float) -> float:
+    """0.0 ** exponent as IEEE defines it: +inf for a negative exponent (no ZeroDivisionError)."""
+    return _INF if exponent < 0 else math.pow(0.0, exponent)
+
+
 def _pow_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d(a**b)/da = b * a**(b-1);  d(a**b)/db = a**b * log(a).
-    # At a == 0 (with b >= 0) the exponent's derivative 0 * log(0) is taken as 0, like PyTorch.
-    grad_exponent = g * 0.0 if _number(a) == 0 else g * y * log(a)
-    return g * b * a ** (b - 1), grad_exponent
+    if _number(a) != 0:
+        return g * b * a ** (b - 1), g * y * log(a)
+    # At a == 0 the exponent's derivative 0 * log(0) is taken as 0, like PyTorch, and so is
+    # the base's at b == 0. For 0 < b < 1 the base's derivative is +inf (IEEE): a Constant
+    # base (``0.0 ** y``) gets no gradient, so it is discarded; for a Value base backward()
+    # reports the infinite derivative.
+    exponent = _number(b)
+    grad_base = g * 0.0 if exponent == 0 else g * b * _power_of_zero(exponent - 1)
+    return grad_base, g * 0.0
 
 
 # ---------------------------------------------------------------------------------------
@@ -211,7 +292,7 @@ def pow_op(exponent: float) -> Op:
 
 
 def _exp_forward(x: float) -> float:
-    if x > _EXP_LIMIT:
+    if _EXP_LIMIT < x < _INF:  # exp(inf) = inf is IEEE; only a finite x can overflow
         raise OverflowError(f"exp: exp({x!r}) overflows a float (the limit is x <= 709.78)")
     return math.exp(x)
 
@@ -242,7 +323,8 @@ def _tanh_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
 
 
 def _sigmoid_forward(x: float) -> float:
-    # Two algebraically equal forms, each used where its exp cannot overflow.
+    # Two algebraically equal forms, each used where its exp cannot overflow. A NaN takes
+    # the second branch, where exp(nan) = nan carries it to the output.
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
@@ -255,7 +337,8 @@ def _sigmoid_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
 
 
 def _relu_forward(x: float) -> float:
-    return x if x > 0 else 0.0
+    # Written so that a NaN, for which every comparison is False, comes out as itself.
+    return 0.0 if x <= 0 else x
 
 
 def _relu_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
@@ -273,7 +356,9 @@ def leaky_relu_op(negative_slope: float) -> Op:
     slope = float(negative_slope)
 
     def forward(x: float) -> float:
-        return x if x > 0 else slope * x
+        # A NaN goes to slope * nan = nan; the product can overflow for a huge slope.
+        y = x if x > 0 else slope * x
+        return y if -_INF < y < _INF else check_nonfinite("leaky_relu", y, (x, slope))
 
     def backward(g: Any, y: Any, x: Any) -> tuple[Any]:
         return (g * (1.0 if _number(x) > 0 else slope),)
@@ -282,8 +367,9 @@ def leaky_relu_op(negative_slope: float) -> Op:
 
 
 def _softplus_forward(x: float) -> float:
-    # log(1 + e**x) = max(x, 0) + log(1 + e**-|x|): the exp never overflows.
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    # log(1 + e**x) = max(x, 0) + log(1 + e**-|x|): the exp never overflows, and a NaN
+    # reaches the output through the log term.
+    return (x if x > 0 else 0.0) + math.log1p(math.exp(-abs(x)))
 
 
 def _softplus_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
@@ -292,6 +378,8 @@ def _softplus_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
 
 
 def _sin_forward(x: float) -> float:
+    if x == _INF or x == -_INF:  # math.sin would say only "math domain error"
+        return check_nonfinite("sin", math.nan, (x,))
     return math.sin(x)
 
 
@@ -300,6 +388,8 @@ def _sin_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
 
 
 def _cos_forward(x: float) -> float:
+    if x == _INF or x == -_INF:
+        return check_nonfinite("cos", math.nan, (x,))
     return math.cos(x)
 
 

@@ -17,16 +17,18 @@ from them, so their gradients need no new code:
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
+from . import graph as _graph
 from . import ops
 from .grad_mode import grad_enabled
-from .graph import backward as _backward
 
 __all__ = ["Constant", "Value"]
 
 _new_object = object.__new__
+_INF = math.inf
 
 
 def _to_float(data: object) -> float:
@@ -43,7 +45,16 @@ def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
     """A new Value computed by ``op`` from ``parents``: the one place graph edges are made.
 
     Inside ``no_grad()`` the result is a leaf: it records neither op nor parents.
+
+    It is also the one place every result meets the numerical policy: a result that is not
+    finite goes to :func:`ops.check_nonfinite <autograd_engine.ops.check_nonfinite>`, which
+    lets NaN/inf from NaN/inf inputs through and raises for a NaN or an overflow made from
+    ordinary numbers. While :func:`~autograd_engine.detect_anomaly` is on, this function is
+    replaced by a stricter one (see :mod:`autograd_engine.anomaly`).
     """
+    # One chained comparison is the whole cost for finite data; NaN and ±inf both fail it.
+    if not -_INF < data < _INF:
+        data = _nonfinite(data, op, parents)
     out: Value = _new_object(Value)
     out.data = data
     out.grad = 0.0
@@ -55,6 +66,14 @@ def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
         out._op = None
         out.parents = ()
     return out
+
+
+def _nonfinite(data: float, op: ops.Op, parents: tuple[Value, ...]) -> float:
+    """The slow path of :func:`_node`: the policy decides on a NaN or ±inf result."""
+    inputs = tuple(p.data for p in parents)
+    if op.arg is not None:  # the op's own constant (a pow exponent, a slope) is an input too
+        inputs = (*inputs, op.arg)
+    return ops.check_nonfinite(op.name, data, inputs)
 
 
 class Value:
@@ -245,7 +264,7 @@ class Value:
         See :func:`autograd_engine.graph.backward` for the exact semantics: non-leaf grads
         hold d(self)/d(node) for this call; leaf grads accumulate across calls.
         """
-        _backward(self, gradient)
+        _graph.backward(self, gradient)
 
     def detach(self) -> Value:
         """A new leaf with the same data (and label), cut off from this graph."""
