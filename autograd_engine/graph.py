@@ -151,24 +151,19 @@ _leaf_lock = threading.Lock()
 def _commit(grads: dict[Value, Any]) -> None:
     """Write one finished pass into ``.grad``: set non-leaf grads, add to leaf grads.
 
-    The new leaf values are all computed (and checked) before any is written, under a lock
-    so that concurrent ``backward()`` calls on a shared graph add up exactly.
+    The new leaf values are all computed (and checked) before any ``.grad`` is written, under
+    a lock so that concurrent ``backward()`` calls on a shared graph add up exactly.
     """
     with _leaf_lock:
-        updates = []
+        leaf_totals = [(node, node.grad + g) for node, g in grads.items() if node._op is None]
+        for node, total in leaf_totals:
+            if not -_INF < total < _INF:
+                _check_sum(node, node.grad, grads[node])
         for node, g in grads.items():
-            if node._op is None:
-                total = node.grad + g
-                if not -_INF < total < _INF and -_INF < node.grad < _INF and -_INF < g < _INF:
-                    raise OverflowError(
-                        f"backward: the gradient of leaf {node!r} overflows when this call's "
-                        f"{g!r} is added to it"
-                    )
-                updates.append((node, total))
-            else:
-                updates.append((node, g))
-        for node, g in updates:
-            node.grad = g
+            if node._op is not None:
+                node.grad = g
+        for node, total in leaf_totals:
+            node.grad = total
 
 
 @dataclass(frozen=True, slots=True)
