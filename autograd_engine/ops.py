@@ -165,7 +165,7 @@ def describe_call(name: str, inputs: tuple[float, ...]) -> str:
     """How a call looks in an error message: ``1e+308 + 1e+308``, ``x ** 2.0``, ``sin(inf)``."""
     if len(inputs) == 2 and name in ("+", "*", "**"):
         return f"{inputs[0]!r} {name} {inputs[1]!r}"
-    if len(inputs) == 1 and name.startswith("**"):
+    if name.startswith("**") and name != "**":  # x ** n: the exponent is part of the op
         return f"{inputs[0]!r} ** {name[2:]}"
     return f"{name}({', '.join(repr(x) for x in inputs)})"
 
