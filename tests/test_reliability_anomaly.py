@@ -19,7 +19,8 @@ HERE = __file__
 def line() -> int:
     """The caller's line number."""
     frame = inspect.currentframe()
-    assert frame is not None and frame.f_back is not None
+    assert frame is not None
+    assert frame.f_back is not None
     return frame.f_back.f_lineno
 
 
@@ -32,10 +33,9 @@ def test_catches_a_nan_that_would_otherwise_spread() -> None:
     x, w = Value(NAN), Value(0.5)
     loss = ((x * w).relu() + 1.0) ** 2
     assert math.isnan(loss.data)
+    expected_line = line() + 2
     with detect_anomaly(), pytest.raises(AnomalyError) as error:
-        expected_line = line() + 1
-        h = x * w  # the first op that produces a NaN
-        loss = (h.relu() + 1.0) ** 2
+        loss = ((x * w).relu() + 1.0) ** 2  # x * w is the first op that produces a NaN
     message = str(error.value)
     assert message.startswith("detect_anomaly: * produced nan from nan * 0.5 in the forward pass")
     assert f"{HERE}:{expected_line} in test_catches_a_nan_that_would_otherwise_spread" in message
