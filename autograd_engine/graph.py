@@ -40,7 +40,13 @@ def topological_order(root: Value) -> list[Value]:
     parents have been, so reading the list backwards gives a valid order for the backward
     pass. Parents are explored in argument order, so the order is deterministic.
     """
+    return _order_and_leaves(root)[0]
+
+
+def _order_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
+    """:func:`topological_order`, and the leaves in it apart (what ``backward()`` writes)."""
     order: list[Value] = []
+    leaves: list[Value] = []
     visited: set[Value] = set()
     # Nodes still to explore. A node pushed back under a None is listed when the None is
     # popped: by then everything pushed above it, its parents, has been listed.
@@ -61,7 +67,8 @@ def topological_order(root: Value) -> list[Value]:
                         stack.append(parent)
             else:
                 order.append(node)  # a leaf has nothing to wait for
-    return order
+                leaves.append(node)
+    return order, leaves
 
 
 def _float(gradient: object) -> float:
@@ -86,15 +93,16 @@ def backward(root: Value, gradient: float = 1.0) -> None:
       no gradient at all;
     * *all or nothing*: if any rule raises, or a gradient overflows (see the policy table in
       :mod:`autograd_engine.ops`), the error names the op, its inputs and the incoming
-      gradient, and no ``.grad`` has changed;
-    * several threads may call it on one shared graph at once: each call's gradients live in
-      its own dict until the end, and the leaves are updated under a lock.
+      gradient, and no leaf ``.grad`` has changed;
+    * several threads may call it on one shared graph at once: each call sums gradients in
+      its own dict, and adds to the leaves at the end under a lock. (Non-leaf ``.grad`` is
+      written as the pass goes: every call with the same seed writes the same numbers.)
 
     Each node's local-gradient rule runs once, in reverse topological order, so each edge of
     the graph carries exactly one product of the chain rule.
     """
     seed = _float(gradient)
-    order = topological_order(root)
+    order, leaves = _order_and_leaves(root)
     try:
         grads = _chain_rule(order, root, seed)
         # A sum of floats is finite only if every term is: one C loop checks them all.
@@ -107,7 +115,10 @@ def backward(root: Value, gradient: float = 1.0) -> None:
         grads = {}
         for _ in accumulate_steps(root, seed, grads):
             pass
-    _commit(grads)
+        for node, g in grads.items():
+            if node._op is not None:
+                node.grad = g
+    _commit(grads, leaves)
 
 
 def _chain_rule(order: list[Value], root: Value, seed: float) -> dict[Value, float]:
@@ -118,52 +129,57 @@ def _chain_rule(order: list[Value], root: Value, seed: float) -> dict[Value, flo
     """
     constant = _value.Constant
     grads: dict[Value, float] = {root: seed}
-    get = grads.get
     for node in reversed(order):
         op = node._op
         if op is None:
             continue
-        g = grads[node]
+        g = node.grad = grads[node]  # complete: every consumer of node came before it
         parents = node.parents
+        # Each parent's sum gets one term, g * d(node)/d(parent); a constant gets none.
         if len(parents) == 2:
             a, b = parents
             grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
-            if type(a) is not constant:
-                grads[a] = get(a, 0.0) + grad_a
-            if type(b) is not constant:
-                grads[b] = get(b, 0.0) + grad_b
+            if a in grads:
+                grads[a] += grad_a
+            elif type(a) is not constant:
+                grads[a] = grad_a
+            if b in grads:
+                grads[b] += grad_b
+            elif type(b) is not constant:
+                grads[b] = grad_b
         elif len(parents) == 1:
             (x,) = parents
             (grad_x,) = op.backward(g, node.data, x.data)
-            if type(x) is not constant:
-                grads[x] = get(x, 0.0) + grad_x
+            if x in grads:
+                grads[x] += grad_x
+            elif type(x) is not constant:
+                grads[x] = grad_x
         else:
             parent_grads = op.backward(g, node.data, *(p.data for p in parents))
             for parent, parent_grad in zip(parents, parent_grads, strict=True):
-                if type(parent) is not constant:
-                    grads[parent] = get(parent, 0.0) + parent_grad
+                if parent in grads:
+                    grads[parent] += parent_grad
+                elif type(parent) is not constant:
+                    grads[parent] = parent_grad
     return grads
 
 
 _leaf_lock = threading.Lock()
 
 
-def _commit(grads: dict[Value, Any]) -> None:
-    """Write one finished pass into ``.grad``: set non-leaf grads, add to leaf grads.
+def _commit(grads: dict[Value, Any], leaves: list[Value]) -> None:
+    """Add one finished pass into the leaves' ``.grad``: all of them, or none.
 
-    The new leaf values are all computed (and checked) before any ``.grad`` is written, under
-    a lock so that concurrent ``backward()`` calls on a shared graph add up exactly.
+    The new values are all computed (and checked) before any is written, under a lock, so
+    that concurrent ``backward()`` calls on a shared graph add up exactly.
     """
     with _leaf_lock:
-        leaf_totals = [(node, node.grad + g) for node, g in grads.items() if node._op is None]
-        for node, total in leaf_totals:
+        totals = [(leaf, leaf.grad + grads[leaf]) for leaf in leaves if leaf in grads]
+        for leaf, total in totals:
             if not -_INF < total < _INF:
-                _check_sum(node, node.grad, grads[node])
-        for node, g in grads.items():
-            if node._op is not None:
-                node.grad = g
-        for node, total in leaf_totals:
-            node.grad = total
+                _check_sum(leaf, leaf.grad, grads[leaf])
+        for leaf, total in totals:
+            leaf.grad = total
 
 
 @dataclass(frozen=True, slots=True)
