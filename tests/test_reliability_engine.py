@@ -437,3 +437,32 @@ def test_one_no_grad_object_can_be_entered_twice() -> None:
             assert not is_grad_enabled()
         assert not is_grad_enabled()
     assert is_grad_enabled()
+
+
+# --- a user's own op meets the same policy --------------------------------------------------
+
+
+def _raising_rule(g: Any, y: Any, x: Any) -> tuple[Any]:
+    raise RuntimeError("a bug in a user's rule")
+
+
+def test_a_users_op_that_overflows_raises_naming_it() -> None:
+    from autograd_engine import Op
+
+    cube = Op("cube", lambda x: x * x * x, lambda g, y, x: (g * 3 * x * x,))
+    assert Value(2.0).apply(cube).data == 8.0
+    assert math.isnan(Value(NAN).apply(cube).data)
+    with pytest.raises(OverflowError, match=r"cube: cube\(1e\+200\) overflows"):
+        Value(1e200).apply(cube)
+
+
+def test_any_error_in_a_rule_leaves_the_leaf_grads_as_they_were() -> None:
+    from autograd_engine import Op
+
+    broken = Op("broken", lambda x: 2 * x, _raising_rule)
+    x, w = Value(1.0), Value(2.0)
+    y = x.apply(broken) * w + w * 3.0
+    x.grad, w.grad = 0.5, -0.5
+    with pytest.raises(RuntimeError, match="a bug in a user's rule"):
+        y.backward()
+    assert (x.grad, w.grad) == (0.5, -0.5)
