@@ -103,8 +103,42 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     """
     seed = _float(gradient)
     order, leaves = _order_and_leaves(root)
+    constant = _value.Constant
+    grads: dict[Value, float] = {root: seed}
     try:
-        grads = _chain_rule(order, root, seed)
+        # The chain rule, one node at a time, from the root back to the leaves.
+        for node in reversed(order):
+            op = node._op
+            if op is None:
+                continue
+            g = node.grad = grads[node]  # complete: every consumer of node came before it
+            parents = node.parents
+            # Each parent's sum gets one term, g * d(node)/d(parent); a constant gets none.
+            if len(parents) == 2:
+                a, b = parents
+                grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
+                if a in grads:
+                    grads[a] += grad_a
+                elif type(a) is not constant:
+                    grads[a] = grad_a
+                if b in grads:
+                    grads[b] += grad_b
+                elif type(b) is not constant:
+                    grads[b] = grad_b
+            elif len(parents) == 1:
+                (x,) = parents
+                (grad_x,) = op.backward(g, node.data, x.data)
+                if x in grads:
+                    grads[x] += grad_x
+                elif type(x) is not constant:
+                    grads[x] = grad_x
+            else:
+                parent_grads = op.backward(g, node.data, *(p.data for p in parents))
+                for parent, parent_grad in zip(parents, parent_grads, strict=True):
+                    if parent in grads:
+                        grads[parent] += parent_grad
+                    elif type(parent) is not constant:
+                        grads[parent] = parent_grad
         # A sum of floats is finite only if every term is: one C loop checks them all.
         finite = -_INF < sum(grads.values()) < _INF
     except (ArithmeticError, ValueError):
@@ -119,49 +153,6 @@ def backward(root: Value, gradient: float = 1.0) -> None:
             if node._op is not None:
                 node.grad = g
     _commit(grads, leaves)
-
-
-def _chain_rule(order: list[Value], root: Value, seed: float) -> dict[Value, float]:
-    """The backward pass proper: d(root)/d(node) for every node, kept in a dict (no ``.grad``).
-
-    For each node in reverse topological order its gradient g = d(root)/d(node) is complete,
-    and its rule sends g * d(node)/d(parent) along each edge, added into the parent's sum.
-    """
-    constant = _value.Constant
-    grads: dict[Value, float] = {root: seed}
-    for node in reversed(order):
-        op = node._op
-        if op is None:
-            continue
-        g = node.grad = grads[node]  # complete: every consumer of node came before it
-        parents = node.parents
-        # Each parent's sum gets one term, g * d(node)/d(parent); a constant gets none.
-        if len(parents) == 2:
-            a, b = parents
-            grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
-            if a in grads:
-                grads[a] += grad_a
-            elif type(a) is not constant:
-                grads[a] = grad_a
-            if b in grads:
-                grads[b] += grad_b
-            elif type(b) is not constant:
-                grads[b] = grad_b
-        elif len(parents) == 1:
-            (x,) = parents
-            (grad_x,) = op.backward(g, node.data, x.data)
-            if x in grads:
-                grads[x] += grad_x
-            elif type(x) is not constant:
-                grads[x] = grad_x
-        else:
-            parent_grads = op.backward(g, node.data, *(p.data for p in parents))
-            for parent, parent_grad in zip(parents, parent_grads, strict=True):
-                if parent in grads:
-                    grads[parent] += parent_grad
-                elif type(parent) is not constant:
-                    grads[parent] = parent_grad
-    return grads
 
 
 _leaf_lock = threading.Lock()
