@@ -262,7 +262,8 @@ class Value:
         """Backpropagate from this Value: fill every ``.grad`` in its graph.
 
         See :func:`autograd_engine.graph.backward` for the exact semantics: non-leaf grads
-        hold d(self)/d(node) for this call; leaf grads accumulate across calls.
+        hold d(self)/d(node) for this call; leaf grads accumulate across calls; constants get
+        none; if anything raises, no leaf grad has changed.
         """
         _graph.backward(self, gradient)
 
