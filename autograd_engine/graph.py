@@ -44,7 +44,8 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def _order_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
-    """:func:`topological_order`, and the leaves in it apart (what ``backward()`` writes)."""
+    """:func:`topological_order`, and apart the leaves ``backward()`` writes (no constants)."""
+    constant = _value.Constant
     order: list[Value] = []
     leaves: list[Value] = []
     visited: set[Value] = set()
@@ -67,7 +68,8 @@ def _order_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
                         stack.append(parent)
             else:
                 order.append(node)  # a leaf has nothing to wait for
-                leaves.append(node)
+                if type(node) is not constant:
+                    leaves.append(node)
     return order, leaves
 
 
@@ -165,7 +167,8 @@ def _commit(grads: dict[Value, Any], leaves: list[Value]) -> None:
     that concurrent ``backward()`` calls on a shared graph add up exactly.
     """
     with _leaf_lock:
-        totals = [(leaf, leaf.grad + grads[leaf]) for leaf in leaves if leaf in grads]
+        # Every leaf but a constant receives a gradient from each node that uses it.
+        totals = [(leaf, leaf.grad + grads[leaf]) for leaf in leaves]
         for leaf, total in totals:
             if not -_INF < total < _INF:
                 _check_sum(leaf, leaf.grad, grads[leaf])
