@@ -26,10 +26,11 @@ def fast_switching() -> Iterator[None]:
 
 
 def shared_graph() -> tuple[list[Value], Value]:
+    # Many leaves, so that adding to them takes long enough for a thread switch to land there.
     rng = random.Random(1)
-    xs = [Value(rng.uniform(-1, 1)) for _ in range(20)]
+    xs = [Value(rng.uniform(-1, 1)) for _ in range(500)]
     y = Value(0.0)
-    for _ in range(300):
+    for _ in range(1000):
         a, b = rng.sample(xs, 2)
         y = y + (a * b).tanh() * 0.5 + a
     return xs, y
