@@ -81,8 +81,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import ops
-from .guards import Guard, GuardLog
 from .graph import topological_order
+from .guards import Guard, GuardLog
 from .value import Value
 
 if TYPE_CHECKING:

@@ -122,9 +122,8 @@ def same_answer(test: str, recorded: Any, now: Any) -> bool:
     """True when ``now`` is the answer recorded: ``float`` answers must match bit for bit
     (``-0.0`` is not ``0.0``; a NaN matches a NaN)."""
     if test in ("float", "round") and isinstance(recorded, float) and isinstance(now, float):
-        return recorded == now and math.copysign(1, recorded) == math.copysign(1, now) or (
-            math.isnan(recorded) and math.isnan(now)
-        )
+        same_number = recorded == now and math.copysign(1, recorded) == math.copysign(1, now)
+        return same_number or (math.isnan(recorded) and math.isnan(now))
     return bool(type(recorded) is type(now) and recorded == now)
 
 

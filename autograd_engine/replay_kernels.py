@@ -29,7 +29,6 @@ from numpy.typing import NDArray
 
 from . import guards, ops
 from .guards import FrozenGraphError, Guard
-
 from .value import Value
 
 if TYPE_CHECKING:
@@ -126,9 +125,12 @@ def _leaf_values(leaves: Sequence[Value]) -> Floats:
     type (one pass, in C) catches both; only then is each leaf looked at.
     """
     data = [leaf.data for leaf in leaves]
-    array = np.array(data)
-    if array.dtype.kind in "fiub" and array.ndim == 1:
-        return array  # type: ignore[no-any-return]
+    try:
+        array = np.array(data)
+    except (TypeError, ValueError):  # a list in a leaf, say
+        array = None
+    if array is not None and array.dtype.kind in "fiub" and array.ndim == 1:
+        return array
     if not all(isinstance(x, numbers.Real) for x in data):
         raise TypeError(_bad_leaf_message(leaves))
     return np.array([float(x) for x in data])
@@ -492,9 +494,7 @@ class GuardCheck:
             left = slot[guard.node]
             right = slot[guard.other] if isinstance(guard.other, Value) else None
             name = guards.node_name(guard.node)
-            other_text = (
-                guards.node_name(guard.other) if right is not None else repr(guard.other)
-            )
+            other_text = guards.node_name(guard.other) if right is not None else repr(guard.other)
             self.described.append(
                 _Described(
                     guard.test,

@@ -310,14 +310,15 @@ class Constant(Value):
         return f"Constant({self.data!r})"
 
 
-def _compare(left: Value, test: str, other: object) -> Any:
+def _compare(left: Value, test: str, other: object) -> bool:
     """``left.data test other`` as a plain bool (NotImplemented for a non-number)."""
+    right: Any
     if isinstance(other, Value):
         right = other.data
     elif type(other) is float or type(other) is int or isinstance(other, numbers.Real):
         right = other
     else:
-        return NotImplemented
+        return NotImplemented  # type: ignore[no-any-return]  # Python then tries the reflection
     outcome = guards.COMPARISONS[test](left.data, right)
     if guards.log is not None:
         guards.log.append(guards.Guard(left, test, other, outcome, left.data))

@@ -19,14 +19,27 @@ so a recording is then made per distinct batch of targets. That is still one rec
 full-batch training, or per batch without shuffling; shuffled mini-batches record nearly
 every step, which is correct but slower than ``compiled=False``.
 
-Frozen control flow. Python in the model or the loss that branches on ``.data``, or copies
-data into constants, ran once, at recording (see :mod:`autograd_engine.compile`). The first
-time a recording is replayed on a batch other than its own, the step is also computed
-eagerly, and a :class:`FrozenGraphError` is raised if the two disagree.
+Frozen control flow: guards. Python in the model or the loss that looks at a Value's number
+(``if float(h) > 0``, ``max(a, b)``, ``round(v)``) decided something once, at recording (see
+:mod:`autograd_engine.guards`). The model and the loss are therefore recorded inside
+``guards.recording()``, and every replay re-asks each of those questions on the new values.
+When an answer changed, the step *re-records* the graph on this batch (the default; the
+count is :attr:`CompiledStep.rerecords`, and each re-recording is logged on the
+``nn.compiled`` logger) or, with ``CompiledStep(rerecord=False)``, raises
+:class:`FrozenGraphError` naming the node and the branch. Either way no step is ever
+replayed on a branch eager training would not take.
+
+What guards cannot see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data)``),
+which is an attribute, not a call. For that only, the first time a recording is replayed
+on a batch other than its own, the step is also computed eagerly, and a
+:class:`FrozenGraphError` is raised if the two disagree. This is a heuristic: a ``.data``
+branch that agrees on that batch, or one on the parameters in full-batch training, is not
+seen; read numbers through ``float(v)`` or compare Values directly instead.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import numbers
 from collections import OrderedDict
@@ -34,7 +47,16 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_engine import CompiledGraph, Value, compile_graph, no_grad, topological_order
+from autograd_engine import (
+    CompiledGraph,
+    FrozenGraphError,
+    Value,
+    compile_graph,
+    guards,
+    no_grad,
+    topological_order,
+)
+from autograd_engine.guards import GuardLog
 
 from .module import Module
 from .optim import Optimizer
@@ -46,8 +68,7 @@ __all__ = ["CompiledStep", "FrozenGraphError"]
 MAX_RECORDINGS = 64
 
 
-class FrozenGraphError(RuntimeError):
-    """A recorded graph, replayed on new data, disagrees with building it anew."""
+_logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -91,10 +112,21 @@ def _fill(template: Any, values: list[float]) -> Any:
 
 
 class CompiledStep:
-    """A drop-in for :func:`nn.train.train_step` that replays recorded graphs."""
+    """A drop-in for :func:`nn.train.train_step` that replays recorded graphs.
 
-    def __init__(self) -> None:
+    Args:
+        rerecord: when a guard's answer changed on a new batch (the Python in the model or
+            the loss would take another branch), record the graph again on this batch
+            (True, the default in ``fit``) or raise :class:`FrozenGraphError` (False).
+
+    Attributes:
+        rerecords: how many times a graph was recorded again because a guard failed.
+    """
+
+    def __init__(self, rerecord: bool = True) -> None:
         self._recordings: OrderedDict[Hashable, _Recording] = OrderedDict()
+        self.rerecord = rerecord
+        self.rerecords = 0
 
     def __call__(
         self,
@@ -112,7 +144,17 @@ class CompiledStep:
             recording = self._record(model, loss_fn, inputs, targets, batch)
         self._feed(recording, inputs, targets)
         optimizer.zero_grad()
-        value = recording.replay.run()
+        try:
+            value = recording.replay.run()  # a failed guard raises before any .grad changes
+        except FrozenGraphError as error:
+            if not self.rerecord:
+                raise
+            recording = self._record(model, loss_fn, inputs, targets, batch)
+            self.rerecords += 1
+            _logger.info(
+                "compiled step: graph recorded again (%d so far): %s", self.rerecords, error
+            )
+            value = recording.replay.run()
         outputs = _fill(recording.outputs, recording.replay.watched_values())
         if not recording.verified and batch != recording.batch:
             self._verify(model, loss_fn, inputs, targets, value, outputs)
@@ -146,13 +188,17 @@ class CompiledStep:
         batch: tuple[Hashable, ...],
     ) -> _Recording:
         input_leaves = [[Value(float(v)) for v in row] for row in inputs]
-        outputs = [model(row) for row in input_leaves]
+        # Everything Python reads from Values while the graph is built becomes a guard.
+        with guards.recording() as model_guards:
+            outputs = [model(row) for row in input_leaves]
         target_leaves: list[Value] | None = None
         loss = None
+        loss_guards: GuardLog = []
         if all(isinstance(t, numbers.Real) and not isinstance(t, bool) for t in targets):
             target_leaves = [Value(float(t)) for t in targets]
             try:
-                loss = loss_fn(outputs, target_leaves)
+                with guards.recording() as loss_guards:
+                    loss = loss_fn(outputs, target_leaves)
             except (TypeError, ValueError):  # the loss wants numbers or indices
                 loss = None
             if isinstance(loss, Value):
@@ -161,14 +207,14 @@ class CompiledStep:
                     loss = None  # the loss read them as numbers: they would be frozen
         if loss is None:
             target_leaves = None
-            loss = loss_fn(outputs, targets)
+            with guards.recording() as loss_guards:
+                loss = loss_fn(outputs, targets)
         if not isinstance(loss, Value):
             raise TypeError(f"loss_fn must return a Value, not {type(loss).__name__}")
         watch: list[Value] = []
         template = _flatten(outputs, watch)
-        recording = _Recording(
-            compile_graph(loss, watch=watch), input_leaves, target_leaves, template, batch
-        )
+        replay = compile_graph(loss, watch=watch, guards=model_guards + loss_guards)
+        recording = _Recording(replay, input_leaves, target_leaves, template, batch)
         shape_key, targets_key = self._keys(inputs, batch)
         self._recordings[shape_key if target_leaves is not None else targets_key] = recording
         if len(self._recordings) > MAX_RECORDINGS:
@@ -199,7 +245,11 @@ class CompiledStep:
         value: float,
         outputs: list[Any],
     ) -> None:
-        """Build this step's loss anew (values only) and compare it with the replay."""
+        """Build this step's loss anew (values only) and compare it with the replay.
+
+        Only a direct read of ``.data`` can make them differ (guards catch every other look
+        at a number), so this runs once per recording, on its first new batch.
+        """
         with no_grad():
             fresh_outputs = [model([Value(float(v)) for v in row]) for row in inputs]
             fresh = loss_fn(fresh_outputs, targets).data
@@ -212,9 +262,10 @@ class CompiledStep:
             raise FrozenGraphError(
                 f"compiled=True: on a new batch the recorded graph gives loss {value!r} but "
                 f"building it anew gives {fresh!r}. The model or the loss reads .data in "
-                "Python (an if on a value, max() over values, a number copied into a new "
-                "Value), which a recording repeats as it was. Train with compiled=False, or "
-                "compute that choice with ops (relu, abs, ...) instead."
+                "Python (an if on x.data, a number copied into a new Value), which a "
+                "recording repeats as it was and no guard can see. Train with "
+                "compiled=False, read numbers with float(x) or compare Values directly "
+                "(guards check those), or compute the choice with ops (relu, abs, maximum)."
             )
 
 

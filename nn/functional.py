@@ -53,7 +53,7 @@ def _sum(values: Sequence[Value]) -> Value:
 def logsumexp(logits: Logits) -> Value:
     """log(sum_i exp(z_i)), computed as m + log(sum_i exp(z_i - m)) with m = max(z)."""
     z = _as_values("logsumexp", logits)
-    shift = maximum(*z)
+    shift: Value = maximum(*z)
     minus_shift = -shift  # one node, shared by every term
     return _sum([(zi + minus_shift).exp() for zi in z]).log() + shift
 
@@ -68,7 +68,8 @@ def log_softmax(logits: Logits) -> list[Value]:
 def softmax(logits: Logits) -> list[Value]:
     """exp(z_i - m) / sum_j exp(z_j - m) with m = max(z): probabilities that sum to 1."""
     z = _as_values("softmax", logits)
-    minus_shift = -maximum(*z)
+    shift: Value = maximum(*z)
+    minus_shift = -shift
     exps = [(zi + minus_shift).exp() for zi in z]
     total = _sum(exps)
     return [e / total for e in exps]
