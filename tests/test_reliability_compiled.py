@@ -457,7 +457,9 @@ def test_logsumexp_replayed_on_new_logits_equals_eager(width: int) -> None:
     assert log == []  # the library reads no number in Python
     assert isinstance(root, Value)
     replay = compile_graph(root)
-    new = [[-1000.0, 1000.0 + k, 2.0] for k in range(width)]  # another logit is the largest
+    # Another logit is the largest, 800 above the recorded largest: a shift frozen at the
+    # recorded value would overflow exp().
+    new = [[-1000.0, 1800.0 + k, 2.0] for k in range(width)]
     for row, numbers in zip(rows, new, strict=True):
         for z, number in zip(row, numbers, strict=True):
             z.data = number
