@@ -34,7 +34,7 @@ and pass the log::
         loss = model_loss(params, inputs)     # every float(v), v > 0, max(a, b)... is logged
     replay = compile_graph(loss, guards=log)
 
-Every ``run()`` then re-asks each logged question on the new values and raises
+(``compile_graph`` called inside the block takes its log by itself.) Every ``run()`` then re-asks each logged question on the new values and raises
 :class:`~autograd_engine.guards.FrozenGraphError`, naming the node and the branch, when an
 answer changed (before any ``.grad`` is touched): the replay is right or it is loud. What
 no guard can see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data * 2)``),
@@ -80,6 +80,7 @@ from operator import attrgetter
 from types import ModuleType
 from typing import TYPE_CHECKING, NamedTuple
 
+from . import guards as guard_module
 from . import ops
 from .graph import topological_order
 from .guards import Guard, GuardLog
@@ -133,8 +134,9 @@ def compile_graph(
             say), read with :meth:`CompiledGraph.watched_values`. They are never fused away.
         guards: the log of :func:`autograd_engine.guards.recording` taken while ``root`` was
             built: every ``run()`` re-checks it. A guarded node outside ``root``'s graph is
-            computed too (to be checked), but never differentiated. ``None``: nothing is
-            checked (frozen control flow, see above).
+            computed too (to be checked), but never differentiated. ``None`` (default):
+            the log of the ``recording()`` block this call is made in, if any; outside
+            one, nothing is checked (frozen control flow, see above).
 
     Returns:
         A :class:`CompiledGraph`; ``run()`` evaluates and backpropagates it.
@@ -150,6 +152,8 @@ def compile_graph(
     for i, node in enumerate(watched):
         if not isinstance(node, Value):
             raise TypeError(f"compile_graph: watch[{i}] must be a Value, not {type(node).__name__}")
+    if guards is None:
+        guards = guard_module.log  # inside a recording() block: what it has logged so far
     guard_list = list(guards or ())
     for i, guard in enumerate(guard_list):
         if not (isinstance(guard, Guard) and isinstance(guard.node, Value)):

@@ -231,6 +231,17 @@ def test_a_replay_without_guards_is_frozen_as_documented() -> None:
     assert replay.run() == -2.0
 
 
+def test_compile_graph_inside_a_recording_block_uses_its_log() -> None:
+    x = Value(2.0)
+    with guards.recording():
+        y = x * 2 if x > 0 else x * -3
+        replay = compile_graph(y)
+    assert replay.num_guards == 1
+    x.data = -1.0
+    with pytest.raises(FrozenGraphError):
+        replay.run()
+
+
 def test_recording_is_off_outside_the_block_and_blocks_nest() -> None:
     x = Value(1.0)
     assert guards.log is None
