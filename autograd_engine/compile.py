@@ -34,13 +34,15 @@ and pass the log::
         loss = model_loss(params, inputs)     # every float(v), v > 0, max(a, b)... is logged
     replay = compile_graph(loss, guards=log)
 
-(``compile_graph`` called inside the block takes its log by itself.) Every ``run()`` then re-asks each logged question on the new values and raises
+(``compile_graph`` called inside the block takes its log by itself.) Every ``run()`` then
+re-asks each logged question on the new values and raises
 :class:`~autograd_engine.guards.FrozenGraphError`, naming the node and the branch, when an
 answer changed (before any ``.grad`` is touched): the replay is right or it is loud. What
 no guard can see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data * 2)``),
-numbers computed under ``no_grad()``, and, with a bare ``compile_graph(root)``, anything at
-all: the Python that built ``root`` ran before the compiler was called, so such a replay
-repeats every branch taken then, whatever the leaves now hold.
+numbers computed under ``no_grad()``, and, with a bare ``compile_graph(root)`` outside a
+``recording()`` block, anything at all: the Python that built ``root`` ran before the
+compiler was called, so such a replay repeats every branch taken then, whatever the leaves
+now hold.
 
 How it works
 ------------

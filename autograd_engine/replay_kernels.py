@@ -104,8 +104,9 @@ def run(
                     raise FrozenGraphError(message) from error
                 if check.pending(computed):
                     error.add_note(
-                        "compiled replay: Python branched on values computed after this "
-                        "point while the graph was recorded; rebuilding might not reach it."
+                        "compiled replay: while the graph was recorded, Python also branched "
+                        "on values computed after this op; those branches could not be "
+                        "checked, so the eager code might not have run this op at all."
                     )
             raise
         if check is not None:

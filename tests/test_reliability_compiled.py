@@ -222,6 +222,18 @@ def test_a_branch_that_avoided_an_error_is_blamed_not_the_error() -> None:
     assert isinstance(caught.value.__cause__, ValueError)
 
 
+def test_an_error_before_a_guarded_node_is_raised_as_eager_raises_it_with_a_note() -> None:
+    x = Value(math.e)
+    with guards.recording() as log:
+        y = x.log()
+        z = y * 2.0 if y > 0 else y
+    replay = compile_graph(z, guards=log)
+    x.data = -1.0  # eager fails at the log too, before it reaches the branch
+    with pytest.raises(ValueError, match=r"log: logarithm of -1\.0") as caught:
+        replay.run()
+    assert "also branched on values computed after this op" in str(caught.value.__notes__)
+
+
 def test_a_replay_without_guards_is_frozen_as_documented() -> None:
     x = Value(2.0)
     y = x * 2 if x > 0 else x * -3  # not recorded: compile_graph cannot see it
