@@ -270,7 +270,8 @@ class CompiledGraph:
         vector = sum(1 for step in self._steps if step.vectorized)
         return (
             f"CompiledGraph({self.num_nodes} nodes, {len(self.leaves)} leaves, "
-            f"{vector} array steps, {len(self._steps) - vector} float steps)"
+            f"{vector} array steps, {len(self._steps) - vector} float steps"
+            f"{f', {self.num_guards} guards' if self.num_guards else ''})"
         )
 
     def run(self, gradient: float = 1.0) -> float:
