@@ -23,9 +23,11 @@ Frozen control flow: guards. Python in the model or the loss that looks at a Val
 (``if float(h) > 0``, ``max(a, b)``, ``round(v)``) decided something once, at recording (see
 :mod:`autograd_engine.guards`). The model and the loss are therefore recorded inside
 ``guards.recording()``, and every replay re-asks each of those questions on the new values.
-When an answer changed, the step *re-records* the graph on this batch (the default; the
-count is :attr:`CompiledStep.rerecords`, and each re-recording is logged on the
-``nn.compiled`` logger) or, with ``CompiledStep(rerecord=False)``, raises
+When an answer changed, the step tries the other recordings kept for such batches (up to
+``MAX_VARIANTS``, like ``torch.compile``'s cache of guarded graphs), and when none fits it
+*re-records* the graph on this batch (the default; the count is
+:attr:`CompiledStep.rerecords`, and each re-recording is logged on the ``nn.compiled``
+logger) or, with ``CompiledStep(rerecord=False)``, raises
 :class:`FrozenGraphError` naming the node and the branch. Either way no step is ever
 replayed on a branch eager training would not take.
 
@@ -66,6 +68,9 @@ __all__ = ["CompiledStep", "FrozenGraphError"]
 #: Recordings kept at once (least recently used dropped first): enough for every batch of
 #: an unshuffled epoch of a small data set, bounded when targets make each batch unique.
 MAX_RECORDINGS = 64
+#: Recordings kept per kind of batch, for branches taken differently (each tried in turn:
+#: a failed try costs one forward pass, a new recording a full build).
+MAX_VARIANTS = 4
 
 
 _logger = logging.getLogger(__name__)
@@ -124,7 +129,7 @@ class CompiledStep:
     """
 
     def __init__(self, rerecord: bool = True) -> None:
-        self._recordings: OrderedDict[Hashable, _Recording] = OrderedDict()
+        self._recordings: OrderedDict[Hashable, list[_Recording]] = OrderedDict()
         self.rerecord = rerecord
         self.rerecords = 0
 
@@ -139,28 +144,51 @@ class CompiledStep:
         from .train import StepResult
 
         batch = _fingerprint(inputs, targets)
-        recording = self._lookup(inputs, batch)
-        if recording is None:
-            recording = self._record(model, loss_fn, inputs, targets, batch)
-        self._feed(recording, inputs, targets)
         optimizer.zero_grad()
-        try:
-            value = recording.replay.run()  # a failed guard raises before any .grad changes
-        except FrozenGraphError as error:
-            if not self.rerecord:
-                raise
-            recording = self._record(model, loss_fn, inputs, targets, batch)
-            self.rerecords += 1
-            _logger.info(
-                "compiled step: graph recorded again (%d so far): %s", self.rerecords, error
-            )
-            value = recording.replay.run()
+        recording, value = self._replay(model, loss_fn, inputs, targets, batch)
         outputs = _fill(recording.outputs, recording.replay.watched_values())
         if not recording.verified and batch != recording.batch:
             self._verify(model, loss_fn, inputs, targets, value, outputs)
             recording.verified = True
         optimizer.step()
         return StepResult(value, outputs)
+
+    def _replay(
+        self,
+        model: Module,
+        loss_fn: Any,
+        inputs: Sequence[Sequence[float]],
+        targets: Sequence[Any],
+        batch: tuple[Hashable, ...],
+    ) -> tuple[_Recording, float]:
+        """Replay the first recording whose guards all hold on this batch; else record anew.
+
+        A failed guard raises before any ``.grad`` changes, so trying the next recording
+        is safe. Recordings of one kind of batch are tried most recently used first: a
+        branch that flips back and forth (a parameter near 0) finds its graph again.
+        """
+        variants = self._lookup(inputs, batch)
+        error: FrozenGraphError | None = None
+        for recording in variants:
+            self._feed(recording, inputs, targets)
+            try:
+                value = recording.replay.run()
+            except FrozenGraphError as frozen:
+                error = frozen
+                continue
+            variants.remove(recording)
+            variants.insert(0, recording)
+            return recording, value
+        if error is not None and not self.rerecord:
+            raise error
+        recording = self._record(model, loss_fn, inputs, targets, batch)
+        if error is not None:
+            self.rerecords += 1
+            _logger.info(
+                "compiled step: graph recorded again (%d so far): %s", self.rerecords, error
+            )
+        self._feed(recording, inputs, targets)
+        return recording, recording.replay.run()
 
     @staticmethod
     def _keys(inputs: Sequence[Sequence[float]], batch: tuple[Hashable, ...]) -> list[Hashable]:
@@ -171,13 +199,14 @@ class CompiledStep:
 
     def _lookup(
         self, inputs: Sequence[Sequence[float]], batch: tuple[Hashable, ...]
-    ) -> _Recording | None:
+    ) -> list[_Recording]:
+        """The recordings that may fit this batch, most recently used first (may be [])."""
         for key in self._keys(inputs, batch):
-            recording = self._recordings.get(key)
-            if recording is not None:
+            variants = self._recordings.get(key)
+            if variants is not None:
                 self._recordings.move_to_end(key)
-                return recording
-        return None
+                return variants
+        return []
 
     def _record(
         self,
@@ -216,7 +245,11 @@ class CompiledStep:
         replay = compile_graph(loss, watch=watch, guards=model_guards + loss_guards)
         recording = _Recording(replay, input_leaves, target_leaves, template, batch)
         shape_key, targets_key = self._keys(inputs, batch)
-        self._recordings[shape_key if target_leaves is not None else targets_key] = recording
+        key = shape_key if target_leaves is not None else targets_key
+        variants = self._recordings.setdefault(key, [])
+        variants.insert(0, recording)
+        del variants[MAX_VARIANTS:]
+        self._recordings.move_to_end(key)
         if len(self._recordings) > MAX_RECORDINGS:
             self._recordings.popitem(last=False)
         return recording

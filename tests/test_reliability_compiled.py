@@ -351,6 +351,31 @@ def test_compiled_step_counts_re_recordings_or_raises_when_told() -> None:
     assert strict.rerecords == 0
 
 
+class Flips(Module):
+    """One guarded branch on the input's sign (float(w) would change with every step)."""
+
+    def __init__(self) -> None:
+        self.w = Value(0.5)
+        self.v = Value(-0.25)
+
+    def forward(self, x: list[Value]) -> Value:
+        return x[0] * (self.w if x[0] > 0 else self.v)
+
+
+def test_a_branch_that_flips_back_finds_its_recording_again() -> None:
+    model = Flips()
+    step = CompiledStep()
+    optimizer = SGD(model.parameters(), lr=0.01)
+    eager_model = Flips()
+    eager_optimizer = SGD(eager_model.parameters(), lr=0.01)
+    for x in [1.0, -1.0, 2.0, -2.0, 0.5, -0.5]:  # x > 0 flips on every step
+        inputs, targets = [[x, 0.0]], [1.0]
+        expected = train_step(eager_model, mse_loss, eager_optimizer, inputs, targets).loss
+        assert step(model, mse_loss, optimizer, inputs, targets).loss == expected
+    assert step.rerecords == 1  # the second branch, once; then both recordings are reused
+    assert [p.data for p in model.parameters()] == [p.data for p in eager_model.parameters()]
+
+
 def test_frozen_graph_error_is_still_importable_from_nn() -> None:
     assert nn.compiled.FrozenGraphError is FrozenGraphError
 
