@@ -16,7 +16,9 @@ Modules, one concern each:
 * :mod:`.checks`: ``gradcheck``, ``gradgradcheck``;
 * :mod:`.grad_mode`: ``no_grad``, ``enable_grad``;
 * :mod:`.anomaly`: ``detect_anomaly``, which stops at the first NaN or inf;
-* :mod:`.compile`: ``compile_graph``, a fast replay of a fixed-shape graph (needs NumPy).
+* :mod:`.compile`: ``compile_graph``, a fast replay of a fixed-shape graph (needs NumPy);
+* :mod:`.guards`: ``recording``, what Python read from Values while a graph was recorded,
+  re-checked by every replay (``FrozenGraphError``).
 """
 
 from .anomaly import AnomalyError, detect_anomaly
@@ -25,13 +27,15 @@ from .compile import CompiledGraph, compile_graph
 from .functional import grad, hessian, jacobian
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .graph import BackwardStep, backward_steps, topological_order
-from .ops import Op
+from .guards import FrozenGraphError
+from .ops import Op, maximum
 from .value import Value
 
 __all__ = [
     "AnomalyError",
     "BackwardStep",
     "CompiledGraph",
+    "FrozenGraphError",
     "GradcheckError",
     "Op",
     "Value",
@@ -45,6 +49,7 @@ __all__ = [
     "hessian",
     "is_grad_enabled",
     "jacobian",
+    "maximum",
     "no_grad",
     "topological_order",
 ]

@@ -23,12 +23,26 @@ returns the root's new value. The recorded non-leaf nodes are not updated: their
 and ``.grad`` keep what they held when the graph was built. The replay keeps no reference to
 them, only to the leaves.
 
-Frozen control flow. Like ``jax.jit``, the replay sees the operations, not the Python that
-chose them: an ``if x.data > 0`` or a ``max()`` evaluated while the graph was built picked
-one branch, and every replay repeats that branch whatever the leaves now hold. Anything the
-ops themselves decide (``relu``, ``abs``, ``leaky_relu`` choosing their piece) is re-decided
-on every run. A number copied out of a Value while building (``Value(x.data * 2)``) is a new
-leaf holding a constant, and stays that constant.
+Frozen control flow, and guards. Like ``jax.jit``, the replay sees the operations, not the
+Python that chose them: an ``if x > 0`` or a ``max()`` evaluated while the graph was built
+picked one branch. Anything the ops themselves decide (``relu``, ``abs``, ``leaky_relu``
+choosing their piece, :func:`~autograd_engine.maximum` its largest input) is re-decided on
+every run. For the Python, build the graph inside :func:`autograd_engine.guards.recording`
+and pass the log::
+
+    with guards.recording() as log:
+        loss = model_loss(params, inputs)     # every float(v), v > 0, max(a, b)... is logged
+    replay = compile_graph(loss, guards=log)
+
+(``compile_graph`` called inside the block takes its log by itself.) Every ``run()`` then
+re-asks each logged question on the new values and raises
+:class:`~autograd_engine.guards.FrozenGraphError`, naming the node and the branch, when an
+answer changed (before any ``.grad`` is touched): the replay is right or it is loud. What
+no guard can see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data * 2)``),
+numbers computed under ``no_grad()``, and, with a bare ``compile_graph(root)`` outside a
+``recording()`` block, anything at all: the Python that built ``root`` ran before the
+compiler was called, so such a replay repeats every branch taken then, whatever the leaves
+now hold.
 
 How it works
 ------------
@@ -68,12 +82,14 @@ from operator import attrgetter
 from types import ModuleType
 from typing import TYPE_CHECKING, NamedTuple
 
+from . import guards as guard_module
 from . import ops
 from .graph import topological_order
+from .guards import Guard, GuardLog
 from .value import Value
 
 if TYPE_CHECKING:
-    from .replay_kernels import Step
+    from .replay_kernels import GuardCheck, Step
 
 __all__ = ["CompiledGraph", "compile_graph"]
 
@@ -109,13 +125,20 @@ class _Unit(NamedTuple):
     level: int
 
 
-def compile_graph(root: Value, watch: Sequence[Value] = ()) -> CompiledGraph:
+def compile_graph(
+    root: Value, watch: Sequence[Value] = (), guards: GuardLog | None = None
+) -> CompiledGraph:
     """Record the graph that ends at ``root`` for fast replay with new leaf values.
 
     Args:
         root: the output to differentiate (usually a scalar loss).
         watch: nodes of the graph whose values every run also reports (a model's outputs,
             say), read with :meth:`CompiledGraph.watched_values`. They are never fused away.
+        guards: the log of :func:`autograd_engine.guards.recording` taken while ``root`` was
+            built: every ``run()`` re-checks it. A guarded node outside ``root``'s graph is
+            computed too (to be checked), but never differentiated. ``None`` (default):
+            the log of the ``recording()`` block this call is made in, if any; outside
+            one, nothing is checked (frozen control flow, see above).
 
     Returns:
         A :class:`CompiledGraph`; ``run()`` evaluates and backpropagates it.
@@ -131,6 +154,12 @@ def compile_graph(root: Value, watch: Sequence[Value] = ()) -> CompiledGraph:
     for i, node in enumerate(watched):
         if not isinstance(node, Value):
             raise TypeError(f"compile_graph: watch[{i}] must be a Value, not {type(node).__name__}")
+    if guards is None:
+        guards = guard_module.log  # inside a recording() block: what it has logged so far
+    guard_list = list(guards or ())
+    for i, guard in enumerate(guard_list):
+        if not (isinstance(guard, Guard) and isinstance(guard.node, Value)):
+            raise TypeError(f"compile_graph: guards[{i}] is not a Guard: {guard!r}")
     try:
         from . import replay_kernels
     except ImportError as error:  # pragma: no cover - NumPy is in every test environment
@@ -138,13 +167,38 @@ def compile_graph(root: Value, watch: Sequence[Value] = ()) -> CompiledGraph:
             "compile_graph needs NumPy: pip install 'autograd-engine[compile]'"
         ) from error
     with _cycle_collector_paused():
-        return _compile(root, watched, replay_kernels)
+        return _compile(root, watched, guard_list, replay_kernels)
 
 
-def _compile(root: Value, watched: list[Value], replay_kernels: ModuleType) -> CompiledGraph:
+def _guarded_nodes(guards: Sequence[Guard]) -> list[Value]:
+    """Every node a guard reads: the node looked at, and a Value it was compared with."""
+    nodes = [guard.node for guard in guards]
+    nodes += [guard.other for guard in guards if isinstance(guard.other, Value)]
+    return nodes
+
+
+def _with_guarded_nodes(order: list[Value], guarded: Sequence[Value]) -> list[Value]:
+    """``order`` followed by the graphs of guarded nodes outside it, still topological."""
+    seen = set(order)
+    order = list(order)
+    for node in guarded:
+        if node not in seen:
+            for new in topological_order(node):
+                if new not in seen:
+                    seen.add(new)
+                    order.append(new)
+    return order
+
+
+def _compile(
+    root: Value, watched: list[Value], guards: list[Guard], replay_kernels: ModuleType
+) -> CompiledGraph:
     order = topological_order(root)
+    num_nodes = len(order)
+    guarded = _guarded_nodes(guards)
+    order = _with_guarded_nodes(order, guarded)
     leaves = [node for node in order if node._op is None]
-    stages = _schedule(_fuse(order, leaves, set(watched)))
+    stages = _schedule(_fuse(order, leaves, {*watched, *guarded}))
     # Slots of the value array: the leaves, then 1.0, then each stage's outputs in a row.
     slot: dict[Value | None, int] = {leaf: i for i, leaf in enumerate(leaves)}
     slot[None] = len(leaves)
@@ -163,8 +217,9 @@ def _compile(root: Value, watched: list[Value], replay_kernels: ModuleType) -> C
     for i, node in enumerate(watched):
         if node not in slot:
             raise ValueError(f"compile_graph: watch[{i}] ({node!r}) is not in the graph of root")
+    check = replay_kernels.GuardCheck(guards, slot, len(slot)) if guards else None
     return CompiledGraph(
-        leaves, steps, len(slot), slot[root], len(order), [slot[node] for node in watched]
+        leaves, steps, len(slot), slot[root], num_nodes, [slot[node] for node in watched], check
     )
 
 
@@ -176,14 +231,17 @@ class CompiledGraph:
             topological order.
         num_nodes: nodes in the recorded graph, leaves included.
         num_slots: values the replay computes per run (after fusing; plus one slot for 1.0).
+        num_guards: the guards every run re-checks (0 without ``guards=``).
     """
 
     __slots__ = (
+        "_guard_check",
         "_last_values",
         "_root_slot",
         "_steps",
         "_watch_slots",
         "leaves",
+        "num_guards",
         "num_nodes",
         "num_slots",
     )
@@ -196,6 +254,7 @@ class CompiledGraph:
         root_slot: int,
         num_nodes: int,
         watch_slots: Sequence[int],
+        guard_check: GuardCheck | None = None,
     ) -> None:
         self.leaves: tuple[Value, ...] = tuple(leaves)
         self.num_nodes = num_nodes
@@ -204,12 +263,15 @@ class CompiledGraph:
         self._root_slot = root_slot
         self._watch_slots = list(watch_slots)
         self._last_values: list[float] | None = None
+        self._guard_check = guard_check
+        self.num_guards = 0 if guard_check is None else guard_check.size
 
     def __repr__(self) -> str:
         vector = sum(1 for step in self._steps if step.vectorized)
         return (
             f"CompiledGraph({self.num_nodes} nodes, {len(self.leaves)} leaves, "
-            f"{vector} array steps, {len(self._steps) - vector} float steps)"
+            f"{vector} array steps, {len(self._steps) - vector} float steps"
+            f"{f', {self.num_guards} guards' if self.num_guards else ''})"
         )
 
     def run(self, gradient: float = 1.0) -> float:
@@ -218,8 +280,13 @@ class CompiledGraph:
         Adds ``gradient * d(root)/d(leaf)`` to every leaf's ``.grad``, as ``backward()``
         does, and returns the root's value.
 
+        Every guard is re-checked after the forward pass, before any gradient is computed.
+
         Raises:
-            TypeError: if ``gradient`` or a leaf's ``.data`` is not a real number.
+            TypeError: if ``gradient`` or a leaf's ``.data`` is not a real number (the
+                message names the leaf).
+            FrozenGraphError: if a guard's answer changed: the Python that built the graph
+                would now take another branch. No ``.grad`` has been changed.
             ValueError, ZeroDivisionError, OverflowError: where ``backward()`` on the
                 rebuilt expression would (a log of a negative number, ...).
         """
@@ -232,7 +299,7 @@ class CompiledGraph:
                 f"run: gradient must be a real number, not {type(gradient).__name__}"
             ) from None
         leaf_grads, values = replay_kernels.run(
-            self._steps, self.leaves, self.num_slots, self._root_slot, seed
+            self._steps, self.leaves, self.num_slots, self._root_slot, seed, self._guard_check
         )
         for leaf, leaf_grad in zip(self.leaves, leaf_grads, strict=True):
             leaf.grad += leaf_grad
@@ -336,8 +403,12 @@ def _schedule(units: list[_Unit]) -> list[tuple[bool, list[_Unit]]]:
     from .replay_kernels import vector_rule
 
     # The kind: an op by identity (hashing an Op would hash its fields), a sum by its number
-    # of terms, negated so that it never equals an id.
-    keys = [(unit.level, -len(unit.inputs) if unit.op is None else id(unit.op)) for unit in units]
+    # of terms, negated so that it never equals an id; then the number of inputs, since an
+    # n-ary op (max) has one array per input position.
+    keys = [
+        (unit.level, -len(unit.inputs) if unit.op is None else id(unit.op), len(unit.inputs))
+        for unit in units
+    ]
     op_by_id = {id(unit.op): unit.op for unit in units if unit.op is not None}
 
     def worth_an_array(kind: int, size: int) -> bool:
@@ -345,12 +416,12 @@ def _schedule(units: list[_Unit]) -> list[tuple[bool, list[_Unit]]]:
             return size * -kind // 2 >= MIN_VECTOR_WORK
         return size >= MIN_VECTOR_WORK and vector_rule(op_by_id[kind]) is not None
 
-    groups: dict[tuple[int, int], list[_Unit]] = {
+    groups: dict[tuple[int, int, int], list[_Unit]] = {
         key: [] for key, size in Counter(keys).items() if worth_an_array(key[1], size)
     }
     if not groups:
         return [(False, units)] if units else []
-    array_levels = sorted({level for level, _ in groups})
+    array_levels = sorted({key[0] for key in groups})
     float_stages: list[list[_Unit]] = [[] for _ in range(len(array_levels) + 1)]
     for unit, key in zip(units, keys, strict=True):
         group = groups.get(key)

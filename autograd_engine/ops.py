@@ -426,3 +426,63 @@ ABS = Op("abs", _abs_forward, _abs_backward)
 OPS: dict[str, Op] = {
     op.name: op for op in (ADD, MUL, POW, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS, ABS)
 }
+
+
+# ---------------------------------------------------------------------------------------
+# max: the largest of its inputs, as a primitive, so that code never has to read .data to
+# find it (a Python max() over numbers would be frozen into a recorded graph).
+# ---------------------------------------------------------------------------------------
+
+
+def _max_forward(*xs: float) -> float:
+    # NaN in, NaN out (Python's max() would depend on where the NaN stands).
+    for x in xs:
+        if x != x:
+            return x
+    return max(xs)
+
+
+def _max_winners(y: Any, xs: tuple[Any, ...]) -> list[bool]:
+    """Which inputs the output came from: those equal to it (those that are NaN, for NaN)."""
+    top = _number(y)
+    numbers = [_number(x) for x in xs]
+    if top != top:
+        return [x != x for x in numbers]
+    return [x == top for x in numbers]
+
+
+def _max_backward(g: Any, y: Any, *xs: Any) -> tuple[Any, ...]:
+    # d max/dx_i = 1 for the input that is the max, 0 for the others. When k inputs tie for
+    # the max, each gets 1/k of the gradient, as PyTorch's max()/amax() do: the average of
+    # the one-sided derivatives, and the sum over the inputs is still exactly g.
+    winners = _max_winners(y, xs)
+    share = 1.0 / sum(winners)
+    return tuple(g * (share if won else 0.0) for won in winners)
+
+
+MAX = Op("max", _max_forward, _max_backward)
+OPS[MAX.name] = MAX
+__all__ += ["maximum"]
+
+
+def maximum(*values: Any) -> Any:
+    """The largest of ``values`` (Values or numbers, at least one) as a node of the graph.
+
+    Like ``torch.maximum``, extended to any number of inputs: NaN if any input is NaN, and
+    the gradient goes to the largest input; inputs that tie for the largest share it
+    evenly (``torch.max``/``torch.amax`` do the same), the NaN inputs when the result is
+    NaN. Unlike Python's ``max()``, the choice is re-made by a compiled replay.
+
+    >>> from autograd_engine import Value
+    >>> a, b = Value(1.0), Value(3.0)
+    >>> m = maximum(a, b, 2.0)
+    >>> m.backward()
+    >>> m.data, a.grad, b.grad
+    (3.0, 0.0, 1.0)
+    """
+    from .value import _as_value
+
+    if not values:
+        raise TypeError("maximum needs at least one input")
+    first, *rest = (_as_value(x, "max") for x in values)
+    return first.apply(MAX, *rest)

@@ -27,13 +27,24 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from . import ops
+from . import guards, ops
+from .guards import FrozenGraphError, Guard
+from .value import Value
 
 if TYPE_CHECKING:
     from .compile import Instruction
-    from .value import Value
 
-__all__ = ["RULES", "FloatStep", "OpStep", "Step", "SumStep", "run", "vector_rule", "vector_step"]
+__all__ = [
+    "RULES",
+    "FloatStep",
+    "GuardCheck",
+    "OpStep",
+    "Step",
+    "SumStep",
+    "run",
+    "vector_rule",
+    "vector_step",
+]
 
 Floats = NDArray[np.float64]
 Slots = NDArray[np.intp]
@@ -44,6 +55,8 @@ class Step(Protocol):
 
     #: True for an array step, False for the float step (shown by ``CompiledGraph.__repr__``).
     vectorized: bool
+    #: The slots this step computes (consecutive).
+    outputs: slice
 
     def forward(self, values: Floats) -> Any:
         """Compute this step's outputs into ``values``; return what ``backward`` needs."""
@@ -53,30 +66,75 @@ class Step(Protocol):
 
 
 def run(
-    steps: Sequence[Step], leaves: Sequence[Value], num_slots: int, root_slot: int, seed: float
+    steps: Sequence[Step],
+    leaves: Sequence[Value],
+    num_slots: int,
+    root_slot: int,
+    seed: float,
+    check: GuardCheck | None = None,
 ) -> tuple[list[float], Floats]:
-    """One replay: forward through every step, then backward in reverse.
+    """One replay: forward through every step, re-check the guards, then backward in reverse.
 
     Returns:
         ``(leaf_grads, values)``: ``seed * d(root)/d(leaf)`` for each leaf, in order, and
         the value of every slot.
+
+    Raises:
+        FrozenGraphError: a guard's answer changed (raised before any gradient is computed;
+            also when a step fails after a guard already changed, from that step's error).
     """
     values: Floats = np.empty(num_slots)
     num_leaves = len(leaves)
-    try:
-        values[:num_leaves] = [leaf.data for leaf in leaves]
-    except (TypeError, ValueError):
-        raise TypeError(_bad_leaf_message(leaves)) from None
+    values[:num_leaves] = _leaf_values(leaves)
     values[num_leaves] = 1.0  # the second factor of every plain term of a sum
     grads: Floats = np.zeros(num_slots)
     # Non-finite results are detected explicitly (and redone on floats), so NumPy's
     # warnings would only repeat what the fallback handles.
     with np.errstate(all="ignore"):
-        saved = [step.forward(values) for step in steps]
+        saved = []
+        try:
+            for step in steps:
+                saved.append(step.forward(values))
+        except (ArithmeticError, ValueError) as error:
+            if check is not None:
+                # A branch that changed before this step explains the error: say so.
+                computed = steps[len(saved)].outputs.start
+                message = check.failure(values, computed)
+                if message is not None:
+                    raise FrozenGraphError(message) from error
+                if check.pending(computed):
+                    error.add_note(
+                        "compiled replay: while the graph was recorded, Python also branched "
+                        "on values computed after this op; those branches could not be "
+                        "checked, so the eager code might not have run this op at all."
+                    )
+            raise
+        if check is not None:
+            message = check.failure(values)
+            if message is not None:
+                raise FrozenGraphError(message)
         grads[root_slot] = seed
         for step, state in zip(reversed(steps), reversed(saved), strict=True):
             step.backward(values, grads, state)
     return grads[:num_leaves].tolist(), values
+
+
+def _leaf_values(leaves: Sequence[Value]) -> Floats:
+    """Every leaf's ``.data`` as an array, or a TypeError naming the first that is no number.
+
+    NumPy alone would turn ``None`` into NaN and ``"1.5"`` into 1.5: one check of the array's
+    type (one pass, in C) catches both; only then is each leaf looked at.
+    """
+    data = [leaf.data for leaf in leaves]
+    try:
+        array = np.array(data)
+    except (TypeError, ValueError):  # a list in a leaf, say
+        array = None
+    if array is not None and array.dtype.kind in "fiub" and array.ndim == 1:
+        return array
+    if not all(isinstance(x, numbers.Real) for x in data):
+        raise TypeError(_bad_leaf_message(leaves))
+    return np.array([float(x) for x in data])
 
 
 def _bad_leaf_message(leaves: Sequence[Value]) -> str:
@@ -366,3 +424,187 @@ def vector_rule(op: ops.Op) -> VectorRule | None:
     if op.name == "leaky_relu" and op is ops.leaky_relu_op(op.arg):
         return _leaky_relu_rule(op.arg)
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# max: the largest input; its gradient goes to the inputs equal to it (shared evenly).
+# ---------------------------------------------------------------------------------------
+
+
+def _max_forward(*xs: Floats) -> Floats:
+    result: Floats = np.max(np.stack(xs), axis=0)  # NaN if any input is NaN, as the float rule
+    return result
+
+
+def _max_backward(g: Floats, y: Floats, *xs: Floats) -> tuple[Floats, ...]:
+    # Only reached for finite outputs (a NaN output is redone on floats), so "equal to the
+    # output" is the whole rule; the share is computed as the float rule computes it.
+    winners = [x == y for x in xs]
+    share = 1.0 / np.sum(winners, axis=0)
+    return tuple(g * np.where(won, share, 0.0) for won in winners)
+
+
+RULES[ops.MAX] = VectorRule(_max_forward, _max_backward)
+
+
+# ---------------------------------------------------------------------------------------
+# Guards: the answers Python got from the recorded values, asked again on each run's values.
+# ---------------------------------------------------------------------------------------
+
+_ARRAY_TESTS: dict[str, Callable[[Floats, Floats], NDArray[np.bool_]]] = {
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "bool": np.not_equal,  # bool(v) is v != 0 (and NaN is true), compared with 0.0
+}
+
+
+class _Described(NamedTuple):
+    """What a FrozenGraphError message says about one guard."""
+
+    test: str
+    text: str  # the question as Python: "h > 0.5"
+    name: str
+    outcome: Any
+    value: float
+    left: int  # the slot of the node asked about
+    right: int | None  # the slot of a Value it was compared with
+    other: Any  # the number it was compared with (the Value's, when recorded), or ndigits
+
+
+class GuardCheck:
+    """Every guard of a recording, re-asked on a run's values.
+
+    Comparisons and ``bool`` run as one array comparison per kind, ``float`` as one
+    bit-for-bit equality of all the guarded values: a few NumPy calls per run whatever the
+    number of guards. ``int`` and ``round`` (and comparisons with a number that is not a
+    float, such as a huge int) are asked in Python, one by one, with the rule they were
+    recorded with.
+    """
+
+    def __init__(self, guard_log: Sequence[Guard], slot: dict[Any, int], num_slots: int) -> None:
+        self.size = len(guard_log)
+        self.described: list[_Described] = []
+        constants: list[float] = []
+        columns: dict[str, tuple[list[int], list[int], list[int], list[bool]]] = {}
+        float_guards: tuple[list[int], list[int], list[float]] = ([], [], [])
+        self.python: list[int] = []
+        self.last_slot: list[int] = []  # the latest slot each guard reads
+        for index, guard in enumerate(guard_log):
+            left = slot[guard.node]
+            right = slot[guard.other] if isinstance(guard.other, Value) else None
+            name = guards.node_name(guard.node)
+            other_text = guards.node_name(guard.other) if right is not None else repr(guard.other)
+            self.described.append(
+                _Described(
+                    guard.test,
+                    guards.expression(guard.test, name, other_text),
+                    name,
+                    guard.outcome,
+                    guard.value,
+                    left,
+                    right,
+                    guard.other.data if right is not None else guard.other,
+                )
+            )
+            self.last_slot.append(max(left, -1 if right is None else right))
+            if guard.test == "float":
+                float_guards[0].append(index)
+                float_guards[1].append(left)
+                float_guards[2].append(guard.value)
+                continue
+            if guard.test not in _ARRAY_TESTS or not _is_float_like(guard.other, right):
+                self.python.append(index)
+                continue
+            if right is None:
+                right = num_slots + len(constants)
+                constants.append(0.0 if guard.test == "bool" else float(guard.other))
+            column = columns.setdefault(guard.test, ([], [], [], []))
+            column[0].append(index)
+            column[1].append(left)
+            column[2].append(right)
+            column[3].append(bool(guard.outcome))
+        self.constants: Floats = np.array(constants, dtype=np.float64)
+        self.comparisons = [
+            (
+                _ARRAY_TESTS[test],
+                np.array(indices, dtype=np.intp),
+                np.array(lefts, dtype=np.intp),
+                np.array(rights, dtype=np.intp),
+                np.array(outcomes, dtype=bool),
+            )
+            for test, (indices, lefts, rights, outcomes) in columns.items()
+        ]
+        self.float_indices = np.array(float_guards[0], dtype=np.intp)
+        self.float_slots = np.array(float_guards[1], dtype=np.intp)
+        self.float_bits = np.array(float_guards[2], dtype=np.float64).view(np.int64)
+        self.last_slot_array = np.array(self.last_slot, dtype=np.intp)
+
+    def pending(self, computed: int) -> bool:
+        """True if some guard reads a slot at or after ``computed`` (not yet computed)."""
+        return bool(self.size) and bool((self.last_slot_array >= computed).any())
+
+    def failure(self, values: Floats, computed: int | None = None) -> str | None:
+        """The message for the first guard (in recording order) whose answer changed.
+
+        ``computed``: only slots below it hold this run's values (after a failed step);
+        guards reading later slots are skipped. None when every answer is as recorded.
+        """
+        wrong: list[int] = []
+        if len(self.float_slots):
+            changed = values[self.float_slots].view(np.int64) != self.float_bits
+            wrong.extend(self._ready(self.float_indices[changed], computed))
+        if self.comparisons:
+            extended = np.concatenate((values, self.constants)) if len(self.constants) else values
+            for test, indices, lefts, rights, outcomes in self.comparisons:
+                changed = test(extended[lefts], extended[rights]) != outcomes
+                if changed.any():
+                    wrong.extend(self._ready(indices[changed], computed))
+        for index in self.python:
+            if computed is None or self.last_slot[index] < computed:
+                described = self.described[index]
+                now = self._answer(described, values)
+                if not guards.same_answer(described.test, described.outcome, now):
+                    wrong.append(index)
+        return self._message(min(wrong), values) if wrong else None
+
+    def _ready(self, indices: NDArray[np.intp], computed: int | None) -> list[int]:
+        if computed is None:
+            return indices.tolist()  # type: ignore[no-any-return]
+        return [i for i in indices.tolist() if self.last_slot[i] < computed]
+
+    @staticmethod
+    def _answer(described: _Described, values: Floats) -> Any:
+        other = described.other if described.right is None else float(values[described.right])
+        try:
+            return guards.evaluate(described.test, float(values[described.left]), other)
+        except (ArithmeticError, ValueError) as error:  # int(nan), round(inf)
+            return error
+
+    def _message(self, index: int, values: Floats) -> str:
+        described = self.described[index]
+        message = guards.mismatch_message(
+            described.text,
+            described.outcome,
+            self._answer(described, values),
+            described.value,
+            float(values[described.left]),
+            described.name,
+        )
+        if described.right is not None:
+            message += (
+                f" ({described.text.split()[-1]} was {described.other!r} when recorded, "
+                f"now {float(values[described.right])!r})"
+            )
+        return message
+
+
+def _is_float_like(other: Any, right: int | None) -> bool:
+    """True when comparing with ``other`` as a float64 gives Python's exact answer."""
+    if right is not None or other is None:
+        return True
+    try:
+        return bool(float(other) == other)
+    except (OverflowError, TypeError, ValueError):
+        return False

@@ -22,7 +22,7 @@ import numbers
 from typing import Any
 
 from . import graph as _graph
-from . import ops
+from . import guards, ops
 from .grad_mode import grad_enabled
 
 __all__ = ["Constant", "Value"]
@@ -90,7 +90,10 @@ class Value:
         parents: the Values this one was computed from, in argument order (``()`` for a leaf).
         op: the name of the operation that made it (``""`` for a leaf).
 
-    Values hash and compare by identity, so they can be dict keys and set members.
+    Values hash and compare (``==``) by identity, so they can be dict keys and set members;
+    ``< <= > >=`` compare the numbers and return a plain bool (so ``max`` and ``sorted``
+    work), and ``bool(v)`` is ``v.data != 0``. While a graph is being recorded, each such
+    look at the number is logged as a guard (see :mod:`autograd_engine.guards`).
     """
 
     __slots__ = ("__weakref__", "_op", "data", "grad", "label", "parents")
@@ -134,8 +137,50 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    # --- reading the number: each look is a guard while a graph is recorded -------------
+    # Python code that looks at a Value's number decides something a recorded graph cannot
+    # re-decide; autograd_engine.guards logs each look (and its answer) while recording.
+
     def __float__(self) -> float:
+        if guards.log is not None:
+            guards.log.append(guards.Guard(self, "float", None, self.data, self.data))
         return self.data
+
+    def __int__(self) -> int:
+        """``int(v)``: the number truncated toward zero, as ``int(v.data)``."""
+        outcome = int(self.data)
+        if guards.log is not None:
+            guards.log.append(guards.Guard(self, "int", None, outcome, self.data))
+        return outcome
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        """``round(v)`` or ``round(v, ndigits)``: ``round(v.data, ...)``, a plain number."""
+        outcome: float | int = round(self.data) if ndigits is None else round(self.data, ndigits)
+        if guards.log is not None:
+            guards.log.append(guards.Guard(self, "round", ndigits, outcome, self.data))
+        return outcome
+
+    def __bool__(self) -> bool:
+        """``bool(v)`` (and ``if v:``) is ``v.data != 0``, as for a float (NaN is true)."""
+        outcome = self.data != 0
+        if guards.log is not None:
+            guards.log.append(guards.Guard(self, "bool", None, outcome, self.data))
+        return outcome
+
+    # Ordering compares the numbers and returns a plain bool, so max(), min() and sorted()
+    # work on Values. == and != stay identity: Values are dict keys and set members.
+
+    def __lt__(self, other: Value | float) -> bool:
+        return _compare(self, "<", other)
+
+    def __le__(self, other: Value | float) -> bool:
+        return _compare(self, "<=", other)
+
+    def __gt__(self, other: Value | float) -> bool:
+        return _compare(self, ">", other)
+
+    def __ge__(self, other: Value | float) -> bool:
+        return _compare(self, ">=", other)
 
     # --- applying ops -------------------------------------------------------------------
 
@@ -283,6 +328,21 @@ class Constant(Value):
 
     def __repr__(self) -> str:
         return f"Constant({self.data!r})"
+
+
+def _compare(left: Value, test: str, other: object) -> bool:
+    """``left.data test other`` as a plain bool (NotImplemented for a non-number)."""
+    right: Any
+    if isinstance(other, Value):
+        right = other.data
+    elif type(other) is float or type(other) is int or isinstance(other, numbers.Real):
+        right = other
+    else:
+        return NotImplemented  # type: ignore[no-any-return]  # Python then tries the reflection
+    outcome = guards.COMPARISONS[test](left.data, right)
+    if guards.log is not None:
+        guards.log.append(guards.Guard(left, test, other, outcome, left.data))
+    return outcome
 
 
 def _coerce(x: object) -> Value | None:

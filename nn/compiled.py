@@ -19,14 +19,29 @@ so a recording is then made per distinct batch of targets. That is still one rec
 full-batch training, or per batch without shuffling; shuffled mini-batches record nearly
 every step, which is correct but slower than ``compiled=False``.
 
-Frozen control flow. Python in the model or the loss that branches on ``.data``, or copies
-data into constants, ran once, at recording (see :mod:`autograd_engine.compile`). The first
-time a recording is replayed on a batch other than its own, the step is also computed
-eagerly, and a :class:`FrozenGraphError` is raised if the two disagree.
+Frozen control flow: guards. Python in the model or the loss that looks at a Value's number
+(``if float(h) > 0``, ``max(a, b)``, ``round(v)``) decided something once, at recording (see
+:mod:`autograd_engine.guards`). The model and the loss are therefore recorded inside
+``guards.recording()``, and every replay re-asks each of those questions on the new values.
+When an answer changed, the step tries the other recordings kept for such batches (up to
+``MAX_VARIANTS``, like ``torch.compile``'s cache of guarded graphs), and when none fits it
+*re-records* the graph on this batch (the default; the count is
+:attr:`CompiledStep.rerecords`, and each re-recording is logged on the ``nn.compiled``
+logger) or, with ``CompiledStep(rerecord=False)``, raises
+:class:`FrozenGraphError` naming the node and the branch. Either way no step is ever
+replayed on a branch eager training would not take.
+
+What guards cannot see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data)``),
+which is an attribute, not a call. For that only, the first time a recording is replayed
+on a batch other than its own, the step is also computed eagerly, and a
+:class:`FrozenGraphError` is raised if the two disagree. This is a heuristic: a ``.data``
+branch that agrees on that batch, or one on the parameters in full-batch training, is not
+seen; read numbers through ``float(v)`` or compare Values directly instead.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import numbers
 from collections import OrderedDict
@@ -34,7 +49,16 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_engine import CompiledGraph, Value, compile_graph, no_grad, topological_order
+from autograd_engine import (
+    CompiledGraph,
+    FrozenGraphError,
+    Value,
+    compile_graph,
+    guards,
+    no_grad,
+    topological_order,
+)
+from autograd_engine.guards import GuardLog
 
 from .module import Module
 from .optim import Optimizer
@@ -44,10 +68,12 @@ __all__ = ["CompiledStep", "FrozenGraphError"]
 #: Recordings kept at once (least recently used dropped first): enough for every batch of
 #: an unshuffled epoch of a small data set, bounded when targets make each batch unique.
 MAX_RECORDINGS = 64
+#: Recordings kept per kind of batch, for branches taken differently (each tried in turn:
+#: a failed try costs one forward pass, a new recording a full build).
+MAX_VARIANTS = 4
 
 
-class FrozenGraphError(RuntimeError):
-    """A recorded graph, replayed on new data, disagrees with building it anew."""
+_logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -91,10 +117,21 @@ def _fill(template: Any, values: list[float]) -> Any:
 
 
 class CompiledStep:
-    """A drop-in for :func:`nn.train.train_step` that replays recorded graphs."""
+    """A drop-in for :func:`nn.train.train_step` that replays recorded graphs.
 
-    def __init__(self) -> None:
-        self._recordings: OrderedDict[Hashable, _Recording] = OrderedDict()
+    Args:
+        rerecord: when a guard's answer changed on a new batch (the Python in the model or
+            the loss would take another branch), record the graph again on this batch
+            (True, the default in ``fit``) or raise :class:`FrozenGraphError` (False).
+
+    Attributes:
+        rerecords: how many times a graph was recorded again because a guard failed.
+    """
+
+    def __init__(self, rerecord: bool = True) -> None:
+        self._recordings: OrderedDict[Hashable, list[_Recording]] = OrderedDict()
+        self.rerecord = rerecord
+        self.rerecords = 0
 
     def __call__(
         self,
@@ -107,18 +144,51 @@ class CompiledStep:
         from .train import StepResult
 
         batch = _fingerprint(inputs, targets)
-        recording = self._lookup(inputs, batch)
-        if recording is None:
-            recording = self._record(model, loss_fn, inputs, targets, batch)
-        self._feed(recording, inputs, targets)
         optimizer.zero_grad()
-        value = recording.replay.run()
+        recording, value = self._replay(model, loss_fn, inputs, targets, batch)
         outputs = _fill(recording.outputs, recording.replay.watched_values())
         if not recording.verified and batch != recording.batch:
             self._verify(model, loss_fn, inputs, targets, value, outputs)
             recording.verified = True
         optimizer.step()
         return StepResult(value, outputs)
+
+    def _replay(
+        self,
+        model: Module,
+        loss_fn: Any,
+        inputs: Sequence[Sequence[float]],
+        targets: Sequence[Any],
+        batch: tuple[Hashable, ...],
+    ) -> tuple[_Recording, float]:
+        """Replay the first recording whose guards all hold on this batch; else record anew.
+
+        A failed guard raises before any ``.grad`` changes, so trying the next recording
+        is safe. Recordings of one kind of batch are tried most recently used first: a
+        branch that flips back and forth (a parameter near 0) finds its graph again.
+        """
+        variants = self._lookup(inputs, batch)
+        error: FrozenGraphError | None = None
+        for recording in variants:
+            self._feed(recording, inputs, targets)
+            try:
+                value = recording.replay.run()
+            except FrozenGraphError as frozen:
+                error = frozen
+                continue
+            variants.remove(recording)
+            variants.insert(0, recording)
+            return recording, value
+        if error is not None and not self.rerecord:
+            raise error
+        recording = self._record(model, loss_fn, inputs, targets, batch)
+        if error is not None:
+            self.rerecords += 1
+            _logger.info(
+                "compiled step: graph recorded again (%d so far): %s", self.rerecords, error
+            )
+        self._feed(recording, inputs, targets)
+        return recording, recording.replay.run()
 
     @staticmethod
     def _keys(inputs: Sequence[Sequence[float]], batch: tuple[Hashable, ...]) -> list[Hashable]:
@@ -129,13 +199,14 @@ class CompiledStep:
 
     def _lookup(
         self, inputs: Sequence[Sequence[float]], batch: tuple[Hashable, ...]
-    ) -> _Recording | None:
+    ) -> list[_Recording]:
+        """The recordings that may fit this batch, most recently used first (may be [])."""
         for key in self._keys(inputs, batch):
-            recording = self._recordings.get(key)
-            if recording is not None:
+            variants = self._recordings.get(key)
+            if variants is not None:
                 self._recordings.move_to_end(key)
-                return recording
-        return None
+                return variants
+        return []
 
     def _record(
         self,
@@ -146,13 +217,17 @@ class CompiledStep:
         batch: tuple[Hashable, ...],
     ) -> _Recording:
         input_leaves = [[Value(float(v)) for v in row] for row in inputs]
-        outputs = [model(row) for row in input_leaves]
+        # Everything Python reads from Values while the graph is built becomes a guard.
+        with guards.recording() as model_guards:
+            outputs = [model(row) for row in input_leaves]
         target_leaves: list[Value] | None = None
         loss = None
+        loss_guards: GuardLog = []
         if all(isinstance(t, numbers.Real) and not isinstance(t, bool) for t in targets):
             target_leaves = [Value(float(t)) for t in targets]
             try:
-                loss = loss_fn(outputs, target_leaves)
+                with guards.recording() as loss_guards:
+                    loss = loss_fn(outputs, target_leaves)
             except (TypeError, ValueError):  # the loss wants numbers or indices
                 loss = None
             if isinstance(loss, Value):
@@ -161,16 +236,20 @@ class CompiledStep:
                     loss = None  # the loss read them as numbers: they would be frozen
         if loss is None:
             target_leaves = None
-            loss = loss_fn(outputs, targets)
+            with guards.recording() as loss_guards:
+                loss = loss_fn(outputs, targets)
         if not isinstance(loss, Value):
             raise TypeError(f"loss_fn must return a Value, not {type(loss).__name__}")
         watch: list[Value] = []
         template = _flatten(outputs, watch)
-        recording = _Recording(
-            compile_graph(loss, watch=watch), input_leaves, target_leaves, template, batch
-        )
+        replay = compile_graph(loss, watch=watch, guards=model_guards + loss_guards)
+        recording = _Recording(replay, input_leaves, target_leaves, template, batch)
         shape_key, targets_key = self._keys(inputs, batch)
-        self._recordings[shape_key if target_leaves is not None else targets_key] = recording
+        key = shape_key if target_leaves is not None else targets_key
+        variants = self._recordings.setdefault(key, [])
+        variants.insert(0, recording)
+        del variants[MAX_VARIANTS:]
+        self._recordings.move_to_end(key)
         if len(self._recordings) > MAX_RECORDINGS:
             self._recordings.popitem(last=False)
         return recording
@@ -199,7 +278,11 @@ class CompiledStep:
         value: float,
         outputs: list[Any],
     ) -> None:
-        """Build this step's loss anew (values only) and compare it with the replay."""
+        """Build this step's loss anew (values only) and compare it with the replay.
+
+        Only a direct read of ``.data`` can make them differ (guards catch every other look
+        at a number), so this runs once per recording, on its first new batch.
+        """
         with no_grad():
             fresh_outputs = [model([Value(float(v)) for v in row]) for row in inputs]
             fresh = loss_fn(fresh_outputs, targets).data
@@ -212,9 +295,10 @@ class CompiledStep:
             raise FrozenGraphError(
                 f"compiled=True: on a new batch the recorded graph gives loss {value!r} but "
                 f"building it anew gives {fresh!r}. The model or the loss reads .data in "
-                "Python (an if on a value, max() over values, a number copied into a new "
-                "Value), which a recording repeats as it was. Train with compiled=False, or "
-                "compute that choice with ops (relu, abs, ...) instead."
+                "Python (an if on x.data, a number copied into a new Value), which a "
+                "recording repeats as it was and no guard can see. Train with "
+                "compiled=False, read numbers with float(x) or compare Values directly "
+                "(guards check those), or compute the choice with ops (relu, abs, maximum)."
             )
 
 

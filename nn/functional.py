@@ -11,9 +11,12 @@ constant m::
     logsumexp(z) = log(sum_j exp(z_j)) = m + log(sum_j exp(z_j - m))
 
 With m = max(z) every exponent is <= 0, so nothing overflows, and the sum is at least 1
-(the largest term is exp(0)), so the log never sees 0. The shift m is a plain number, not a
-node of the graph: the identity holds for every m, so its derivative is unaffected, and
-d logsumexp(z)/dz_i = softmax(z)_i.
+(the largest term is exp(0)), so the log never sees 0. The shift m is a node of the graph,
+:func:`autograd_engine.maximum` of the logits, not a number read from ``.data``: a compiled
+replay then re-picks the largest logit on every run (a number would be frozen at the value
+it had when the graph was recorded, and exp(z - m) could overflow on new data). Its
+gradient is exact: the identity holds for every m, so the paths through m cancel (m's
+gradient, 1 - sum_j softmax_j = 0 up to rounding), and d logsumexp(z)/dz_i = softmax(z)_i.
 
 >>> [round(p.data, 4) for p in softmax([1.0, 2.0, 3.0])]
 [0.09, 0.2447, 0.6652]
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autograd_engine import Value
+from autograd_engine import Value, maximum
 
 __all__ = ["log_softmax", "logsumexp", "softmax"]
 
@@ -50,8 +53,9 @@ def _sum(values: Sequence[Value]) -> Value:
 def logsumexp(logits: Logits) -> Value:
     """log(sum_i exp(z_i)), computed as m + log(sum_i exp(z_i - m)) with m = max(z)."""
     z = _as_values("logsumexp", logits)
-    shift = max(zi.data for zi in z)
-    return _sum([(zi - shift).exp() for zi in z]).log() + shift
+    shift: Value = maximum(*z)
+    minus_shift = -shift  # one node, shared by every term
+    return _sum([(zi + minus_shift).exp() for zi in z]).log() + shift
 
 
 def log_softmax(logits: Logits) -> list[Value]:
@@ -64,7 +68,8 @@ def log_softmax(logits: Logits) -> list[Value]:
 def softmax(logits: Logits) -> list[Value]:
     """exp(z_i - m) / sum_j exp(z_j - m) with m = max(z): probabilities that sum to 1."""
     z = _as_values("softmax", logits)
-    shift = max(zi.data for zi in z)
-    exps = [(zi - shift).exp() for zi in z]
+    shift: Value = maximum(*z)
+    minus_shift = -shift
+    exps = [(zi + minus_shift).exp() for zi in z]
     total = _sum(exps)
     return [e / total for e in exps]

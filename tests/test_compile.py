@@ -16,7 +16,15 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd_engine import CompiledGraph, Op, Value, compile_graph, ops, topological_order
+from autograd_engine import (
+    CompiledGraph,
+    Op,
+    Value,
+    compile_graph,
+    maximum,
+    ops,
+    topological_order,
+)
 from autograd_engine import compile as compile_module
 
 # Every op of the op table, each made safe for any input in [-2, 2] by what feeds it, so a
@@ -49,6 +57,7 @@ BINARY: dict[str, Callable[[Value, Value], Value]] = {
     # Chains of + with products in them: what the replay fuses into one sum.
     "dot": lambda a, b: sum((w * x for w, x in [(a, b), (b, b), (a, 0.5)]), a),
     "sum": lambda a, b: sum([a, b, a, 1.0, b * 2]),
+    "max": lambda a, b: maximum(a, b.sin(), 0.25),  # n-ary; ties (a, a) share the gradient
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from autograd_engine import Value, gradcheck, gradgradcheck
+from autograd_engine import Value, gradcheck, gradgradcheck, maximum
 from autograd_engine.ops import OPS
 
 # name -> (op names it exercises, function, points). Points avoid the kinks of relu/abs.
@@ -43,6 +43,7 @@ OP_TABLE: dict[str, tuple[set[str], Callable[..., Any], list[tuple[float, ...]]]
     "sin": ({"sin"}, lambda a: a.sin(), [(0.5,), (-2.0,)]),
     "cos": ({"cos"}, lambda a: a.cos(), [(0.5,), (-2.0,)]),
     "abs": ({"abs"}, lambda a: abs(a), [(0.5,), (-2.0,)]),
+    "max": ({"max"}, lambda a, b, c: maximum(a, b, c), [(0.5, -2.0, 0.1), (-1.0, 0.3, 2.0)]),
 }
 
 CASES = [

@@ -1,0 +1,157 @@
+"""Guards: what Python learned from a Value's number while a graph was being recorded.
+
+A recorded graph (:func:`~autograd_engine.compile_graph`) holds the *operations*, not the
+Python that chose them. When the code that built the graph looked at a number::
+
+    if float(h) > 0: ...          # a branch
+    m = max(a, b)                 # a comparison of two Values picks one of them
+    n = round(v)                  # a number the code then uses
+
+that decision was taken once, on the values of that moment, and a replay on new values
+would silently repeat it. Like ``torch.compile``, the engine therefore *logs* every such
+look while recording, as a :class:`Guard`: the node, what was asked, and the answer. Each
+``run()`` of the replay asks again on the new values (the nodes' values are computed by
+the replay's forward pass anyway) and, where an answer changed, raises
+:class:`FrozenGraphError` naming the node and the branch, before any gradient is written::
+
+    with recording() as log:
+        y = x * 2 if x > 0 else x * -3        # "x > 0" is logged
+    replay = compile_graph(y, guards=log)
+    x.data = -1.0
+    replay.run()    # FrozenGraphError: x > 0 was True when recorded (x = 2.0), now False ...
+
+What a guard sees: ``float(v)``, ``int(v)``, ``round(v)``, ``bool(v)`` (and so ``if v:``),
+and ``v < w``, ``v <= w``, ``v > w``, ``v >= w`` with ``w`` a Value or a number (so
+``max``, ``min`` and ``sorted`` over Values). ``float(v)`` can be used for anything, so its
+guard holds only while ``v`` is bit-for-bit the recorded number; the comparisons hold as
+long as their answer does.
+
+What a guard cannot see: a direct read of ``v.data`` (an attribute, not a call), numbers
+computed under ``no_grad()`` (leaves without a history, so the replay cannot recompute
+them), and anything done before recording started: :func:`compile_graph` without
+``guards=`` checks nothing, since the Python that built the graph has already run.
+
+Recording costs nothing when it is off: each conversion checks one module global
+(:data:`log`, ``None`` when off). It is per process, not per thread.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from .value import Value
+
+__all__ = ["FrozenGraphError", "Guard", "GuardLog", "evaluate", "recording"]
+
+
+class FrozenGraphError(RuntimeError):
+    """A recorded graph, replayed on new values, would take another branch than recorded."""
+
+
+class Guard(NamedTuple):
+    """One look at a Value's number while recording, and its answer.
+
+    Attributes:
+        node: the Value looked at.
+        test: ``"float"``, ``"int"``, ``"round"``, ``"bool"``, or a comparison ``"<"``,
+            ``"<="``, ``">"``, ``">="`` (``node test other``).
+        other: the right side of a comparison (a Value or a number), ``round``'s
+            ``ndigits``, else None.
+        outcome: the answer Python got (a bool, float or int).
+        value: ``node``'s number at that moment.
+    """
+
+    node: Value
+    test: str
+    other: Any
+    outcome: Any
+    value: float
+
+
+GuardLog = list[Guard]
+
+#: The log being filled, or None when nothing is recorded (the common case).
+log: GuardLog | None = None
+
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+@contextmanager
+def recording() -> Iterator[GuardLog]:
+    """Log every conversion and comparison of a Value to a number made inside the block.
+
+    Yields the log (a list of :class:`Guard`), to pass to ``compile_graph(root, guards=log)``.
+    Blocks nest: an inner block's guards are also added to the outer log.
+    """
+    global log
+    outer = log
+    inner: GuardLog = []
+    log = inner
+    try:
+        yield inner
+    finally:
+        log = outer
+        if outer is not None:
+            outer.extend(inner)
+
+
+def evaluate(test: str, x: float, other: Any) -> Any:
+    """The answer to ``test`` for a node whose number is ``x`` (``other`` as in Guard)."""
+    if test == "float":
+        return x
+    if test == "bool":
+        return x != 0
+    if test == "int":
+        return int(x)
+    if test == "round":
+        return round(x) if other is None else round(x, other)
+    return COMPARISONS[test](x, other)
+
+
+def same_answer(test: str, recorded: Any, now: Any) -> bool:
+    """True when ``now`` is the answer recorded: ``float`` answers must match bit for bit
+    (``-0.0`` is not ``0.0``; a NaN matches a NaN)."""
+    if test in ("float", "round") and isinstance(recorded, float) and isinstance(now, float):
+        same_number = recorded == now and math.copysign(1, recorded) == math.copysign(1, now)
+        return same_number or (math.isnan(recorded) and math.isnan(now))
+    return bool(type(recorded) is type(now) and recorded == now)
+
+
+def expression(test: str, name: str, other: str) -> str:
+    """How a guard's question reads in Python: ``float(h)``, ``h > 0.5``, ``round(h, 2)``."""
+    if test in COMPARISONS:
+        return f"{name} {test} {other}"
+    if test == "round" and other != "None":
+        return f"round({name}, {other})"
+    return f"{test}({name})"
+
+
+def node_name(node: Value) -> str:
+    """A short name for a node in messages: its label, else its op."""
+    if node.label:
+        return node.label
+    return f"<{node.op} node>" if node.op else "<leaf>"
+
+
+def mismatch_message(
+    text: str, recorded: Any, now: Any, recorded_value: float, now_value: float, name: str
+) -> str:
+    """The FrozenGraphError message for a guard whose answer changed."""
+    now_text = "an error" if isinstance(now, Exception) else repr(now)
+    return (
+        f"{text} was {recorded!r} when the graph was recorded ({name} = {recorded_value!r}), "
+        f"now {name} = {now_value!r} gives {now_text}: the Python that built the graph would "
+        "take another branch or use another number, so replaying the recording would be "
+        "wrong. Record the graph again on these values (fit(compiled=True) does this "
+        "itself), or compute the choice with ops (relu, abs, autograd_engine.maximum, ...)."
+    )
