@@ -73,6 +73,7 @@ This path needs NumPy (the ``compile`` extra); ``import autograd_engine`` does n
 from __future__ import annotations
 
 import gc
+import math
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -80,7 +81,7 @@ from contextlib import contextmanager
 from itertools import chain
 from operator import attrgetter
 from types import ModuleType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import guards as guard_module
 from . import ops
@@ -237,6 +238,7 @@ class CompiledGraph:
     __slots__ = (
         "_guard_check",
         "_last_values",
+        "_learnable",
         "_root_slot",
         "_steps",
         "_watch_slots",
@@ -257,6 +259,8 @@ class CompiledGraph:
         guard_check: GuardCheck | None = None,
     ) -> None:
         self.leaves: tuple[Value, ...] = tuple(leaves)
+        # Constants (numbers mixed into the expression) get no gradient, as in backward().
+        self._learnable = [(i, leaf) for i, leaf in enumerate(self.leaves) if not leaf.is_constant]
         self.num_nodes = num_nodes
         self.num_slots = num_slots
         self._steps = tuple(steps)
@@ -301,10 +305,27 @@ class CompiledGraph:
         leaf_grads, values = replay_kernels.run(
             self._steps, self.leaves, self.num_slots, self._root_slot, seed, self._guard_check
         )
-        for leaf, leaf_grad in zip(self.leaves, leaf_grads, strict=True):
-            leaf.grad += leaf_grad
+        totals = [leaf.grad + leaf_grads[i] for i, leaf in self._learnable]
+        if not -math.inf < sum(totals) < math.inf:
+            self._check_gradients(totals, values, seed)
+        for (_, leaf), total in zip(self._learnable, totals, strict=True):
+            leaf.grad = total
         self._last_values = values[self._watch_slots].tolist() if self._watch_slots else []
         return float(values[self._root_slot])
+
+    def _check_gradients(self, totals: list[float], values: Any, seed: float) -> None:
+        """The numerical policy for gradients, as in ``backward()``: a leaf gradient that is
+        NaN or ±inf although every value, the seed and the leaf's old gradient are finite
+        raises, before any ``.grad`` changes; NaN/inf already in the data propagate."""
+        if not (math.isfinite(seed) and math.isfinite(float(values.sum()))):
+            return
+        for (_, leaf), total in zip(self._learnable, totals, strict=True):
+            if not math.isfinite(total) and math.isfinite(leaf.grad):
+                kind = "is not a number" if total != total else "overflows a float"
+                raise (ValueError if total != total else OverflowError)(
+                    f"backward (compiled replay): the gradient of leaf {leaf!r} {kind} although "
+                    "every value in the graph is finite; no .grad was changed"
+                )
 
     def watched_values(self) -> list[float]:
         """The values of the ``watch`` nodes computed by the latest :meth:`run`.

@@ -31,6 +31,8 @@ from . import guards, ops
 from .guards import FrozenGraphError, Guard
 from .value import Value
 
+_INF = math.inf
+
 if TYPE_CHECKING:
     from .compile import Instruction
 
@@ -208,11 +210,17 @@ class FloatStep:
                 total = registers[args[0]] * registers[args[1]]
                 for k in range(2, len(args), 2):
                     total += registers[args[k]] * registers[args[k + 1]]
+                if not -_INF < total < _INF:
+                    total = _checked_sum(registers, args)
                 registers[out] = total
-            elif len(args) == 1:
-                registers[out] = op.forward(registers[args[0]])
             else:
-                registers[out] = op.forward(*[registers[i] for i in args])
+                inputs = [registers[i] for i in args]
+                y = op.forward(*inputs)
+                if not -_INF < y < _INF:  # the numerical policy, as in the eager _node
+                    if op.arg is not None:
+                        inputs.append(op.arg)
+                    y = ops.check_nonfinite(op.name, y, tuple(inputs))
+                registers[out] = y
         values[self.outputs] = registers[: len(self.program)]
 
     def backward(self, values: Floats, grads: Floats, saved: Any = None) -> None:
@@ -227,15 +235,47 @@ class FloatStep:
                     a, b = args[k], args[k + 1]
                     register_grads[a] += g * registers[b]
                     register_grads[b] += g * registers[a]
-            elif len(args) == 1:
-                (arg,) = args
-                (arg_grad,) = op.backward(g, registers[out], registers[arg])
-                register_grads[arg] += arg_grad
             else:
-                arg_grads = op.backward(g, registers[out], *[registers[i] for i in args])
+                inputs = [registers[i] for i in args]
+                try:
+                    arg_grads = op.backward(g, registers[out], *inputs)
+                except (ArithmeticError, ValueError) as error:
+                    raise _rule_error(error, op, inputs, registers[out], g) from error
                 for arg, arg_grad in zip(args, arg_grads, strict=True):
                     register_grads[arg] += arg_grad
         np.add.at(grads, self.inputs, register_grads[len(self.program) :])
+
+
+def _rule_error(
+    error: Exception, op: ops.Op, inputs: list[float], out: float, g: float
+) -> Exception:
+    """An error of a local-gradient rule in the replay, told as ``backward()`` tells it."""
+    call = ops.describe_call(op.name, tuple(inputs))
+    where = f"{op.name} at {call} (output {out!r}, incoming gradient {g!r})"
+    if isinstance(error, OverflowError):  # Python's own text, "(34, 'Numerical result ...')"
+        text = f"backward (compiled replay): the local gradient overflows a float: {where}"
+    else:
+        text = f"backward (compiled replay): {where}: {error}"
+    try:
+        return type(error)(text + "; no .grad was changed")
+    except TypeError:  # an exception class of a user's that takes other arguments
+        return error
+
+
+def _checked_sum(registers: list[float], args: tuple[int, ...]) -> float:
+    """A fused sum of products redone as the eager chain of ``*`` and ``+`` would run it,
+    each result held to the numerical policy, so a non-finite sum raises where eager does."""
+    total = 0.0
+    for k in range(0, len(args), 2):
+        a, b = registers[args[k]], registers[args[k + 1]]
+        product = a * b
+        if not -_INF < product < _INF:
+            product = ops.check_nonfinite("*", product, (a, b))
+        term = product if k == 0 else total + product
+        if k and not -_INF < term < _INF:
+            term = ops.check_nonfinite("+", term, (total, product))
+        total = term
+    return total
 
 
 class SumStep:

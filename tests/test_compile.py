@@ -214,12 +214,25 @@ def test_a_leaf_as_root_gets_the_seed() -> None:
     assert x.grad == 3.0
 
 
-def test_constants_are_leaves_and_get_their_gradient_too() -> None:
+def test_constants_get_no_gradient_as_in_backward() -> None:
     x = Value(2.0)
     y = x * 5.0
     (constant,) = (n for n in y.parents if n is not x)
+    assert constant.is_constant
     compile_graph(y).run()
-    assert constant.grad == 2.0
+    assert (x.grad, constant.grad) == (5.0, 0.0)
+
+
+def test_an_infinite_gradient_raises_as_in_backward_and_changes_no_grad() -> None:
+    """A gradient that overflows from finite values is an error in both modes."""
+    x, y = Value(1e-100), Value(1.0)
+    replay = compile_graph(x**-3 * y)
+    with pytest.raises(OverflowError):
+        (Value(1e-100) ** -3 * Value(1.0)).backward()
+    y.grad = 7.0
+    with pytest.raises(OverflowError, match="no .grad was changed"):
+        replay.run(1e300)
+    assert (x.grad, y.grad) == (0.0, 7.0)
 
 
 def test_the_replay_keeps_only_the_leaves_alive() -> None:
@@ -311,14 +324,31 @@ def test_replaying_outside_an_ops_domain_raises_what_rebuilding_raises(
 
 @pytest.mark.parametrize("width", [1, 64])
 def test_non_finite_values_follow_the_eager_engine(width: int) -> None:
-    """Overflow to inf and inf - inf = nan raise nothing in the eager engine; nor here."""
-    xs = [Value(1e200) for _ in range(width)]
-    ys = [Value(1e200) for _ in range(width)]
-    products = [x * y for x, y in zip(xs, ys, strict=True)]
-    root = sum(p - p * 1.0 for p in products)
-    replay = compile_graph(root)
+    """The numerical policy holds in the replay as in eager: overflow from finite numbers
+    raises OverflowError, and a NaN that arrives in the data comes out as NaN."""
+    xs = [Value(1.0) for _ in range(width)]
+    ys = [Value(1.0) for _ in range(width)]
+
+    def build() -> Value:
+        products = [x * y for x, y in zip(xs, ys, strict=True)]
+        return sum((p - p * 1.0 for p in products), Value(0.0))
+
+    replay = compile_graph(build())
+    for x in xs:
+        x.data = 1e200
+    for y in ys:
+        y.data = 1e200
+    with pytest.raises(OverflowError, match="overflows a float"):
+        build()
+    with pytest.raises(OverflowError, match="overflows a float"):
+        replay.run()
+    xs[0].data = math.nan
+    for y in ys:
+        y.data = 1.0
+    for x in xs[1:]:
+        x.data = 1.0
     assert math.isnan(replay.run())
-    assert math.isnan(root.data)
+    assert math.isnan(build().data)
 
 
 def test_frozen_control_flow_is_what_the_docs_say() -> None:
