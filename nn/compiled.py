@@ -36,6 +36,7 @@ from typing import Any
 
 from autograd_engine import CompiledGraph, Value, compile_graph, no_grad, topological_order
 
+from .finite import check_before_step
 from .module import Module
 from .optim import Optimizer
 
@@ -117,6 +118,7 @@ class CompiledStep:
         if not recording.verified and batch != recording.batch:
             self._verify(model, loss_fn, inputs, targets, value, outputs)
             recording.verified = True
+        check_before_step(model, optimizer, value)
         optimizer.step()
         return StepResult(value, outputs)
 

@@ -79,12 +79,38 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter once from its current ``.grad``."""
+        """Update every parameter once from its current ``.grad``, all or nothing.
+
+        Every new value (and every new running quantity, such as Adam's moments) is
+        computed first, on copies; only when all of them are finite are they written. A
+        finite gradient can still overflow the update (``p - lr * g`` with lr = 1e300), and
+        the model must not be half-updated, or updated to inf, when it does.
+
+        Raises:
+            ValueError: the learning rate is not a finite number >= 0.
+            FloatingPointError: an update (or a running quantity) would be NaN or infinite;
+                nothing was changed, not even ``steps``.
+        """
         lr = _check("learning rate", self.lr)
+        staged = []
+        for index, (p, state) in enumerate(zip(self.params, self.state, strict=True)):
+            new_state = dict(state)
+            new_data = self._update(p.data, p.grad, new_state, lr)
+            for key, v in (("value", new_data), *new_state.items()):
+                if not math.isfinite(v):
+                    raise FloatingPointError(
+                        f"{type(self).__name__}.step: the new {key} of parameter {index} would "
+                        f"be {v!r} (value {p.data!r}, gradient {p.grad!r}, lr {lr!r}); try a "
+                        "smaller learning rate; no parameter was changed"
+                    )
+            staged.append((new_data, new_state))
         self.steps += 1
         with no_grad():
-            for p, state in zip(self.params, self.state, strict=True):
-                p.data = self._update(p.data, p.grad, state, lr)
+            for p, state, (new_data, new_state) in zip(
+                self.params, self.state, staged, strict=True
+            ):
+                p.data = new_data
+                state.update(new_state)
 
     def _update(self, p: float, g: float, state: dict[str, float], lr: float) -> float:
         """The new value of one parameter ``p`` with gradient ``g``."""
