@@ -93,6 +93,5 @@ def divergence_error(error: BaseException, where: str) -> FloatingPointError | N
     if not numerical:
         return None
     return FloatingPointError(
-        f"{where}the engine raised {type(error).__name__}: {error}; the numbers diverged: "
-        f"{ADVICE}"
+        f"{where}the engine raised {type(error).__name__}: {error}; the numbers diverged: {ADVICE}"
     )

@@ -56,7 +56,7 @@ def _check_number(name: str, number: object) -> float:
         value = float(number)
     except OverflowError:  # an int beyond the largest float (about 1.8e308)
         raise ValueError(
-            f"state_dict[{name!r}] is an integer of {len(str(abs(int(number))))} digits, "
+            f"state_dict[{name!r}] is an integer of {len(str(abs(number)))} digits, "
             "too large for a float"
         ) from None
     if not math.isfinite(value):

@@ -92,25 +92,26 @@ class Optimizer:
                 nothing was changed, not even ``steps``.
         """
         lr = _check("learning rate", self.lr)
-        staged = []
-        for index, (p, state) in enumerate(zip(self.params, self.state, strict=True)):
-            new_state = dict(state)
-            new_data = self._update(p.data, p.grad, new_state, lr)
-            for key, v in (("value", new_data), *new_state.items()):
-                if not math.isfinite(v):
-                    raise FloatingPointError(
-                        f"{type(self).__name__}.step: the new {key} of parameter {index} would "
-                        f"be {v!r} (value {p.data!r}, gradient {p.grad!r}, lr {lr!r}); try a "
-                        "smaller learning rate; no parameter was changed"
-                    )
-            staged.append((new_data, new_state))
-        self.steps += 1
         with no_grad():
-            for p, state, (new_data, new_state) in zip(
-                self.params, self.state, staged, strict=True
-            ):
-                p.data = new_data
-                state.update(new_state)
+            staged = [self._staged_update(index, lr) for index in range(len(self.params))]
+        self.steps += 1
+        for p, state, (new_data, new_state) in zip(self.params, self.state, staged, strict=True):
+            p.data = new_data
+            state.update(new_state)
+
+    def _staged_update(self, index: int, lr: float) -> tuple[float, dict[str, float]]:
+        """The new value and running state of parameter ``index``, computed on a copy of its
+        state; a FloatingPointError if any of them is NaN or infinite."""
+        p, new_state = self.params[index], dict(self.state[index])
+        new_data = self._update(p.data, p.grad, new_state, lr)
+        for key, value in (("value", new_data), *new_state.items()):
+            if not math.isfinite(value):
+                raise FloatingPointError(
+                    f"{type(self).__name__}.step: the new {key} of parameter {index} would be "
+                    f"{value!r} (value {p.data!r}, gradient {p.grad!r}, lr {lr!r}); try a "
+                    "smaller learning rate; no parameter was changed"
+                )
+        return new_data, new_state
 
     def _update(self, p: float, g: float, state: dict[str, float], lr: float) -> float:
         """The new value of one parameter ``p`` with gradient ``g``."""

@@ -133,7 +133,7 @@ def _is_correct(scores: Any, target: Any) -> bool:
     label = float(target)
     if math.isnan(scores) or math.isnan(label):
         return False
-    return (scores > 0) == (label > 0)
+    return bool((scores > 0) == (label > 0))
 
 
 def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> None:

@@ -32,7 +32,8 @@ def small_model(seed: int = 0) -> MLP:
 
 
 def state_text(w: str, b: str = "0.5") -> str:
-    return HEADER + f'"state_dict": {{"layers.0.neurons.0.w.0": {w}, "layers.0.neurons.0.b": {b}}}}}'
+    names = ("layers.0.neurons.0.w.0", "layers.0.neurons.0.b")
+    return HEADER + f'"state_dict": {{"{names[0]}": {w}, "{names[1]}": {b}}}}}'
 
 
 def temporaries(folder: Path) -> list[str]:
@@ -79,7 +80,7 @@ def test_every_malformed_file_is_a_value_error_naming_the_file(
     path.write_text(content, encoding="utf-8")
     model = small_model()
     before = model.state_dict()
-    with pytest.raises(ValueError, match="bad.json"):
+    with pytest.raises(ValueError, match=r"bad\.json"):
         model.load(path)
     assert model.state_dict() == before
 
