@@ -53,6 +53,8 @@ def check_before_step(model: Module, optimizer: Optimizer, loss: float) -> None:
     """
     if not math.isfinite(loss):
         raise FloatingPointError(f"the loss is {loss!r}; {ADVICE}")
+    if all(math.isfinite(parameter.grad) for parameter in optimizer.params):
+        return  # the usual case, kept cheap: names are only looked up for the message
     for name, parameter in zip(_parameter_names(model, optimizer), optimizer.params, strict=True):
         if not math.isfinite(parameter.grad):
             raise FloatingPointError(

@@ -27,6 +27,7 @@ no graph. ``lr`` is a plain attribute, so a schedule may set it between steps.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Iterable
@@ -92,26 +93,36 @@ class Optimizer:
                 nothing was changed, not even ``steps``.
         """
         lr = _check("learning rate", self.lr)
+        new_states = [dict(state) for state in self.state]  # copies: the old must survive
         with no_grad():
-            staged = [self._staged_update(index, lr) for index in range(len(self.params))]
+            new_values = [
+                self._update(p.data, p.grad, state, lr)
+                for p, state in zip(self.params, new_states, strict=True)
+            ]
+        # One sum is NaN/inf when any term is (or, rarely, when finite terms overflow it, and
+        # then the exact search below finds nothing): a cheap test of every number at once.
+        numbers = itertools.chain(new_values, *(state.values() for state in new_states))
+        if not math.isfinite(sum(numbers)):
+            self._refuse_non_finite(new_values, new_states, lr)
         self.steps += 1
-        for p, state, (new_data, new_state) in zip(self.params, self.state, staged, strict=True):
-            p.data = new_data
-            state.update(new_state)
+        self.state = new_states
+        for p, new_value in zip(self.params, new_values, strict=True):
+            p.data = new_value
 
-    def _staged_update(self, index: int, lr: float) -> tuple[float, dict[str, float]]:
-        """The new value and running state of parameter ``index``, computed on a copy of its
-        state; a FloatingPointError if any of them is NaN or infinite."""
-        p, new_state = self.params[index], dict(self.state[index])
-        new_data = self._update(p.data, p.grad, new_state, lr)
-        for key, value in (("value", new_data), *new_state.items()):
-            if not math.isfinite(value):
-                raise FloatingPointError(
-                    f"{type(self).__name__}.step: the new {key} of parameter {index} would be "
-                    f"{value!r} (value {p.data!r}, gradient {p.grad!r}, lr {lr!r}); try a "
-                    "smaller learning rate; no parameter was changed"
-                )
-        return new_data, new_state
+    def _refuse_non_finite(
+        self, new_values: list[float], new_states: list[dict[str, float]], lr: float
+    ) -> None:
+        """Raise for the first parameter whose new value or running state is NaN or inf."""
+        for index, (p, new_value, new_state) in enumerate(
+            zip(self.params, new_values, new_states, strict=True)
+        ):
+            for key, value in (("value", new_value), *new_state.items()):
+                if not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"{type(self).__name__}.step: the new {key} of parameter {index} "
+                        f"would be {value!r} (value {p.data!r}, gradient {p.grad!r}, "
+                        f"lr {lr!r}); try a smaller learning rate; no parameter was changed"
+                    )
 
     def _update(self, p: float, g: float, state: dict[str, float], lr: float) -> float:
         """The new value of one parameter ``p`` with gradient ``g``."""
