@@ -287,12 +287,16 @@ def _process_is_gone(pid: int) -> bool:
 def _remove_stale_temporaries(target: str) -> None:
     """Delete ``.{name}.tmp-{pid}-{random}`` files next to ``target`` whose pid is gone."""
     folder, prefix = os.path.dirname(target), _temporary_prefix(target)
-    for entry in os.listdir(folder):
+    try:
+        entries = os.listdir(folder)
+    except OSError:  # a folder we may write but not list: cleaning up is only a courtesy
+        return
+    for entry in entries:
         if not entry.startswith(prefix):
             continue
         pid, _, rest = entry[len(prefix) :].partition("-")
         if pid.isdigit() and rest and _process_is_gone(int(pid)):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 os.unlink(os.path.join(folder, entry))
 
 

@@ -222,6 +222,9 @@ def _guarded_step(
         return step(model, loss_fn, optimizer, inputs, targets)
     except FloatingPointError as error:
         optimizer.lr = lr
+        if type(error) is not FloatingPointError:  # a subclass (detect_anomaly's): keep it
+            error.add_note(f"raised by the training step of {where.rstrip(': ')}")
+            raise
         raise FloatingPointError(f"{where}{error}") from error
     except (OverflowError, ValueError) as error:  # the compiled replay's own errors
         optimizer.lr = lr

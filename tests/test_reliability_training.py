@@ -160,6 +160,21 @@ def test_an_infinite_loss_is_refused_before_the_update() -> None:
     before.assert_unchanged(model, optimizer)
 
 
+def test_a_floating_point_error_subclass_keeps_its_type_and_gets_a_note() -> None:
+    class AnomalyLikeError(FloatingPointError):
+        pass
+
+    model = MLP(1, [1], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+
+    def loss(outputs: list[Any], targets: Any) -> Value:
+        raise AnomalyLikeError("tanh produced nan")
+
+    with pytest.raises(AnomalyLikeError, match="tanh produced nan") as caught:
+        fit(model, [[1.0]], [0.0], loss, optimizer, 1, progress=False, accuracy_fn=None)
+    assert caught.value.__notes__ == ["raised by the training step of epoch 0, batch 0"]
+
+
 # --- an overflow in the engine is the same FloatingPointError -------------------------------
 
 
