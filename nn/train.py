@@ -153,21 +153,22 @@ def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> None:
                 where, number = found
                 kind = "input row" if what == "X" else "target"
                 raise ValueError(
-                    f"{kind} {index} is not finite: {where} is {number!r}; training needs "
+                    f"{kind} {index} is not finite: {where} is {number}; training needs "
                     "finite numbers: drop or fix that example"
                 )
 
 
-def _non_finite(item: Any, where: str) -> tuple[str, Any] | None:
-    """(where, number) of the first NaN/inf number inside ``item`` (nested lists allowed)."""
+def _non_finite(item: Any, where: str) -> tuple[str, str] | None:
+    """(where, the number as text) of the first NaN/inf number inside ``item``, which may be
+    a number, a Value, or nested lists of them (a sequence for an RNN)."""
     if isinstance(item, Value):
-        return None if math.isfinite(item.data) else (where, item.data)
+        return None if math.isfinite(item.data) else (where, repr(item.data))
     if isinstance(item, numbers.Real) and not isinstance(item, bool):
         try:
             finite = math.isfinite(item)
         except OverflowError:  # an int too large for a float
-            finite = False
-        return None if finite else (where, item)
+            return where, "a number too large for a float"
+        return None if finite else (where, repr(float(item)))  # nan, inf, -inf
     if isinstance(item, list | tuple):
         for index, element in enumerate(item):
             found = _non_finite(element, f"{where}[{index}]")
