@@ -19,6 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from autograd_engine import Value
 from nn import MLP, Module
@@ -175,6 +177,61 @@ def test_a_floating_point_error_subclass_keeps_its_type_and_gets_a_note() -> Non
     assert caught.value.__notes__ == ["raised by the training step of epoch 0, batch 0"]
 
 
+LOSS_NAMES = ["mse_loss", "hinge_loss", "bce", "cross_entropy"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    loss_name=st.sampled_from(LOSS_NAMES),
+    log_lr=st.floats(-2.0, 307.0),
+    scale=st.sampled_from([1.0, 1e3, 1e100]),
+    adam=st.booleans(),
+    compiled=st.booleans(),
+)
+def test_any_learning_rate_either_trains_or_stops_with_the_last_good_model(
+    loss_name: str, log_lr: float, scale: float, adam: bool, compiled: bool
+) -> None:
+    # Right or loud, for every learning rate: fit returns with finite parameters, or raises
+    # FloatingPointError naming epoch and batch with the model as the last good step left it.
+    model, X, y, loss = make_case(loss_name)
+    X = [[row[0] * scale / 1e3] for row in X]
+    lr = 10.0**log_lr
+    optimizer: Optimizer = Adam(model.parameters(), lr=lr) if adam else SGD(model.parameters(), lr)
+    snapshots: list[Snapshot] = []
+
+    def schedule(step: int) -> float:
+        snapshots.append(Snapshot(model, optimizer))
+        return lr
+
+    failure: FloatingPointError | None = None
+    try:
+        fit(
+            model, X, y, loss, optimizer, 6, progress=False, lr_schedule=schedule, compiled=compiled
+        )
+    except FloatingPointError as error:
+        failure = error
+    event("trained" if failure is None else "stopped")
+    if failure is None:
+        assert all(math.isfinite(p.data) for p in model.parameters())
+        assert optimizer.steps == 6
+    else:
+        assert str(failure).startswith(f"epoch {len(snapshots) - 1}, batch 0: ")
+        assert "learning rate" in str(failure)
+        snapshots[-1].assert_unchanged(model, optimizer)
+
+
+def test_after_a_divergence_the_model_can_still_be_saved(tmp_path: Any) -> None:
+    # The story: training diverged, and then save refused the model. Not any more.
+    model, X, y, loss = make_case("mse_loss")
+    optimizer = SGD(model.parameters(), lr=1e308)
+    with pytest.raises(FloatingPointError):
+        fit(model, X, y, loss, optimizer, 3, progress=False)
+    model.save(tmp_path / "model.json")
+    restored, _, _, _ = make_case("mse_loss")
+    restored.load(tmp_path / "model.json")
+    assert restored.state_dict() == model.state_dict()
+
+
 # --- an overflow in the engine is the same FloatingPointError -------------------------------
 
 
@@ -230,7 +287,7 @@ def make_case(loss_name: str) -> tuple[Module, list[list[float]], list[Any], Any
 
 
 @pytest.mark.parametrize("compiled", COMPILED)
-@pytest.mark.parametrize("loss_name", ["mse_loss", "hinge_loss", "bce", "cross_entropy"])
+@pytest.mark.parametrize("loss_name", LOSS_NAMES)
 def test_an_update_that_would_overflow_is_refused_with_every_loss(
     loss_name: str, compiled: bool
 ) -> None:
