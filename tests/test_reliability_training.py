@@ -183,19 +183,19 @@ LOSS_NAMES = ["mse_loss", "hinge_loss", "bce", "cross_entropy"]
 @settings(max_examples=40, deadline=None)
 @given(
     loss_name=st.sampled_from(LOSS_NAMES),
-    log_lr=st.floats(-2.0, 307.0),
+    log_lr=st.sampled_from([-2, -1, 0, 1, 3, 10, 50, 100, 200, 300, 305, 307, 308]),
     scale=st.sampled_from([1.0, 1e3, 1e100]),
     adam=st.booleans(),
     compiled=st.booleans(),
 )
 def test_any_learning_rate_either_trains_or_stops_with_the_last_good_model(
-    loss_name: str, log_lr: float, scale: float, adam: bool, compiled: bool
+    loss_name: str, log_lr: int, scale: float, adam: bool, compiled: bool
 ) -> None:
     # Right or loud, for every learning rate: fit returns with finite parameters, or raises
     # FloatingPointError naming epoch and batch with the model as the last good step left it.
     model, X, y, loss = make_case(loss_name)
     X = [[row[0] * scale / 1e3] for row in X]
-    lr = 10.0**log_lr
+    lr = float(f"1e{log_lr}")  # exactly the float 1e308 (10.0**308 rounds differently)
     optimizer: Optimizer = Adam(model.parameters(), lr=lr) if adam else SGD(model.parameters(), lr)
     snapshots: list[Snapshot] = []
 
