@@ -10,6 +10,11 @@ order. Names record the path, so the second weight of neuron 3 of layer 0 of an 
 The state of a module is nothing but these numbers: ``state_dict()`` maps each name to a
 float (plain data that ``json`` can write), and ``save``/``load`` store it as JSON. JSON
 rather than pickle, because loading a pickle can run arbitrary code and loading JSON cannot.
+
+Files are handled defensively, because a model file may come from anywhere: ``load`` reads
+at most ``MAX_STATE_FILE_BYTES`` and turns every way a file can be malformed into one
+documented ``ValueError`` (changing nothing), and ``save`` replaces the file atomically, so
+even ``kill -9`` mid-save leaves either the old model or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ __all__ = ["Module"]
 #: Written into every saved file, and checked when loading one.
 STATE_FORMAT = "autograd-engine/state_dict"
 STATE_VERSION = 1
+#: The largest state file :meth:`Module.load` reads (64 MiB: over a million parameters,
+#: at about 50 bytes each).
+MAX_STATE_FILE_BYTES = 64 * 1024 * 1024
 
 StrPath = str | os.PathLike[str]
 
@@ -217,10 +225,6 @@ class Module:
             self.load_state_dict(state)
         except ValueError as error:  # say which file held the bad number
             raise ValueError(f"{target!r} is not a valid state file: {error}") from None
-
-
-#: The largest state file :meth:`Module.load` reads: about 4 million parameters as JSON.
-MAX_STATE_FILE_BYTES = 64 * 1024 * 1024
 
 
 def _read_bounded(target: str, limit: int) -> bytes:
