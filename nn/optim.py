@@ -57,7 +57,8 @@ class Optimizer:
 
     Attributes:
         params: the parameters, in the order given.
-        state: one dict per parameter holding the rule's running quantities.
+        state: one dict per parameter holding the rule's running quantities (a new list
+            after each step, which computes on copies: read it here, do not keep it).
         steps: how many times ``step()`` has run.
     """
 
