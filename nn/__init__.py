@@ -19,7 +19,8 @@ Modules, one concern each:
   ``cross_entropy``;
 * :mod:`.optim`: ``SGD``, ``Adam``, ``AdamW``;
 * :mod:`.datasets`: two moons, circles, spirals, XOR, Iris, splitting and batching;
-* :mod:`.train`: ``fit`` and ``evaluate``;
+* :mod:`.train`: ``fit`` and ``evaluate``; :mod:`.finite`: the checks that stop a diverging
+  step before it changes the model;
 * :mod:`.demo`: ``python -m nn.demo``, micrograd's two-moons demo (``make demo``).
 
 The engine never imports ``nn``; ``nn`` uses only the engine's public API.

@@ -60,6 +60,7 @@ from autograd_engine import (
 )
 from autograd_engine.guards import GuardLog
 
+from .finite import check_before_step
 from .module import Module
 from .optim import Optimizer
 
@@ -150,6 +151,7 @@ class CompiledStep:
         if not recording.verified and batch != recording.batch:
             self._verify(model, loss_fn, inputs, targets, value, outputs)
             recording.verified = True
+        check_before_step(model, optimizer, value)
         optimizer.step()
         return StepResult(value, outputs)
 

@@ -27,6 +27,7 @@ no graph. ``lr`` is a plain attribute, so a schedule may set it between steps.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Iterable
@@ -56,7 +57,8 @@ class Optimizer:
 
     Attributes:
         params: the parameters, in the order given.
-        state: one dict per parameter holding the rule's running quantities.
+        state: one dict per parameter holding the rule's running quantities (a new list
+            after each step, which computes on copies: read it here, do not keep it).
         steps: how many times ``step()`` has run.
     """
 
@@ -79,12 +81,49 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter once from its current ``.grad``."""
+        """Update every parameter once from its current ``.grad``, all or nothing.
+
+        Every new value (and every new running quantity, such as Adam's moments) is
+        computed first, on copies; only when all of them are finite are they written. A
+        finite gradient can still overflow the update (``p - lr * g`` with lr = 1e300), and
+        the model must not be half-updated, or updated to inf, when it does.
+
+        Raises:
+            ValueError: the learning rate is not a finite number >= 0.
+            FloatingPointError: an update (or a running quantity) would be NaN or infinite;
+                nothing was changed, not even ``steps``.
+        """
         lr = _check("learning rate", self.lr)
-        self.steps += 1
+        new_states = [dict(state) for state in self.state]  # copies: the old must survive
         with no_grad():
-            for p, state in zip(self.params, self.state, strict=True):
-                p.data = self._update(p.data, p.grad, state, lr)
+            new_values = [
+                self._update(p.data, p.grad, state, lr)
+                for p, state in zip(self.params, new_states, strict=True)
+            ]
+        # One sum is NaN/inf when any term is (or, rarely, when finite terms overflow it, and
+        # then the exact search below finds nothing): a cheap test of every number at once.
+        numbers = itertools.chain(new_values, *(state.values() for state in new_states))
+        if not math.isfinite(sum(numbers)):
+            self._refuse_non_finite(new_values, new_states, lr)
+        self.steps += 1
+        self.state = new_states
+        for p, new_value in zip(self.params, new_values, strict=True):
+            p.data = new_value
+
+    def _refuse_non_finite(
+        self, new_values: list[float], new_states: list[dict[str, float]], lr: float
+    ) -> None:
+        """Raise for the first parameter whose new value or running state is NaN or inf."""
+        for index, (p, new_value, new_state) in enumerate(
+            zip(self.params, new_values, new_states, strict=True)
+        ):
+            for key, value in (("value", new_value), *new_state.items()):
+                if not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"{type(self).__name__}.step: the new {key} of parameter {index} "
+                        f"would be {value!r} (value {p.data!r}, gradient {p.grad!r}, "
+                        f"lr {lr!r}); try a smaller learning rate; no parameter was changed"
+                    )
 
     def _update(self, p: float, g: float, state: dict[str, float], lr: float) -> float:
         """The new value of one parameter ``p`` with gradient ``g``."""

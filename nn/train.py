@@ -5,16 +5,23 @@ Training is four lines repeated, and :func:`train_step` is exactly those lines::
     loss = loss_fn([model(x) for x in inputs], targets)   # forward: build the graph
     optimizer.zero_grad()                                 # leaves accumulate, so reset
     loss.backward()                                       # backward: every d(loss)/d(p)
+    check_before_step(model, optimizer, loss.data)        # NaN/inf loss or gradient: raise
     optimizer.step()                                      # move each p against its gradient
 
 :func:`fit` runs it over the data for a number of epochs (full batch by default, as in
 micrograd's demo, or in shuffled mini-batches) and records the mean loss and the accuracy
 of each epoch, measured on the predictions made during that epoch (before each update).
+
+Training never destroys a model: data with a NaN or an infinity is refused before the first
+step, and a step whose loss or gradients are not finite (or whose numbers overflow) raises
+``FloatingPointError`` *before* the update, so the model is left as the last good step made
+it (see :mod:`nn.finite`).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +31,7 @@ from autograd_engine import Value, no_grad
 
 from .compiled import CompiledStep
 from .datasets import batches
+from .finite import check_before_step, divergence_error
 from .module import Module
 from .optim import Optimizer
 
@@ -61,13 +69,33 @@ def _numbers(output: Any) -> Any:
 def train_step(
     model: Module, loss_fn: LossFn, optimizer: Optimizer, inputs: Rows, targets: Sequence[Any]
 ) -> StepResult:
-    """One step of gradient descent on one batch: forward, loss, zero grads, backward, update."""
-    outputs = [model(x) for x in inputs]
-    loss = loss_fn(outputs, targets)
-    if not isinstance(loss, Value):
-        raise TypeError(f"loss_fn must return a Value, not {type(loss).__name__}")
-    optimizer.zero_grad()
-    loss.backward()
+    """One step of gradient descent on one batch: forward, loss, zero grads, backward, update.
+
+    The update is made only when the loss and every gradient are finite
+    (:func:`nn.finite.check_before_step`), so a failed step leaves the parameters and the
+    optimizer's state (Adam's moments, ``steps``) exactly as they were; the parameters'
+    ``.grad`` then hold the offending gradients, for inspection.
+
+    Raises:
+        FloatingPointError: the loss or a gradient is NaN or infinite (the message names the
+            first such parameter), or the engine overflowed in the forward or backward pass
+            (chained ``from`` the engine's ``OverflowError``/``ValueError``): the numbers
+            diverged, try a smaller learning rate. Nothing was updated.
+        TypeError: ``loss_fn`` did not return a Value.
+    """
+    try:
+        outputs = [model(x) for x in inputs]
+        loss = loss_fn(outputs, targets)
+        if not isinstance(loss, Value):
+            raise TypeError(f"loss_fn must return a Value, not {type(loss).__name__}")
+        optimizer.zero_grad()
+        loss.backward()
+    except (OverflowError, ValueError) as error:
+        failure = divergence_error(error, "")
+        if failure is None:
+            raise
+        raise failure from error
+    check_before_step(model, optimizer, loss.data)
     optimizer.step()
     return StepResult(loss.data, [_numbers(output) for output in outputs])
 
@@ -79,24 +107,74 @@ def accuracy(outputs: list[Any], targets: Sequence[Any]) -> float:
     * A single score is correct when it is on the target's side of 0: ``score > 0`` means
       class 1 for 0/1 labels and +1 for ±1 labels (micrograd's rule), so it serves both
       ``binary_cross_entropy_with_logits`` and ``hinge_loss``.
+
+    A NaN score is never correct: it is not on either side of 0, and a list holding one has
+    no largest score (``max`` would answer by the order of the comparisons, not the numbers).
+
+    >>> accuracy([0.5, float("nan")], [1, 0])
+    0.5
+    >>> accuracy([[float("nan"), 0.0], [2.0, 1.0]], [0, 0])
+    0.5
     """
     if not outputs:
         raise ValueError("accuracy of an empty batch is undefined")
     correct = 0
     for output, target in zip(outputs, targets, strict=True):
-        scores = _numbers(output)
-        if isinstance(scores, list):
-            correct += max(range(len(scores)), key=scores.__getitem__) == target
-        else:
-            correct += (scores > 0) == (float(target) > 0)
+        correct += _is_correct(_numbers(output), target)
     return correct / len(outputs)
 
 
+def _is_correct(scores: Any, target: Any) -> bool:
+    """One example's verdict for :func:`accuracy`; anything NaN is wrong."""
+    if isinstance(scores, list):
+        if any(math.isnan(score) for score in scores):
+            return False
+        return bool(max(range(len(scores)), key=scores.__getitem__) == target)
+    label = float(target)
+    if math.isnan(scores) or math.isnan(label):
+        return False
+    return bool((scores > 0) == (label > 0))
+
+
 def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> None:
+    """Refuse data that cannot train: mismatched lengths, nothing at all, or a NaN/inf.
+
+    A NaN in one input row spreads through the shared weights to every prediction (NaN in,
+    NaN out), so it is refused up front, naming the row, rather than met mid-training.
+    """
     if len(inputs) != len(targets):
         raise ValueError(f"X has {len(inputs)} examples but y has {len(targets)} targets")
     if len(inputs) == 0:
         raise ValueError("the data set is empty: X and y have no examples")
+    for what, rows in (("X", inputs), ("y", targets)):
+        for index, row in enumerate(rows):
+            found = _non_finite(row, f"{what}[{index}]")
+            if found is not None:
+                where, number = found
+                kind = "input row" if what == "X" else "target"
+                raise ValueError(
+                    f"{kind} {index} is not finite: {where} is {number}; training needs "
+                    "finite numbers: drop or fix that example"
+                )
+
+
+def _non_finite(item: Any, where: str) -> tuple[str, str] | None:
+    """(where, the number as text) of the first NaN/inf number inside ``item``, which may be
+    a number, a Value, or nested lists of them (a sequence for an RNN)."""
+    if isinstance(item, Value):
+        return None if math.isfinite(item.data) else (where, repr(item.data))
+    if isinstance(item, numbers.Real) and not isinstance(item, bool):
+        try:
+            finite = math.isfinite(item)
+        except OverflowError:  # an int too large for a float
+            return where, "a number too large for a float"
+        return None if finite else (where, repr(float(item)))  # nan, inf, -inf
+    if isinstance(item, list | tuple):
+        for index, element in enumerate(item):
+            found = _non_finite(element, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
@@ -122,6 +200,39 @@ def _epoch_batches(
         return [(X, y)]
     seed = None if rng is None else rng.randrange(2**63)
     return batches(X, y, batch_size, shuffle=shuffle, seed=seed)
+
+
+def _guarded_step(
+    step: StepFn,
+    model: Module,
+    loss_fn: LossFn,
+    optimizer: Optimizer,
+    inputs: Rows,
+    targets: Sequence[Any],
+    lr_schedule: Callable[[int], float] | None,
+    epoch: int,
+    batch: int,
+) -> StepResult:
+    """``step`` on one batch; a divergence is raised as ``FloatingPointError`` naming the
+    epoch and the batch, with the optimizer's learning rate put back as it was."""
+    lr = optimizer.lr
+    where = f"epoch {epoch}, batch {batch}: "
+    try:
+        if lr_schedule is not None:
+            optimizer.lr = lr_schedule(optimizer.steps)
+        return step(model, loss_fn, optimizer, inputs, targets)
+    except FloatingPointError as error:
+        optimizer.lr = lr
+        if type(error) is not FloatingPointError:  # a subclass (detect_anomaly's): keep it
+            error.add_note(f"raised by the training step of {where.rstrip(': ')}")
+            raise
+        raise FloatingPointError(f"{where}{error}") from error
+    except (OverflowError, ValueError) as error:  # the compiled replay's own errors
+        optimizer.lr = lr
+        failure = divergence_error(error, where)
+        if failure is None:
+            raise
+        raise failure from error
 
 
 def fit(
@@ -168,8 +279,16 @@ def fit(
         accuracy of the predictions made during the epoch.
 
     Raises:
-        ValueError: ``X`` and ``y`` differ in length, or are empty; bad ``epochs``.
-        FloatingPointError: the loss became NaN or infinite (the learning rate is too big).
+        ValueError: ``X`` and ``y`` differ in length, or are empty; bad ``epochs`` or
+            ``batch_size``; an input row or a target holds a NaN or an infinity (the message
+            names the row: checked before any training).
+        FloatingPointError: a step diverged: the loss or a gradient became NaN or infinite,
+            or the engine overflowed in the forward or backward pass (then chained ``from``
+            its ``OverflowError``/``ValueError``). The message names the epoch, the batch
+            (its index within the epoch) and the first offending parameter with its
+            gradient, and says to try a smaller learning rate. The failed step changed
+            nothing: the parameters and the optimizer's state (moments, ``steps``, ``lr``)
+            are exactly as they were after the last good step, so the model can be saved.
     """
     _check_data(X, y)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -188,15 +307,11 @@ def fit(
         for epoch in range(epochs):
             total_loss = 0.0
             total_correct = 0.0
-            for inputs, targets in _epoch_batches(X, y, batch_size, shuffle, rng):
-                if lr_schedule is not None:
-                    optimizer.lr = lr_schedule(optimizer.steps)
-                result = step(model, loss_fn, optimizer, inputs, targets)
-                if not math.isfinite(result.loss):
-                    raise FloatingPointError(
-                        f"the loss became {result.loss} at step {optimizer.steps}; "
-                        "try a smaller learning rate"
-                    )
+            batches_of_epoch = _epoch_batches(X, y, batch_size, shuffle, rng)
+            for batch, (inputs, targets) in enumerate(batches_of_epoch):
+                result = _guarded_step(
+                    step, model, loss_fn, optimizer, inputs, targets, lr_schedule, epoch, batch
+                )
                 total_loss += result.loss * len(inputs)
                 if accuracy_fn is not None:
                     total_correct += accuracy_fn(result.outputs, targets) * len(inputs)
@@ -228,7 +343,12 @@ def evaluate(
     loss_fn: LossFn,
     accuracy_fn: AccuracyFn | None = accuracy,
 ) -> dict[str, float]:
-    """The loss (and accuracy) of ``model`` on ``(X, y)``, computed without a graph."""
+    """The loss (and accuracy) of ``model`` on ``(X, y)``, computed without a graph.
+
+    Raises:
+        ValueError: ``X`` and ``y`` differ in length or are empty, or an input row or a
+            target holds a NaN or an infinity (the message names the row).
+    """
     _check_data(X, y)
     with no_grad():
         outputs = [model(x) for x in X]
