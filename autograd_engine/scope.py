@@ -1,0 +1,198 @@
+"""Scopes: naming the parts of a graph (``layers.0.neurons.3``) without slowing it down.
+
+A big graph is easier to read in pieces: a neuron, a layer. A *scope* is such a piece::
+
+    with scope("layer1") as path:            # nestable; paths are joined with ".":
+        with scope("neuron0"):               # "layer1.neuron0"
+            out = (w * x + b).tanh()
+            record_outputs(out, inputs=[x])  # out is what the scope made, from x
+
+``nn`` does this for you: every ``Module`` call enters a scope named by the module's path
+inside its parent (the same path its parameters are named by, ``layers.0.neurons.3``) and
+records its outputs and inputs. Drawings then name a scope's output by its path and can
+collapse a whole scope into one box (``draw_dot(root, group="neuron")``).
+
+Why outputs and inputs, rather than a tag on every node: making a node is the engine's hot
+path, and scopes must cost nothing there. So node creation is untouched; a scope writes one
+*record* per output into a weak dictionary (freed with the graph), and which nodes lie
+inside a scope is worked out only when a drawing asks (:func:`scope_members`): everything
+the outputs were computed from, back to the recorded inputs or to the outputs of another
+scope. With no scope active, :func:`record_outputs` returns at once and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .value import Value
+
+__all__ = [
+    "ScopeRecord",
+    "current_scope",
+    "pop_scope",
+    "push_scope",
+    "record_outputs",
+    "scope",
+    "scope_members",
+    "scope_of",
+]
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # compared by identity: one per scope call
+class ScopeRecord:
+    """What a scope recorded about one of its outputs.
+
+    Attributes:
+        path: the scope's full path, ``"layers.0.neurons.3"`` ("" for an unnamed scope,
+            such as the top module of a network).
+        levels: the path of every enclosing scope with its kind, outermost first:
+            ``(("", "mlp"), ("layers.0", "layer"), ("layers.0.neurons.3", "neuron"))``.
+        inputs: what the scope was called with (Values, or lists of them); the walk that
+            finds a scope's nodes stops there.
+    """
+
+    path: str
+    levels: tuple[tuple[str, str], ...]
+    inputs: tuple[Any, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """The innermost scope's kind (``"neuron"``), "" for a plain :func:`scope`."""
+        return self.levels[-1][1]
+
+
+# The active scopes, innermost last: each entry is (path, levels), as in ScopeRecord.
+_stack: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+# Output node -> the record of the innermost scope that made it. Weak keys: a record lives
+# exactly as long as its node.
+_records: weakref.WeakKeyDictionary[Value, ScopeRecord] = weakref.WeakKeyDictionary()
+
+
+def current_scope() -> str:
+    """The path of the innermost active scope, "" when none is active.
+
+    >>> with scope("layer1"), scope("neuron0"):
+    ...     current_scope()
+    'layer1.neuron0'
+    >>> current_scope()
+    ''
+    """
+    return _stack[-1][0] if _stack else ""
+
+
+def push_scope(name: str, kind: str = "") -> str:
+    """Enter a scope named ``name`` inside the current one; returns its full path.
+
+    The fast form of :func:`scope` for code that runs once per module call (``nn``): pair it
+    with :func:`pop_scope` in a ``try``/``finally``. An empty name adds no path component
+    (the top module of a network), but still a level of kind ``kind``.
+    """
+    if _stack:
+        parent, levels = _stack[-1]
+        path = f"{parent}.{name}" if parent and name else parent or name
+    else:
+        path, levels = name, ()
+    _stack.append((path, (*levels, (path, kind))))
+    return path
+
+
+def pop_scope() -> None:
+    """Leave the innermost scope entered by :func:`push_scope`."""
+    if not _stack:
+        raise RuntimeError("pop_scope: no scope is active (every push_scope needs one pop)")
+    _stack.pop()
+
+
+@contextmanager
+def scope(name: str, kind: str = "") -> Iterator[str]:
+    """Name the part of a graph built inside the ``with`` block; yields the full path.
+
+    Scopes nest, and their names join with ``"."``. Record what the block made with
+    :func:`record_outputs` (``nn`` modules do it themselves).
+
+    Raises:
+        TypeError: ``name`` or ``kind`` is not a string.
+    """
+    if not isinstance(name, str) or not isinstance(kind, str):
+        raise TypeError(f"scope: name and kind must be strings, not {name!r}, {kind!r}")
+    path = push_scope(name, kind)
+    try:
+        yield path
+    finally:
+        pop_scope()
+
+
+def record_outputs(outputs: Any, inputs: Iterable[Any] = ()) -> None:
+    """Record ``outputs`` (a Value, or a list/tuple of them) as made by the current scope.
+
+    ``inputs`` are what the scope computed them from (Values or lists of Values): the nodes
+    where the scope begins. An output already recorded by an inner scope keeps that record
+    (a neuron's output is also its layer's). Does nothing when no scope is active.
+    """
+    if not _stack:
+        return
+    path, levels = _stack[-1]
+    items = outputs if isinstance(outputs, list | tuple) else (outputs,)
+    record: ScopeRecord | None = None
+    for item in items:
+        if isinstance(item, Value) and item not in _records:
+            if record is None:
+                record = ScopeRecord(path, levels, tuple(inputs))
+            _records[item] = record
+
+
+def scope_of(node: Value) -> ScopeRecord | None:
+    """The record of the scope that output ``node``, or None if no scope recorded it."""
+    return _records.get(node)
+
+
+def _values(items: Iterable[Any]) -> Iterator[Value]:
+    for item in items:
+        if isinstance(item, Value):
+            yield item
+        elif isinstance(item, list | tuple):
+            yield from _values(item)
+
+
+def scope_members(order: list[Value]) -> dict[Value, ScopeRecord]:
+    """For each node of ``order`` made inside a scope, the innermost scope's record.
+
+    A scope holds its outputs and everything they were computed from, back to (not
+    including) its recorded inputs and the outputs of scopes outside it. Inner scopes are
+    claimed first, so each node gets the innermost scope it is in. Nodes in no scope are
+    left out.
+    """
+    in_graph = set(order)
+    by_record: dict[ScopeRecord, list[Value]] = {}
+    for node in order:
+        record = _records.get(node)
+        if record is not None:
+            by_record.setdefault(record, []).append(node)
+    members: dict[Value, ScopeRecord] = {}
+    # Deepest scopes first; ties in the order their outputs were computed (deterministic).
+    for record in sorted(by_record, key=lambda r: -len(r.levels)):
+        stops = {id(value) for value in _values(record.inputs)}
+        stack = list(by_record[record])
+        seen: set[Value] = set()
+        while stack:
+            node = stack.pop()
+            if node in seen or id(node) in stops or node not in in_graph:
+                continue
+            seen.add(node)
+            other = _records.get(node)
+            if other is not None and other is not record and not _inside(other, record):
+                continue  # another scope's output that this one read: its boundary
+            members.setdefault(node, record)
+            stack.extend(node.parents)
+    return members
+
+
+def _inside(inner: ScopeRecord, outer: ScopeRecord) -> bool:
+    """True if ``inner``'s scope is nested in ``outer``'s (its levels start with outer's)."""
+    return len(inner.levels) > len(outer.levels) and inner.levels[: len(outer.levels)] == (
+        outer.levels
+    )
