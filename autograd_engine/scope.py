@@ -22,6 +22,7 @@ scope. With no scope active, :func:`record_outputs` returns at once and nothing 
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -49,14 +50,16 @@ class ScopeRecord:
     Attributes:
         path: the scope's full path, ``"layers.0.neurons.3"`` ("" for an unnamed scope,
             such as the top module of a network).
-        levels: the path of every enclosing scope with its kind, outermost first:
-            ``(("", "mlp"), ("layers.0", "layer"), ("layers.0.neurons.3", "neuron"))``.
+        levels: every enclosing scope as ``(path, kind, call)``, outermost first:
+            ``(("", "mlp", 7), ("layers.0", "layer", 8), ("layers.0.neurons.3", "neuron", 12))``;
+            ``call`` numbers scope entries, so two calls of one neuron (two examples of a
+            batch) are two scopes with the same path.
         inputs: what the scope was called with (Values, or lists of them); the walk that
             finds a scope's nodes stops there.
     """
 
     path: str
-    levels: tuple[tuple[str, str], ...]
+    levels: tuple[tuple[str, str, int], ...]
     inputs: tuple[Any, ...] = ()
 
     @property
@@ -66,7 +69,8 @@ class ScopeRecord:
 
 
 # The active scopes, innermost last: each entry is (path, levels), as in ScopeRecord.
-_stack: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+_stack: list[tuple[str, tuple[tuple[str, str, int], ...]]] = []
+_calls = itertools.count()
 # Output node -> the record of the innermost scope that made it. Weak keys: a record lives
 # exactly as long as its node.
 _records: weakref.WeakKeyDictionary[Value, ScopeRecord] = weakref.WeakKeyDictionary()
@@ -96,7 +100,7 @@ def push_scope(name: str, kind: str = "") -> str:
         path = f"{parent}.{name}" if parent and name else parent or name
     else:
         path, levels = name, ()
-    _stack.append((path, (*levels, (path, kind))))
+    _stack.append((path, (*levels, (path, kind, next(_calls)))))
     return path
 
 
@@ -192,7 +196,6 @@ def scope_members(order: list[Value]) -> dict[Value, ScopeRecord]:
 
 
 def _inside(inner: ScopeRecord, outer: ScopeRecord) -> bool:
-    """True if ``inner``'s scope is nested in ``outer``'s (its levels start with outer's)."""
-    return len(inner.levels) > len(outer.levels) and inner.levels[: len(outer.levels)] == (
-        outer.levels
-    )
+    """True if ``inner``'s scope is ``outer``'s or nested in it (same call, not same path)."""
+    depth = len(outer.levels)
+    return len(inner.levels) >= depth and inner.levels[:depth] == outer.levels

@@ -38,9 +38,9 @@ def test_demo_writes_the_plot_and_the_neuron_graph(
     pytest.importorskip("autograd_engine.viz")
     svg = (tmp_path / "out" / "neuron.svg").read_text()
     assert "<svg" in svg
-    assert "L0.N0.w0" in svg  # the neuron's weights appear by label
-    assert "L0.N0.w1" in svg
-    assert "L1" not in svg  # one neuron, not the whole network
+    assert "layers.0.neurons.0.w.0" in svg  # the neuron's weights appear by label
+    assert "layers.0.neurons.0.w.1" in svg
+    assert "layers.1" not in svg  # one neuron, not the whole network
 
 
 def test_iris_demo_reports_held_out_accuracy(

@@ -27,11 +27,12 @@ first tanh computed, ``+#12`` the twelfth sum, ``leaf#2`` the second unlabelled 
 from __future__ import annotations
 
 import math
+import re
 
 from ..scope import scope_of
 from ..value import Value
 
-__all__ = ["format_number", "node_names"]
+__all__ = ["format_number", "node_names", "op_label", "rule_text"]
 
 #: Significant digits of :func:`format_number`.
 DIGITS = 4
@@ -113,3 +114,55 @@ def node_names(order: list[Value]) -> dict[Value, str]:
         counts[kind] = counts.get(kind, 0) + 1
         names[node] = f"{kind}#{counts[kind]}"
     return names
+
+
+def op_label(node: Value, names: dict[Value, str]) -> str:
+    """The op of ``node`` as drawn in its oval, with constant inputs written in.
+
+    ``x * 0.01`` is drawn ``* 0.01``, ``x + 1`` is ``+ 1``, ``2 ** x`` is ``2 **``: the
+    constant takes its place on the op's left or right, and gets no box of its own.
+    """
+    parents = node.parents
+    constants = [names[p] if p.is_constant else None for p in parents]
+    if not any(constants):
+        return node.op
+    if len(parents) == 2:
+        return " ".join(part for part in (constants[0], node.op, constants[1]) if part)
+    return " ".join([node.op, *(part for part in constants if part)])
+
+
+# The symbols derivative texts are written in: the output and the inputs of an op.
+_SYMBOL = re.compile(r"(?<![A-Za-z_])(out|x|a|b)(?![A-Za-z_])")
+_PLAIN_NAME = re.compile(r"[\w.#]+")
+
+
+def rule_text(node: Value, index: int, names: dict[Value, str]) -> str:
+    """The local derivative of ``node`` by its input ``index``, with the graph's names.
+
+    The op table writes ``d tanh(x)/dx`` as ``1 - out²``; for ``o = tanh(n)`` this gives
+    ``∂o/∂n = 1 - o²``. "" for a leaf, or an op that carries no derivative text.
+
+    >>> from autograd_engine import Value
+    >>> n = Value(0.8814, "n")
+    >>> o = n.tanh()
+    >>> o.label = "o"
+    >>> rule_text(o, 0, {n: "n", o: "o"})
+    '∂o/∂n = 1 - o²'
+    """
+    op = node._op
+    if op is None or index >= len(op.derivative_text):
+        return ""
+    symbols = ("x",) if len(node.parents) == 1 else ("a", "b")
+    meaning = {"out": names[node]}
+    for symbol, parent in zip(symbols, node.parents, strict=False):
+        meaning[symbol] = names[parent]
+
+    def written(name: str) -> str:
+        return name if _PLAIN_NAME.fullmatch(name) and not name.startswith("-") else f"({name})"
+
+    def substitute(match: re.Match[str]) -> str:
+        symbol = match.group(1)
+        return written(meaning[symbol]) if symbol in meaning else symbol
+
+    text = _SYMBOL.sub(substitute, op.derivative_text[index])
+    return f"∂{written(names[node])}/∂{written(names[node.parents[index]])} = {text}"
