@@ -34,15 +34,16 @@ def test_lecture_graph_shows_data_and_grad_of_every_node() -> None:
     loss.backward()
     source = draw_dot(loss).source
     # Topological order: a b e c d f L -> n0 .. n6; numbers by format_number (4 significant
-    # digits, no trailing zeros: the one formatter of drawings, stepper and print_graph).
+    # digits, no trailing zeros: the one formatter of drawings, stepper and print_graph),
+    # stacked name over data over grad (no braces in a left-to-right drawing).
     expected = {
-        "n0": r"{a|data\ 2|grad\ 6}",
-        "n1": r"{b|data\ -3|grad\ -4}",
-        "n2": r"{e|data\ -6|grad\ -2}",
-        "n3": r"{c|data\ 10|grad\ -2}",
-        "n4": r"{d|data\ 4|grad\ -2}",
-        "n5": r"{f|data\ -2|grad\ 4}",
-        "n6": r"{L|data\ -8|grad\ 1}",
+        "n0": r"a|data\ 2|grad\ 6",
+        "n1": r"b|data\ -3|grad\ -4",
+        "n2": r"e|data\ -6|grad\ -2",
+        "n3": r"c|data\ 10|grad\ -2",
+        "n4": r"d|data\ 4|grad\ -2",
+        "n5": r"f|data\ -2|grad\ 4",
+        "n6": r"L|data\ -8|grad\ 1",
     }
     for node_id, label in expected.items():
         assert f'label="{label}"' in node_line(source, node_id)
@@ -94,9 +95,15 @@ def test_colours_separate_leaves_intermediates_and_the_output() -> None:
 def test_unlabelled_nodes_are_named_by_op_and_index() -> None:
     y = Value(1.5) + 2
     source = draw_dot(y).source
-    assert "{+#1|data" in node_line(source, "n2")  # was n2, its position
-    assert "{leaf#1|data" in node_line(source, "n0")
+    assert "+#1|data" in node_line(source, "n2")  # was n2, its position
+    assert "leaf#1|data" in node_line(source, "n0")
     assert 'n2_op [label="+ 2"' in source  # the constant 2 is drawn inside its op
+
+
+def test_fields_are_stacked_across_the_rank_direction() -> None:
+    loss, _ = lecture_graph()
+    assert 'label="{a|data' in node_line(draw_dot(loss, rankdir="TB").source, "n0")
+    assert 'label="a|data' in node_line(draw_dot(loss, rankdir="RL").source, "n0")
 
 
 def test_show_grad_false_leaves_the_grad_out() -> None:
@@ -122,8 +129,8 @@ def test_highlight_outlines_the_given_nodes() -> None:
 def test_grads_mapping_replaces_dot_grad() -> None:
     loss, nodes = lecture_graph()
     source = draw_dot(loss, grads={nodes["e"]: 0.5}).source
-    assert r"grad\ 0.5}" in node_line(source, "n2")
-    assert r"grad\ 0}" in node_line(source, "n6")  # missing from the mapping: 0
+    assert r'grad\ 0.5"' in node_line(source, "n2")
+    assert r'grad\ 0"' in node_line(source, "n6")  # missing from the mapping: 0
 
 
 def test_edge_labels_mark_the_edge_from_a_parent_into_an_op() -> None:
@@ -143,7 +150,7 @@ def test_title_is_drawn_above_the_graph() -> None:
 def test_record_label_special_characters_are_escaped() -> None:
     assert escape_record("a|b{c}<d>") == r"a\|b\{c\}\<d\>"
     source = draw_dot(Value(1.0, "a|b{c}<d>")).source
-    assert r'label="{a\|b\{c\}\<d\>|data\ 1|grad\ 0}"' in source
+    assert r'label="a\|b\{c\}\<d\>|data\ 1|grad\ 0"' in source
     assert escape_record('q"\\ x') == r"q\"\\\ x"
 
 

@@ -255,6 +255,11 @@ def draw_dot(
     if title is not None:
         drawing.attr(label=_escape_plain(title), labelloc="t", labeljust="l")
 
+    def stack(fields: str) -> str:
+        # Name, data and grad stacked vertically: narrow boxes, even for long names. A record
+        # lays its fields out across the rank direction, and braces turn it a quarter.
+        return fields if rankdir in ("LR", "RL") else "{" + fields + "}"
+
     def grad_of(node: Value) -> float | None:
         if not show_grad:
             return None
@@ -272,7 +277,7 @@ def draw_dot(
             style = "filled,dashed"
         drawing.node(
             box_id,
-            label="{" + "|".join(escape_record(field) for field in fields) + "}",
+            label=stack("|".join(escape_record(field) for field in fields)),
             shape="record",
             style=style,
             fillcolor=colour,
