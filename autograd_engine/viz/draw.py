@@ -219,7 +219,10 @@ def draw_dot(
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
         raise ValueError(f"draw_dot: depth must be a non-negative integer, not {depth!r}")
     groups = {} if group is None else group_nodes(order, group)
-    group_ids = {name: f"g{k}" for k, name in enumerate(dict.fromkeys(groups.values()))}
+    outputs = group_outputs(order, groups)
+    # Groups are numbered in the order their outputs are computed: layer 0 before layer 1.
+    by_output = sorted(outputs, key=lambda name: position[outputs[name][0]])
+    group_ids = {name: f"g{k}" for k, name in enumerate(by_output)}
 
     def unit(node: Value) -> Unit:
         return groups.get(node, node)
@@ -289,7 +292,6 @@ def draw_dot(
         return shown is None or here in shown
 
     members = Counter(groups[node] for node in drawn if node in groups)
-    outputs = group_outputs(order, groups)
     incoming: dict[str, dict[Unit, None]] = {name: {} for name in group_ids}
     for node in drawn:
         here = unit(node)
@@ -342,13 +344,8 @@ def draw_dot(
                     **{"class": "marked"},
                 )
             elif rules and rule_lines[index]:
-                text = node._op.derivative_text[index] if node._op else ""
-                drawing.edge(
-                    source,
-                    op_id,
-                    label=_escape_plain(text),
-                    tooltip=_escape_plain(rule_lines[index]),
-                )
+                rule = _escape_plain(rule_lines[index])
+                drawing.edge(source, op_id, label=rule, tooltip=rule)
             elif rule_lines[index]:
                 drawing.edge(source, op_id, tooltip=_escape_plain(rule_lines[index]))
             else:
