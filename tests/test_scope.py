@@ -94,7 +94,8 @@ def test_nn_modules_enter_scopes_named_like_their_parameters() -> None:
         ("layers.1.neurons.0", "neuron"),
     ]
     hidden = scope_of(out.parents[0].parents[0].parents[1].parents[1])  # w * h0: h0
-    assert hidden is not None and hidden.path == "layers.0.neurons.0"
+    assert hidden is not None
+    assert hidden.path == "layers.0.neurons.0"
     assert model.layers[0].neurons[2].w[1].label == "layers.0.neurons.2.w.1"
 
 

@@ -44,7 +44,7 @@ def test_a_whole_mlp_loss_draws_as_about_35_boxes() -> None:
 
 
 def test_a_group_box_shows_its_output_and_its_size() -> None:
-    loss, model = mlp_loss()
+    loss, _ = mlp_loss()
     order = topological_order(loss)
     groups = group_nodes(order, "neuron")
     last = "layers.2.neurons.0"
@@ -85,7 +85,7 @@ def test_each_call_of_a_network_is_its_own_group() -> None:
 
 
 def test_focus_and_depth_work_on_groups() -> None:
-    loss, model = mlp_loss()
+    loss, _ = mlp_loss()
     order = topological_order(loss)
     groups = group_nodes(order, "layer")
     hidden = next(node for node in order if groups.get(node) == "layers.1")
