@@ -28,6 +28,7 @@ DOT source of a graph is the same on every run.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -154,6 +155,14 @@ def _neighbourhood(focus: Unit, depth: int, adjacency: Mapping[Unit, list[Unit]]
     return seen
 
 
+def _natural(name: str) -> list[tuple[int, str]]:
+    """A sort key that orders the numbers inside names by value (``neurons.2 < neurons.10``)."""
+    return [
+        (0, part) if not part.isdigit() else (1, f"{int(part):020d}")
+        for part in re.split(r"(\d+)", name)
+    ]
+
+
 def _number_fields(data: float, grad: float | None, digits: int) -> list[str]:
     fields = [f"data {format_number(data, digits)}"]
     if grad is not None:
@@ -220,9 +229,8 @@ def draw_dot(
         raise ValueError(f"draw_dot: depth must be a non-negative integer, not {depth!r}")
     groups = {} if group is None else group_nodes(order, group)
     outputs = group_outputs(order, groups)
-    # Groups are numbered in the order their outputs are computed: layer 0 before layer 1.
-    by_output = sorted(outputs, key=lambda name: position[outputs[name][0]])
-    group_ids = {name: f"g{k}" for k, name in enumerate(by_output)}
+    # Groups are numbered in natural order of their names: layer 0 first, neurons.2 < neurons.10.
+    group_ids = {name: f"g{k}" for k, name in enumerate(sorted(outputs, key=_natural))}
 
     def unit(node: Value) -> Unit:
         return groups.get(node, node)
@@ -257,6 +265,9 @@ def draw_dot(
     )
     if title is not None:
         drawing.attr(label=_escape_plain(title), labelloc="t", labeljust="l")
+    if groups:
+        # Keep neurons.0, neurons.1, ... in order down each layer, with room for the edges.
+        drawing.attr(ordering="out", ranksep="1.5")
 
     def stack(fields: str) -> str:
         # Name, data and grad stacked vertically: narrow boxes, even for long names. A record
@@ -293,20 +304,22 @@ def draw_dot(
 
     members = Counter(groups[node] for node in drawn if node in groups)
     incoming: dict[str, dict[Unit, None]] = {name: {} for name in group_ids}
+    # Group boxes first, in their names' natural order, so neurons.2 is drawn above neurons.10.
+    for here in group_ids:
+        if not visible(here):
+            continue
+        fields = [here, f"{members[here]} nodes"]
+        for out in outputs[here]:
+            numbers = _number_fields(out.data, grad_of(out), precision)
+            if len(outputs[here]) == 1:
+                fields += numbers
+            else:  # a layer: one line per output, named inside the group (neurons.3)
+                fields.append("  ".join([names[out].removeprefix(here + "."), *numbers]))
+        kind = "group output" if root in outputs[here] else "group"
+        box(group_ids[here], fields, kind, GROUP_COLOUR, here)
     for node in drawn:
         here = unit(node)
         if isinstance(here, str):  # inside a group: the group's box and incoming edges
-            if node is outputs[here][0] and visible(here):
-                fields = [here, f"{members[here]} nodes"]
-                if len(outputs[here]) == 1:
-                    fields += _number_fields(node.data, grad_of(node), precision)
-                else:  # a layer: one line per output, named inside the group (neurons.3)
-                    for out in outputs[here]:
-                        short = names[out].removeprefix(here + ".")
-                        numbers = _number_fields(out.data, grad_of(out), precision)
-                        fields.append("  ".join([short, *numbers]))
-                kind = "group output" if root in outputs[here] else "group"
-                box(group_ids[here], fields, kind, GROUP_COLOUR, here)
             for parent in node.parents:
                 if not parent.is_constant and unit(parent) != here:
                     incoming[here][unit(parent)] = None
