@@ -305,18 +305,18 @@ def draw_dot(
     members = Counter(groups[node] for node in drawn if node in groups)
     incoming: dict[str, dict[Unit, None]] = {name: {} for name in group_ids}
     # Group boxes first, in their names' natural order, so neurons.2 is drawn above neurons.10.
-    for here in group_ids:
-        if not visible(here):
+    for name in group_ids:
+        if not visible(name):
             continue
-        fields = [here, f"{members[here]} nodes"]
-        for out in outputs[here]:
+        fields = [name, f"{members[name]} nodes"]
+        for out in outputs[name]:
             numbers = _number_fields(out.data, grad_of(out), precision)
-            if len(outputs[here]) == 1:
+            if len(outputs[name]) == 1:
                 fields += numbers
             else:  # a layer: one line per output, named inside the group (neurons.3)
-                fields.append("  ".join([names[out].removeprefix(here + "."), *numbers]))
-        kind = "group output" if root in outputs[here] else "group"
-        box(group_ids[here], fields, kind, GROUP_COLOUR, here)
+                fields.append("  ".join([names[out].removeprefix(name + "."), *numbers]))
+        kind = "group output" if root in outputs[name] else "group"
+        box(group_ids[name], fields, kind, GROUP_COLOUR, name)
     for node in drawn:
         here = unit(node)
         if isinstance(here, str):  # inside a group: the group's box and incoming edges
