@@ -37,8 +37,8 @@ def test_a_shared_node_is_written_out_once() -> None:
         "+#1        +     data 18\n"  # was n2, data 18.0; integer digits are never rounded
         "├── y      *     data  9  ∂(+#1)/∂y = 1\n"
         "│   ├── x  leaf  data  3  ∂y/∂x = x\n"
-        "│   └── x (see above)\n"
-        "└── y (see above)"
+        "│   └── x (see above)  ∂y/∂x = x\n"  # the second term of dy/dx
+        "└── y (see above)  ∂(+#1)/∂y = 1"
     )
 
 

@@ -104,7 +104,7 @@ def graph_text(root: Value, show_grad: bool = True, precision: int = 4, form: st
             )
         return "\n".join(_columns(rows))
 
-    lines: list[tuple[str, Value, str | None]] = []  # (tree prefix + name, node, rule or None)
+    lines: list[tuple[str, Value, str, bool]] = []  # (prefix + name, node, rule, repeated)
     shown: set[Value] = set()
     # An explicit stack (no recursion, so deep graphs are fine): (node, prefix of its line,
     # prefix for its children's lines, the rule linking it to the node above).
@@ -112,7 +112,7 @@ def graph_text(root: Value, show_grad: bool = True, precision: int = 4, form: st
     while stack:
         node, line_prefix, child_prefix, rule = stack.pop()
         repeated = node in shown
-        lines.append((line_prefix + names[node], node, None if repeated else rule))
+        lines.append((line_prefix + names[node], node, rule, repeated))
         if repeated:
             continue
         shown.add(node)
@@ -130,11 +130,13 @@ def graph_text(root: Value, show_grad: bool = True, precision: int = 4, form: st
                 )
             )
     rows = [
-        [text, kind(node), *numbers(node), rule] for text, node, rule in lines if rule is not None
+        [text, kind(node), *numbers(node), rule] for text, node, rule, again in lines if not again
     ]
     aligned = iter(_columns(rows))
+    # A repeated node keeps its rule: it is the second term the backward pass adds up there.
     return "\n".join(
-        f"{text} (see above)" if rule is None else next(aligned) for text, _, rule in lines
+        f"{text} (see above)  {rule}".rstrip() if again else next(aligned)
+        for text, _, rule, again in lines
     )
 
 
