@@ -26,7 +26,6 @@ import itertools
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from .value import Value
@@ -43,9 +42,13 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # compared by identity: one per scope call
+# One active scope: (enclosing frame or None, name, kind, call number). A chain of these is
+# cheap to make (one tuple per module call); paths are joined only when a drawing asks.
+_Frame = tuple[Any, str, str, int]
+
+
 class ScopeRecord:
-    """What a scope recorded about one of its outputs.
+    """What a scope recorded about its outputs: which scope call made them, from what.
 
     Attributes:
         path: the scope's full path, ``"layers.0.neurons.3"`` ("" for an unnamed scope,
@@ -56,11 +59,27 @@ class ScopeRecord:
             batch) are two scopes with the same path.
         inputs: what the scope was called with (Values, or lists of them); the walk that
             finds a scope's nodes stops there.
+
+    Records compare by identity: one per scope call. ``path`` and ``levels`` are worked out
+    on first use, so recording costs one small object per call.
     """
 
-    path: str
-    levels: tuple[tuple[str, str, int], ...]
-    inputs: tuple[Any, ...] = ()
+    __slots__ = ("_frame", "_levels", "inputs")
+
+    def __init__(self, frame: _Frame, inputs: tuple[Any, ...] = ()) -> None:
+        self._frame = frame
+        self._levels: tuple[tuple[str, str, int], ...] | None = None
+        self.inputs = inputs
+
+    @property
+    def levels(self) -> tuple[tuple[str, str, int], ...]:
+        if self._levels is None:
+            self._levels = _levels(self._frame)
+        return self._levels
+
+    @property
+    def path(self) -> str:
+        return self.levels[-1][0]
 
     @property
     def kind(self) -> str:
@@ -68,8 +87,22 @@ class ScopeRecord:
         return self.levels[-1][1]
 
 
-# The active scopes, innermost last: each entry is (path, levels), as in ScopeRecord.
-_stack: list[tuple[str, tuple[tuple[str, str, int], ...]]] = []
+def _levels(frame: _Frame | None) -> tuple[tuple[str, str, int], ...]:
+    """A frame chain as ``(path, kind, call)`` levels, outermost first."""
+    chain = []
+    while frame is not None:
+        chain.append(frame)
+        frame = frame[0]
+    levels = []
+    path = ""
+    for _, name, kind, call in reversed(chain):
+        path = f"{path}.{name}" if path and name else path or name
+        levels.append((path, kind, call))
+    return tuple(levels)
+
+
+# The active scopes, innermost last.
+_stack: list[_Frame] = []
 _calls = itertools.count()
 # Output node -> the record of the innermost scope that made it. Weak keys: a record lives
 # exactly as long as its node.
@@ -85,23 +118,17 @@ def current_scope() -> str:
     >>> current_scope()
     ''
     """
-    return _stack[-1][0] if _stack else ""
+    return _levels(_stack[-1])[-1][0] if _stack else ""
 
 
-def push_scope(name: str, kind: str = "") -> str:
-    """Enter a scope named ``name`` inside the current one; returns its full path.
+def push_scope(name: str, kind: str = "") -> None:
+    """Enter a scope named ``name`` inside the current one.
 
     The fast form of :func:`scope` for code that runs once per module call (``nn``): pair it
     with :func:`pop_scope` in a ``try``/``finally``. An empty name adds no path component
     (the top module of a network), but still a level of kind ``kind``.
     """
-    if _stack:
-        parent, levels = _stack[-1]
-        path = f"{parent}.{name}" if parent and name else parent or name
-    else:
-        path, levels = name, ()
-    _stack.append((path, (*levels, (path, kind, next(_calls)))))
-    return path
+    _stack.append((_stack[-1] if _stack else None, name, kind, next(_calls)))
 
 
 def pop_scope() -> None:
@@ -123,9 +150,9 @@ def scope(name: str, kind: str = "") -> Iterator[str]:
     """
     if not isinstance(name, str) or not isinstance(kind, str):
         raise TypeError(f"scope: name and kind must be strings, not {name!r}, {kind!r}")
-    path = push_scope(name, kind)
+    push_scope(name, kind)
     try:
-        yield path
+        yield current_scope()
     finally:
         pop_scope()
 
@@ -135,17 +162,21 @@ def record_outputs(outputs: Any, inputs: Iterable[Any] = ()) -> None:
 
     ``inputs`` are what the scope computed them from (Values or lists of Values): the nodes
     where the scope begins. An output already recorded by an inner scope keeps that record
-    (a neuron's output is also its layer's). Does nothing when no scope is active.
+    (a neuron's output is also its layer's); a list whose first item is such an output is
+    taken to come from inner scopes altogether (a layer's list of neuron outputs) and adds
+    nothing, which keeps a layer call cheap. Does nothing when no scope is active.
     """
     if not _stack:
         return
-    path, levels = _stack[-1]
-    items = outputs if isinstance(outputs, list | tuple) else (outputs,)
-    record: ScopeRecord | None = None
-    for item in items:
+    if type(outputs) is Value:
+        if outputs not in _records:
+            _records[outputs] = ScopeRecord(_stack[-1], tuple(inputs))
+        return
+    if not isinstance(outputs, list | tuple) or not outputs or outputs[0] in _records:
+        return
+    record = ScopeRecord(_stack[-1], tuple(inputs))
+    for item in outputs:
         if isinstance(item, Value) and item not in _records:
-            if record is None:
-                record = ScopeRecord(path, levels, tuple(inputs))
             _records[item] = record
 
 

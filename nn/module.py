@@ -51,6 +51,7 @@ def _name_children(module: Module) -> None:
     """Tell each sub-module its name inside ``module`` (``neurons.3``), once, for scopes."""
     for name, attribute in list(vars(module).items()):
         _name_modules(name, attribute)
+    module.__dict__["_scope_kind"] = type(module).__name__.lower()
     module.__dict__["_children_named"] = True
 
 
@@ -96,7 +97,7 @@ class Module:
         state = self.__dict__
         if "_children_named" not in state:
             _name_children(self)
-        push_scope(state.get("_scope_name", ""), type(self).__name__.lower())
+        push_scope(state.get("_scope_name", ""), state["_scope_kind"])
         try:
             out = self.forward(*args, **kwargs)
             if is_grad_enabled():
