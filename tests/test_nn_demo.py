@@ -154,10 +154,12 @@ def test_the_drawn_neuron_is_live_and_its_gradients_are_fresh() -> None:
     recipe = make_recipe("moons", seed=1337, steps=1)
     for parameter in recipe.model.parameters():
         parameter.grad = 123.0  # stale gradients, as training leaves them
+    recipe.model.layers[0].neurons[0].b.data = -100.0  # neuron 0 dead on every example
     out, caption = live_neuron_graph(recipe)
     assert out.op == "relu"
     assert out.parents[0].data > 0  # a live relu: its input is positive on this example
     chosen = int(out.label.rsplit(".", 1)[1])
+    assert chosen != 0
     assert f"neuron {chosen}" in caption
     neuron = recipe.model.layers[0].neurons[chosen]
     earlier = recipe.model.layers[0].neurons[:chosen]

@@ -124,3 +124,11 @@ def test_constants_are_no_boxes_and_no_rows() -> None:
         "1",
         "0.01",  # ...which may be a constant (d(x*0.01)/dx), but a constant has no row
     ]
+
+
+def test_neurons_are_drawn_in_natural_order_down_each_layer() -> None:
+    loss, _ = mlp_loss()
+    source = draw_dot(loss, group="neuron").source
+    declared = re.findall(r'^\s*g\d+ \[label="(layers\.0\.neurons\.\d+)\|', source, flags=re.M)
+    assert declared == [f"layers.0.neurons.{j}" for j in range(16)]  # 2 before 10
+    assert "ordering=out" in source  # so Graphviz keeps that order instead of rotating it
