@@ -199,7 +199,8 @@ def scope_members(order: list[Value]) -> dict[Value, ScopeRecord]:
     A scope holds its outputs and everything they were computed from, back to (not
     including) its recorded inputs and the outputs of scopes outside it. Inner scopes are
     claimed first, so each node gets the innermost scope it is in. Nodes in no scope are
-    left out.
+    left out, and so are nodes that separate calls share (a neuron's weights, read by its
+    call on every example of a batch, or an RNN cell's at every time step).
     """
     in_graph = set(order)
     by_record: dict[ScopeRecord, list[Value]] = {}
@@ -208,6 +209,7 @@ def scope_members(order: list[Value]) -> dict[Value, ScopeRecord]:
         if record is not None:
             by_record.setdefault(record, []).append(node)
     members: dict[Value, ScopeRecord] = {}
+    shared: set[Value] = set()
     # Deepest scopes first; ties in the order their outputs were computed (deterministic).
     for record in sorted(by_record, key=lambda r: -len(r.levels)):
         stops = {id(value) for value in _values(record.inputs)}
@@ -221,8 +223,12 @@ def scope_members(order: list[Value]) -> dict[Value, ScopeRecord]:
             other = _records.get(node)
             if other is not None and other is not record and not _inside(other, record):
                 continue  # another scope's output that this one read: its boundary
-            members.setdefault(node, record)
+            owner = members.setdefault(node, record)
+            if owner is not record and not _inside(owner, record):
+                shared.add(node)  # reached from two separate calls: in neither
             stack.extend(node.parents)
+    for node in shared:
+        del members[node]
     return members
 
 

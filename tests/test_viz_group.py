@@ -132,3 +132,35 @@ def test_neurons_are_drawn_in_natural_order_down_each_layer() -> None:
     declared = re.findall(r'^\s*g\d+ \[label="(layers\.0\.neurons\.\d+)\|', source, flags=re.M)
     assert declared == [f"layers.0.neurons.{j}" for j in range(16)]  # 2 before 10
     assert "ordering=out" in source  # so Graphviz keeps that order instead of rotating it
+
+
+def test_weights_shared_by_several_calls_are_left_out_of_grouped_drawings() -> None:
+    loss, model = mlp_loss(examples=2)
+    order = topological_order(loss)
+    groups = group_nodes(order, "neuron")
+    weight = model.layers[0].neurons[0].w[0]
+    assert weight not in groups  # read by both examples' calls: in neither group
+    source = draw_dot(loss, group="neuron").source
+    # 2 x 33 neuron calls, 4 inputs, 2 x 2 loss terms and the sum of the two: no weight boxes.
+    assert len(boxes(source)) == 66 + 4 + 4 + 1
+    assert "layers.0.neurons.0.w.0" not in source
+    ungrouped = draw_dot(loss, max_nodes=2000).source
+    assert ungrouped.count('label="layers.0.neurons.0.w.0|') == 1  # ungrouped: one box
+
+
+def test_an_unrolled_rnn_groups_one_box_per_time_step() -> None:
+    from nn.rnn import RNNCell
+
+    cell = RNNCell(2, 3, seed=0)
+    xs = [[Value(0.1 * t, f"x{t}.0"), Value(-0.2 * t, f"x{t}.1")] for t in range(4)]
+    state = cell.unroll(xs)[-1]
+    loss = state[0] + state[1] + state[2]
+    groups = group_nodes(topological_order(loss), "rnncell")
+    assert sorted(set(groups.values())) == ["rnncell", "rnncell#2", "rnncell#3", "rnncell#4"]
+    assert groups[state[0]] == "rnncell#4"  # numbered in the order the steps ran
+    source = draw_dot(loss, group="rnncell").source
+    assert re.findall(r"^\s*(g\d+) -> (g\d+)$", source, flags=re.M) == [
+        ("g0", "g1"),
+        ("g1", "g2"),
+        ("g2", "g3"),
+    ]

@@ -163,6 +163,28 @@ def _natural(name: str) -> list[tuple[int, str]]:
     ]
 
 
+def _shared_parameters(drawn: list[Value], groups: Mapping[Value, str]) -> set[Value]:
+    """Leaves read only by several calls of one scope (``neurons.3``, ``neurons.3#2``...).
+
+    A neuron's weights on a batch of examples, or an RNN cell's at every time step: they
+    belong to no single call, and drawing them as boxes would bury the grouped view, so a
+    grouped drawing leaves them out (each group box still counts the nodes it holds).
+    """
+    readers: dict[Value, set[str]] = {}
+    for node in drawn:
+        for parent in node.parents:
+            if parent.is_leaf and parent not in groups:
+                readers.setdefault(parent, set()).add(groups.get(node, ""))
+    return {
+        leaf
+        for leaf, names in readers.items()
+        if len(names) > 1 and "" not in names and len({_SUFFIX.sub("", n) for n in names}) == 1
+    }
+
+
+_SUFFIX = re.compile(r"#\d+$")
+
+
 def _number_fields(data: float, grad: float | None, digits: int) -> list[str]:
     fields = [f"data {format_number(data, digits)}"]
     if grad is not None:
@@ -240,10 +262,14 @@ def draw_dot(
 
     # Constants are drawn inside their op, so they are no box (unless one is the root).
     drawn = [node for node in order if not node.is_constant or node is root]
+    if groups:
+        hidden = _shared_parameters(drawn, groups)
+        drawn = [node for node in drawn if node not in hidden]
+    kept = set(drawn)
     adjacency: dict[Unit, list[Unit]] = {unit(node): [] for node in drawn}
     for node in drawn:
         for parent in node.parents:
-            if not parent.is_constant and unit(parent) != unit(node):
+            if parent in kept and unit(parent) != unit(node):
                 adjacency[unit(parent)].append(unit(node))
                 adjacency[unit(node)].append(unit(parent))
     shown: set[Unit] | None = None  # None: the whole graph
@@ -321,7 +347,7 @@ def draw_dot(
         here = unit(node)
         if isinstance(here, str):  # inside a group: the group's box and incoming edges
             for parent in node.parents:
-                if not parent.is_constant and unit(parent) != here:
+                if parent in kept and unit(parent) != here:
                     incoming[here][unit(parent)] = None
             continue
         if not visible(here):
@@ -343,7 +369,7 @@ def draw_dot(
             **{"class": "op"},
         )
         for index, parent in enumerate(node.parents):
-            if parent.is_constant or not visible(unit(parent)):
+            if parent not in kept or not visible(unit(parent)):
                 continue
             source = unit_id(unit(parent))
             if (node, index) in marks:

@@ -29,7 +29,7 @@ def group_nodes(order: list[Value], level: str) -> dict[Value, str]:
         node -> group name: the scope's path (``"layers.0.neurons.3"``), or its kind when the
         path is empty (a module called on its own). A scope entered more than once (one
         neuron applied to several examples) gives one group per call, the second and later
-        ones suffixed ``#2``, ``#3``... in topological order. Nodes outside every such scope
+        ones suffixed ``#2``, ``#3``... in the order the calls ran. Nodes outside every such scope
         (the network's inputs, the loss) are left out: they are drawn one by one.
 
     Raises:
@@ -39,23 +39,22 @@ def group_nodes(order: list[Value], level: str) -> dict[Value, str]:
     if not isinstance(level, str) or not level:
         raise ValueError(f"group: the level must be a scope kind such as 'neuron', not {level!r}")
     members = scope_members(order)
-    names: dict[tuple[str, str, int], str] = {}
-    taken: dict[str, int] = {}
-    groups: dict[Value, str] = {}
+    chosen: dict[Value, tuple[str, str, int]] = {}
     for node in order:
         record = members.get(node)
-        if record is None:
-            continue
-        for entry in reversed(record.levels):
-            path, kind, _ = entry
-            if kind != level:
-                continue
-            if entry not in names:
-                base = path or kind
-                taken[base] = taken.get(base, 0) + 1
-                names[entry] = base if taken[base] == 1 else f"{base}#{taken[base]}"
-            groups[node] = names[entry]
-            break
+        if record is not None:
+            entry = next((e for e in reversed(record.levels) if e[1] == level), None)
+            if entry is not None:
+                chosen[node] = entry
+    # Calls are numbered in the order they ran (the call number), so "#2" is the second call.
+    names: dict[tuple[str, str, int], str] = {}
+    taken: dict[str, int] = {}
+    for entry in sorted(set(chosen.values()), key=lambda e: e[2]):
+        path, kind, _ = entry
+        base = path or kind
+        taken[base] = taken.get(base, 0) + 1
+        names[entry] = base if taken[base] == 1 else f"{base}#{taken[base]}"
+    groups = {node: names[entry] for node, entry in chosen.items()}
     if not groups:
         kinds = sorted({kind for record in members.values() for _, kind, _ in record.levels})
         found = f"the kinds in it are {kinds}" if kinds else "it has no scopes at all"
