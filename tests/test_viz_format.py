@@ -123,3 +123,21 @@ def test_print_graph_and_drawings_show_the_rules() -> None:
     source = draw_dot(loss).source
     assert 'tooltip="∂L/∂d = f' in source  # on the op oval and the edge
     assert 'label="∂L/∂d = f" tooltip="∂L/∂d = f"' in draw_dot(loss, rules=True).source
+
+
+def _sum_of(n: int) -> Value:
+    total = Value(0.0, "x0")
+    for i in range(1, n // 2):
+        total = total + Value(float(i))
+    return total
+
+
+def test_print_graph_grows_linearly_with_a_deep_graph() -> None:
+    # A tree indents each level once more, so a sum's text grew with the square of its
+    # length (an 8,000-node sum printed ~490 MB). Deep graphs are a flat table now.
+    small, large = len(graph_text(_sum_of(2000))), len(graph_text(_sum_of(4000)))
+    assert large < 2.3 * small
+    assert len(graph_text(_sum_of(8000))) < 1_500_000
+    header, first = graph_text(_sum_of(100)).splitlines()[:2]
+    assert header.split() == ["node", "op", "data", "grad", "inputs", "local", "derivatives"]
+    assert first.startswith("+#49")  # output first: the order backward visits nodes
