@@ -288,7 +288,7 @@ def pow_op(exponent: float) -> Op:
             )
         return (g * n * x ** (n - 1),)
 
-    return Op(f"**{n:g}", forward, backward, arg=n)
+    return Op(f"**{n:g}", forward, backward, arg=n, derivative_text=(f"{n:g}·x^({n - 1:g})",))
 
 
 def _exp_forward(x: float) -> float:
@@ -363,7 +363,9 @@ def leaky_relu_op(negative_slope: float) -> Op:
     def backward(g: Any, y: Any, x: Any) -> tuple[Any]:
         return (g * (1.0 if _number(x) > 0 else slope),)
 
-    return Op("leaky_relu", forward, backward, arg=slope)
+    return Op(
+        "leaky_relu", forward, backward, arg=slope, derivative_text=(f"1 if x > 0 else {slope:g}",)
+    )
 
 
 def _softplus_forward(x: float) -> float:
@@ -407,18 +409,18 @@ def _abs_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
     return (g * (1.0 if x_number > 0 else -1.0 if x_number < 0 else 0.0),)
 
 
-ADD = Op("+", _add_forward, _add_backward)
-MUL = Op("*", _mul_forward, _mul_backward)
-POW = Op("**", _pow_forward, _pow_backward)
-EXP = Op("exp", _exp_forward, _exp_backward)
-LOG = Op("log", _log_forward, _log_backward)
-TANH = Op("tanh", _tanh_forward, _tanh_backward)
-SIGMOID = Op("sigmoid", _sigmoid_forward, _sigmoid_backward)
-RELU = Op("relu", _relu_forward, _relu_backward)
-SOFTPLUS = Op("softplus", _softplus_forward, _softplus_backward)
-SIN = Op("sin", _sin_forward, _sin_backward)
-COS = Op("cos", _cos_forward, _cos_backward)
-ABS = Op("abs", _abs_forward, _abs_backward)
+ADD = Op("+", _add_forward, _add_backward, derivative_text=("1", "1"))
+MUL = Op("*", _mul_forward, _mul_backward, derivative_text=("b", "a"))
+POW = Op("**", _pow_forward, _pow_backward, derivative_text=("b·a^(b-1)", "out·log(a)"))
+EXP = Op("exp", _exp_forward, _exp_backward, derivative_text=("out",))
+LOG = Op("log", _log_forward, _log_backward, derivative_text=("1/x",))
+TANH = Op("tanh", _tanh_forward, _tanh_backward, derivative_text=("1 - out²",))
+SIGMOID = Op("sigmoid", _sigmoid_forward, _sigmoid_backward, derivative_text=("out·(1 - out)",))
+RELU = Op("relu", _relu_forward, _relu_backward, derivative_text=("1 if x > 0 else 0",))
+SOFTPLUS = Op("softplus", _softplus_forward, _softplus_backward, derivative_text=("sigmoid(x)",))
+SIN = Op("sin", _sin_forward, _sin_backward, derivative_text=("cos(x)",))
+COS = Op("cos", _cos_forward, _cos_backward, derivative_text=("-sin(x)",))
+ABS = Op("abs", _abs_forward, _abs_backward, derivative_text=("sign(x)",))
 
 #: Every fixed primitive by name. ``x ** n`` (constant n) and ``leaky_relu`` are families of
 #: ops made by :func:`pow_op` and :func:`leaky_relu_op`, one per constant.

@@ -8,8 +8,9 @@ It trains the recipe of :mod:`nn.recipes` for the chosen data set, shows a progr
 (default ``demo-output/``):
 
 * ``decision_boundary.png``: the trained model's decision regions with the data on top;
-* ``neuron.svg``: the computation graph of one neuron (layer 0, neuron 0) on the first
-  example, with every node's value and gradient: backpropagation at the smallest scale.
+* ``neuron.svg``: the computation graph of one live neuron of layer 0 (the first whose relu
+  passes a gradient) on the first example, after a fresh ``backward()`` of that graph, with
+  every node's value and gradient: backpropagation at the smallest scale.
 
 The last line printed gives the trained model's loss and accuracy.
 
@@ -28,12 +29,13 @@ import sys
 from collections.abc import Sequence
 
 from autograd_engine import Value
+from autograd_engine.graph import topological_order
 
 from .plotting import plot_decision_boundary
 from .recipes import DATASETS, Recipe, make_recipe
 from .train import evaluate, fit
 
-__all__ = ["main"]
+__all__ = ["live_neuron_graph", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,19 +99,44 @@ def _write_plot(recipe: Recipe, path: str, accuracy: float) -> None:
     print(f"wrote {path}")
 
 
+def live_neuron_graph(recipe: Recipe) -> tuple[Value, str]:
+    """The graph of one live neuron of the first layer on the first example, freshly backpropagated.
+
+    "Live" means its activation passes a gradient on this example (for relu: its input is
+    positive), so the drawing shows the chain rule at work instead of a wall of zeros; the
+    first such neuron is taken, or neuron 0 if none is. Before ``backward()`` the gradients
+    of the graph's leaves (the neuron's weights, left over from training) are zeroed, so
+    every gradient drawn belongs to this graph. Returns the output and a caption.
+    """
+    inputs = [Value(x, label=f"x{i}") for i, x in enumerate(recipe.X[0])]
+    neurons = recipe.model.layers[0].neurons
+    chosen, out = 0, neurons[0](inputs)
+    for j, neuron in enumerate(neurons):
+        candidate = neuron(inputs)
+        if candidate.op != "relu" or candidate.data > 0:
+            chosen, out = j, candidate
+            break
+    out.label = f"layers.0.neurons.{chosen}"
+    for node in topological_order(out):
+        if node.is_leaf:
+            node.grad = 0.0
+    out.backward()
+    caption = (
+        f"layer 0, neuron {chosen} on the first example: gradients of one fresh backward() "
+        f"from its output"
+    )
+    return out, caption
+
+
 def _write_neuron_graph(recipe: Recipe, path: str) -> None:
     try:
         from autograd_engine.viz import RendererNotFoundError, render_svg
     except ImportError as error:
         print(f"skipped {path}: drawing graphs needs autograd_engine.viz and its extra ({error})")
         return
-    neuron = recipe.model.layers[0].neurons[0]
-    inputs = [Value(x, label=f"x{i}") for i, x in enumerate(recipe.X[0])]
-    out = neuron(inputs)
-    out.label = "out"
-    out.backward()
+    out, caption = live_neuron_graph(recipe)
     try:
-        svg = render_svg(out)
+        svg = render_svg(out, title=caption)
     except RendererNotFoundError as error:  # neither dot nor graphviz-pure: say how to get one
         print(f"skipped {path}: {error}")
         return

@@ -63,7 +63,9 @@ class Neuron(Module):
         fan_out: the size of the layer this neuron is part of (only the Xavier bound uses
             it; a lone neuron is a layer of one).
         rng, seed: where the random weights come from (default: the global ``random``).
-        label: a prefix for the parameters' labels, e.g. ``"L0.N3"`` gives ``"L0.N3.w0"``.
+        label: a prefix for the parameters' labels, e.g. ``"layers.0.neurons.3"`` gives
+            ``"layers.0.neurons.3.w.0"``. Without one they are ``"w.0"``, ``"w.1"``, ``"b"``:
+            the names :meth:`~nn.module.Module.named_parameters` gives them.
 
     Attributes:
         w: the weights, a list of ``nin`` Values; b: the bias Value.
@@ -84,7 +86,7 @@ class Neuron(Module):
         self._activation = get_activation(activation)
         self.activation = activation or "linear"
         weights = sample_weights(nin, init, nin, fan_out, resolve_rng(rng, seed))
-        self.w = [Value(wi, _prefixed(label, f"w{i}")) for i, wi in enumerate(weights)]
+        self.w = [Value(wi, _prefixed(label, f"w.{i}")) for i, wi in enumerate(weights)]
         self.b = Value(0.0, _prefixed(label, "b"))
 
     def forward(self, x: Inputs) -> Value:
@@ -105,7 +107,8 @@ class Layer(Module):
     Args:
         nin, nout: inputs per neuron, and the number of neurons.
         activation, init, rng, seed: as for :class:`Neuron` (all neurons share them).
-        label: a prefix for labels: neuron j of ``Layer(..., label="L0")`` is ``"L0.N{j}"``.
+        label: a prefix for labels: neuron j of ``Layer(..., label="layers.0")`` is
+            ``"layers.0.neurons.{j}"`` (without one, ``"neurons.{j}"``).
     """
 
     def __init__(
@@ -130,7 +133,7 @@ class Layer(Module):
                 init=init,
                 fan_out=nout,
                 rng=generator,
-                label=_prefixed(label, f"N{j}"),
+                label=_prefixed(label, f"neurons.{j}"),
             )
             for j in range(nout)
         ]
@@ -157,7 +160,10 @@ class MLP(Module):
         init, rng, seed: as for :class:`Neuron`.
 
     Calling it returns a single Value when the last layer has one neuron, else a list.
-    Parameters are labelled ``L{layer}.N{neuron}.w{input}`` and ``L{layer}.N{neuron}.b``.
+    Parameters are labelled by their :meth:`~nn.module.Module.named_parameters` names,
+    ``layers.{i}.neurons.{j}.w.{k}`` and ``layers.{i}.neurons.{j}.b``; calling the network
+    enters the matching scopes (``layers.{i}``, ``layers.{i}.neurons.{j}``), see
+    :mod:`autograd_engine.scope`.
     """
 
     def __init__(
@@ -188,7 +194,7 @@ class MLP(Module):
                 output_activation if i == last else activation,
                 init=init,
                 rng=generator,
-                label=f"L{i}",
+                label=f"layers.{i}",
             )
             for i in range(len(nouts))
         ]

@@ -28,7 +28,8 @@ import secrets
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from autograd_engine import Value
+from autograd_engine import Value, is_grad_enabled
+from autograd_engine.scope import pop_scope, push_scope, record_outputs
 
 __all__ = ["Module"]
 
@@ -52,6 +53,22 @@ def _walk(prefix: str, obj: object) -> Iterator[tuple[str, Value]]:
     elif isinstance(obj, list | tuple):
         for index, item in enumerate(obj):
             yield from _walk(f"{prefix}.{index}" if prefix else str(index), item)
+
+
+def _name_children(module: Module) -> None:
+    """Tell each sub-module its name inside ``module`` (``neurons.3``), once, for scopes."""
+    for name, attribute in list(vars(module).items()):
+        _name_modules(name, attribute)
+    module.__dict__["_scope_kind"] = type(module).__name__.lower()
+    module.__dict__["_children_named"] = True
+
+
+def _name_modules(prefix: str, obj: object) -> None:
+    if isinstance(obj, Module):
+        obj.__dict__["_scope_name"] = prefix
+    elif isinstance(obj, list | tuple):
+        for index, item in enumerate(obj):
+            _name_modules(f"{prefix}.{index}", item)
 
 
 def _check_number(name: str, number: object) -> float:
@@ -84,7 +101,24 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        """Call :meth:`forward` inside a scope named by this module's path.
+
+        The path is the one its parameters are named by (``layers.0.neurons.3``), and the
+        scope's kind is the class name in lower case (``"neuron"``), so drawings can name
+        the outputs and collapse each neuron or layer into one box
+        (:mod:`autograd_engine.scope`). It costs one dictionary entry per output.
+        """
+        state = self.__dict__
+        if "_children_named" not in state:
+            _name_children(self)
+        push_scope(state.get("_scope_name", ""), state["_scope_kind"])
+        try:
+            out = self.forward(*args, **kwargs)
+            if is_grad_enabled():
+                record_outputs(out, args)
+        finally:
+            pop_scope()
+        return out
 
     # --- parameters ---------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from nn.demo import main
+from autograd_engine import Value
+from nn.demo import live_neuron_graph, main
 from nn.recipes import DATASETS, make_recipe
 from nn.train import fit
 
@@ -38,9 +39,10 @@ def test_demo_writes_the_plot_and_the_neuron_graph(
     pytest.importorskip("autograd_engine.viz")
     svg = (tmp_path / "out" / "neuron.svg").read_text()
     assert "<svg" in svg
-    assert "L0.N0.w0" in svg  # the neuron's weights appear by label
-    assert "L0.N0.w1" in svg
-    assert "L1" not in svg  # one neuron, not the whole network
+    # The live neuron's weights appear by their parameter names (was L0.N0.w0: neuron 0).
+    assert re.search(r"layers\.0\.neurons\.\d+\.w\.0", svg)
+    assert re.search(r"layers\.0\.neurons\.\d+\.w\.1", svg)
+    assert "layers.1" not in svg  # one neuron, not the whole network
 
 
 def test_iris_demo_reports_held_out_accuracy(
@@ -146,3 +148,23 @@ def test_python_m_nn_demo_runs(tmp_path: Path) -> None:
     )
     assert final_line(result.stdout).group(2) == "2"
     assert (tmp_path / "decision_boundary.png").exists()
+
+
+def test_the_drawn_neuron_is_live_and_its_gradients_are_fresh() -> None:
+    recipe = make_recipe("moons", seed=1337, steps=1)
+    for parameter in recipe.model.parameters():
+        parameter.grad = 123.0  # stale gradients, as training leaves them
+    recipe.model.layers[0].neurons[0].b.data = -100.0  # neuron 0 dead on every example
+    out, caption = live_neuron_graph(recipe)
+    assert out.op == "relu"
+    assert out.parents[0].data > 0  # a live relu: its input is positive on this example
+    chosen = int(out.label.rsplit(".", 1)[1])
+    assert chosen != 0
+    assert f"neuron {chosen}" in caption
+    neuron = recipe.model.layers[0].neurons[chosen]
+    earlier = recipe.model.layers[0].neurons[:chosen]
+    inputs = [Value(x) for x in recipe.X[0]]
+    assert all(n(inputs).data == 0 for n in earlier)  # the first live one is taken
+    # d out/d w_i = x_i and d out/d b = 1 for a live relu, from this backward() alone.
+    assert [w.grad for w in neuron.w] == pytest.approx(recipe.X[0])
+    assert neuron.b.grad == 1.0

@@ -145,9 +145,11 @@ def test_named_parameters_follow_attribute_paths() -> None:
 def test_weights_carry_readable_labels() -> None:
     model = MLP(2, [4, 1], seed=0)
     neuron = model.layers[0].neurons[3]
-    assert [w.label for w in neuron.w] == ["L0.N3.w0", "L0.N3.w1"]
-    assert neuron.b.label == "L0.N3.b"
-    assert Neuron(2).w[1].label == "w1"
+    # The labels are the named_parameters names, so drawings and state dicts agree.
+    assert [w.label for w in neuron.w] == ["layers.0.neurons.3.w.0", "layers.0.neurons.3.w.1"]
+    assert neuron.b.label == "layers.0.neurons.3.b"
+    assert [p.label for p in model.parameters()] == [n for n, _ in model.named_parameters()]
+    assert Neuron(2).w[1].label == "w.1"
 
 
 def test_a_shared_parameter_is_listed_once() -> None:

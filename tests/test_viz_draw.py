@@ -33,15 +33,17 @@ def test_lecture_graph_shows_data_and_grad_of_every_node() -> None:
     loss, _ = lecture_graph()
     loss.backward()
     source = draw_dot(loss).source
-    # Topological order: a b e c d f L -> n0 .. n6; fixed-width, sign-padded numbers.
+    # Topological order: a b e c d f L -> n0 .. n6; numbers by format_number (4 significant
+    # digits, no trailing zeros: the one formatter of drawings, stepper and print_graph),
+    # stacked name over data over grad (no braces in a left-to-right drawing).
     expected = {
-        "n0": r"{a|data\ \ 2.0000|grad\ \ 6.0000}",
-        "n1": r"{b|data\ -3.0000|grad\ -4.0000}",
-        "n2": r"{e|data\ -6.0000|grad\ -2.0000}",
-        "n3": r"{c|data\ \ 10.0000|grad\ -2.0000}",
-        "n4": r"{d|data\ \ 4.0000|grad\ -2.0000}",
-        "n5": r"{f|data\ -2.0000|grad\ \ 4.0000}",
-        "n6": r"{L|data\ -8.0000|grad\ \ 1.0000}",
+        "n0": r"a|data\ 2|grad\ 6",
+        "n1": r"b|data\ -3|grad\ -4",
+        "n2": r"e|data\ -6|grad\ -2",
+        "n3": r"c|data\ 10|grad\ -2",
+        "n4": r"d|data\ 4|grad\ -2",
+        "n5": r"f|data\ -2|grad\ 4",
+        "n6": r"L|data\ -8|grad\ 1",
     }
     for node_id, label in expected.items():
         assert f'label="{label}"' in node_line(source, node_id)
@@ -90,9 +92,18 @@ def test_colours_separate_leaves_intermediates_and_the_output() -> None:
     assert len({colour for (colour,) in colours}) == 3
 
 
-def test_unlabelled_nodes_are_named_by_their_id() -> None:
+def test_unlabelled_nodes_are_named_by_op_and_index() -> None:
     y = Value(1.5) + 2
-    assert "{n2|data" in node_line(draw_dot(y).source, "n2")
+    source = draw_dot(y).source
+    assert "+#1|data" in node_line(source, "n2")  # was n2, its position
+    assert "leaf#1|data" in node_line(source, "n0")
+    assert 'n2_op [label="+ 2"' in source  # the constant 2 is drawn inside its op
+
+
+def test_fields_are_stacked_across_the_rank_direction() -> None:
+    loss, _ = lecture_graph()
+    assert 'label="{a|data' in node_line(draw_dot(loss, rankdir="TB").source, "n0")
+    assert 'label="a|data' in node_line(draw_dot(loss, rankdir="RL").source, "n0")
 
 
 def test_show_grad_false_leaves_the_grad_out() -> None:
@@ -101,8 +112,10 @@ def test_show_grad_false_leaves_the_grad_out() -> None:
 
 
 def test_precision_sets_the_digits() -> None:
+    # Significant digits now (was digits after the point), in scientific notation below 1e-3.
     a = Value(0.000438568, "a")
-    assert r"data\ \ 0.000439" in node_line(draw_dot(a, precision=6).source, "n0")
+    assert r"data\ 4.38568e-4" in node_line(draw_dot(a, precision=6).source, "n0")
+    assert r"data\ 4.4e-4" in node_line(draw_dot(a, precision=2).source, "n0")
 
 
 def test_highlight_outlines_the_given_nodes() -> None:
@@ -116,8 +129,8 @@ def test_highlight_outlines_the_given_nodes() -> None:
 def test_grads_mapping_replaces_dot_grad() -> None:
     loss, nodes = lecture_graph()
     source = draw_dot(loss, grads={nodes["e"]: 0.5}).source
-    assert r"grad\ \ 0.5000" in node_line(source, "n2")
-    assert r"grad\ \ 0.0000" in node_line(source, "n6")  # missing from the mapping: 0
+    assert r'grad\ 0.5"' in node_line(source, "n2")
+    assert r'grad\ 0"' in node_line(source, "n6")  # missing from the mapping: 0
 
 
 def test_edge_labels_mark_the_edge_from_a_parent_into_an_op() -> None:
@@ -137,7 +150,7 @@ def test_title_is_drawn_above_the_graph() -> None:
 def test_record_label_special_characters_are_escaped() -> None:
     assert escape_record("a|b{c}<d>") == r"a\|b\{c\}\<d\>"
     source = draw_dot(Value(1.0, "a|b{c}<d>")).source
-    assert r'label="{a\|b\{c\}\<d\>|data\ \ 1.0000|grad\ \ 0.0000}"' in source
+    assert r'label="a\|b\{c\}\<d\>|data\ 1|grad\ 0"' in source
     assert escape_record('q"\\ x') == r"q\"\\\ x"
 
 
@@ -225,7 +238,7 @@ def test_render_svg_returns_svg_of_the_drawing() -> None:
     assert svg.lstrip().startswith("<?xml")
     assert "</svg>" in svg
     assert sorted(re.findall(r"<title>(n\d+)</title>", svg)) == [f"n{i}" for i in range(7)]
-    assert "grad &#45;4.0000" in svg
+    assert "grad &#45;4" in svg
 
 
 def test_a_drawing_displays_itself_as_svg_in_jupyter() -> None:

@@ -26,9 +26,11 @@ def test_the_figures_are_written(tmp_path: Path) -> None:
 
     graph = (folder / "graph.svg").read_text(encoding="utf-8")
     # The lecture's numbers after backward: L = -8, dL/da = 6, dL/db = -4.
-    assert "data &#45;8.0000" in graph
-    assert "grad &#160;6.0000" in graph
-    assert "grad &#45;4.0000" in graph
+    # (format_number's numbers: was "data -8.0000"), and the local derivatives on the edges.
+    assert "data &#45;8<" in graph
+    assert "grad 6<" in graph
+    assert "grad &#45;4<" in graph
+    assert "∂L/∂d = f" in graph
 
     frame = (folder / "stepper-frame.svg").read_text(encoding="utf-8")
     assert "x1*w1 fires" in frame

@@ -16,14 +16,15 @@ def test_lecture_graph_as_a_tree() -> None:
     loss.backward()
     out = io.StringIO()
     print_graph(loss, file=out)
+    # format_number's numbers, right-aligned; each input's line ends with its local derivative.
     assert out.getvalue() == (
-        "L              *     data -8.0000  grad  1.0000\n"
-        "├── d          +     data  4.0000  grad -2.0000\n"
-        "│   ├── e      *     data -6.0000  grad -2.0000\n"
-        "│   │   ├── a  leaf  data  2.0000  grad  6.0000\n"
-        "│   │   └── b  leaf  data -3.0000  grad -4.0000\n"
-        "│   └── c      leaf  data  10.0000  grad -2.0000\n"
-        "└── f          leaf  data -2.0000  grad  4.0000\n"
+        "L              *     data -8  grad  1\n"
+        "├── d          +     data  4  grad -2  ∂L/∂d = f\n"
+        "│   ├── e      *     data -6  grad -2  ∂d/∂e = 1\n"
+        "│   │   ├── a  leaf  data  2  grad  6  ∂e/∂a = b\n"
+        "│   │   └── b  leaf  data -3  grad -4  ∂e/∂b = a\n"
+        "│   └── c      leaf  data 10  grad -2  ∂d/∂c = 1\n"
+        "└── f          leaf  data -2  grad  4  ∂L/∂f = d\n"
     )
 
 
@@ -33,11 +34,11 @@ def test_a_shared_node_is_written_out_once() -> None:
     y.label = "y"
     z = y + y
     assert graph_text(z, show_grad=False, precision=1) == (
-        "n2         +     data  18.0\n"
-        "├── y      *     data  9.0\n"
-        "│   ├── x  leaf  data  3.0\n"
-        "│   └── x (see above)\n"
-        "└── y (see above)"
+        "+#1        +     data 18\n"  # was n2, data 18.0; integer digits are never rounded
+        "├── y      *     data  9  ∂(+#1)/∂y = 1\n"
+        "│   ├── x  leaf  data  3  ∂y/∂x = x\n"
+        "│   └── x (see above)  ∂y/∂x = x\n"  # the second term of dy/dx
+        "└── y (see above)  ∂(+#1)/∂y = 1"
     )
 
 
@@ -45,7 +46,10 @@ def test_a_deep_chain_needs_no_recursion() -> None:
     x = Value(0.1)
     for _ in range(2000):  # deeper than Python's recursion limit
         x = x + 0.0
-    assert len(graph_text(x).splitlines()) == 4001  # each + has the chain and a constant
+    # Constants get no line now (was 4001 lines), and a chain this deep is printed as a
+    # table: a header and one line per node.
+    assert len(graph_text(x, form="tree").splitlines()) == 2001
+    assert len(graph_text(x).splitlines()) == 2002
 
 
 @pytest.mark.parametrize(

@@ -7,15 +7,17 @@
 >>> y.label = "y"
 >>> y.backward()
 >>> print_graph(y)
-y      *     data -6.0000  grad  1.0000
-├── a  leaf  data  2.0000  grad -3.0000
-└── b  leaf  data -3.0000  grad  2.0000
+y      *     data -6  grad  1
+├── a  leaf  data  2  grad -3  ∂y/∂a = b
+└── b  leaf  data -3  grad  2  ∂y/∂b = a
 
 * :func:`draw_dot` (``draw.py``): the graph as a ``graphviz.Digraph``, shown inline in Jupyter;
   :func:`render_svg`: the same as SVG text (:mod:`.render` finds ``dot`` or ``graphviz-pure``);
 * :class:`BackwardStepper` (``stepper.py``): the backward pass frame by frame, as drawings, an
   ipywidgets player, or a self-contained web page (``to_html``);
-* :func:`print_graph` (``text.py``): an indented tree for terminals.
+* :func:`print_graph` (``text.py``): an indented tree (a table for deep graphs) for terminals;
+* ``format.py``: the one number formatter and node naming rule all of them share;
+  ``group.py``: collapsing ``nn``'s neurons or layers into one box each (``group=``).
 
 ``python -m autograd_engine.viz OUTDIR`` writes the README's figures. This package needs the
 ``viz`` extra (``pip install 'autograd-engine[viz]'``); the engine itself never imports it.

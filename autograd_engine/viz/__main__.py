@@ -1,6 +1,7 @@
 """``python -m autograd_engine.viz OUTDIR``: write the README's figures into OUTDIR.
 
-* ``graph.svg``: the micrograd lecture's expression ``L = (a*b + c) * f`` after backward;
+* ``graph.svg``: the micrograd lecture's expression ``L = (a*b + c) * f`` after backward,
+  each edge labelled with its local derivative (``∂L/∂d = f``);
 * ``stepper-frame.svg``: the backward pass through the lecture's tanh neuron, at the frame
   where ``x1*w1`` sends its gradient to ``x1`` and ``w1``;
 * ``stepper.html``: that whole backward pass as a self-contained page.
@@ -52,7 +53,7 @@ def write_figures(outdir: Path) -> list[Path]:
     loss = lecture_graph()
     loss.backward()
     graph = outdir / "graph.svg"
-    graph.write_text(render_svg(loss), encoding="utf-8")
+    graph.write_text(render_svg(loss, rules=True), encoding="utf-8")  # local derivatives on edges
 
     stepper = BackwardStepper(tanh_neuron())
     k = next(i for i, step in enumerate(stepper.steps) if step.node.label == "x1*w1")

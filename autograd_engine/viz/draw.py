@@ -1,34 +1,42 @@
 """Drawing a computation graph with Graphviz: one box per Value, one small oval per op.
 
-Each Value becomes a record ``{ name | data  x.xxxx | grad  g.gggg }``, and each non-leaf
-Value gets an oval naming the op that made it, with edges ``parent -> op -> value`` in
-argument order. So ``e = a * b`` is drawn ``a -> (*) -> e <- (*) <- b``, and a node used
-twice (``x * x``) sends two edges into the same op. The backward pass runs along those
-edges the other way: each edge carries one term of the chain rule.
+Each Value becomes a record ``{ name | data x | grad g }``, and each non-leaf Value gets an
+oval naming the op that made it, with edges ``parent -> op -> value`` in argument order. So
+``e = a * b`` is drawn ``a -> (*) -> e <- (*) <- b``, and a node used twice (``x * x``) sends
+two edges into the same op. The backward pass runs along those edges the other way: each
+edge carries one term of the chain rule, the gradient above times the op's local derivative
+(hover over an oval or an edge to see that derivative, or pass ``rules=True`` to write it on
+the edges).
 
 Reading a drawing:
 
 * **colours**: light blue for leaves (inputs and parameters), grey for intermediate
-  nodes, amber for the output (the root);
+  nodes, amber for the output (the root), green for a collapsed group (``group=``);
+* **constants** (the ``0.01`` of ``x * 0.01``) are no box of their own: they are written in
+  their op's oval (``* 0.01``, ``+ 1``), since nothing upstream can change them;
 * **thick red outline**: a highlighted node (``highlight=``; the stepper's node about to fire);
 * **red edges with a label**: edges given in ``edge_labels=`` (the stepper's chain-rule terms);
-* **dashed outline**: in a partial drawing (``depth=``), a node with neighbours left out;
-* **names**: a node's ``label``, or its id ``n<i>`` if it has none.
+* **dashed outline**: in a partial drawing (``depth=``), a box with neighbours left out;
+* **names**: from :func:`~autograd_engine.viz.format.node_names`: a node's ``label``, a
+  module output's scope path, or its op and an index (``tanh#3``).
 
-Every number is printed fixed-width and sign-padded (``f"{x: .4f}"``) in a monospace font,
-so a sequence of drawings of the same graph (the stepper's frames) does not jitter. Node ids
-come from topological position (``n0, n1, ...``, ops ``n<i>_op``), so the DOT source of a
-graph is the same on every run.
+Every number goes through :func:`~autograd_engine.viz.format.format_number` (4 significant
+digits, scientific notation when tiny or huge), as in the stepper and ``print_graph``. DOT
+ids come from topological position (``n0, n1, ...``, ops ``n<i>_op``, groups ``g<k>``), so the
+DOT source of a graph is the same on every run.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import re
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..graph import topological_order
 from ..value import Value
+from .format import format_number, node_names, op_label, rule_text
+from .group import group_nodes, group_outputs
 from .render import svg_from_dot
 
 try:
@@ -46,6 +54,10 @@ LEAF_COLOUR = "#cfe8fc"
 INTERMEDIATE_COLOUR = "#eeeeee"
 OUTPUT_COLOUR = "#fde9a9"
 HIGHLIGHT_COLOUR = "#d62728"
+GROUP_COLOUR = "#dcefd4"
+
+#: What a box stands for: one node, or a group of them (by its name, see ``group=``).
+Unit = Value | str
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 
@@ -110,8 +122,8 @@ def _check_options(root: object, rankdir: str, max_nodes: int, precision: int) -
         raise ValueError(f"draw_dot: rankdir must be one of {_RANKDIRS}, not {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_dot: max_nodes must be a positive integer, not {max_nodes!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17:
-        raise ValueError(f"draw_dot: precision must be an integer from 0 to 17, not {precision!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
+        raise ValueError(f"draw_dot: precision must be an integer from 1 to 17, not {precision!r}")
 
 
 def _as_nodes(
@@ -128,28 +140,56 @@ def _as_nodes(
     return set(items)
 
 
-def _consumers(order: list[Value]) -> dict[Value, list[Value]]:
-    """For each node, the nodes computed from it (its children), in topological order."""
-    consumers: dict[Value, list[Value]] = {node: [] for node in order}
-    for node in order:
-        for parent in node.parents:
-            consumers[parent].append(node)
-    return consumers
-
-
-def _neighbourhood(focus: Value, depth: int, consumers: Mapping[Value, list[Value]]) -> set[Value]:
-    """The nodes at most ``depth`` edges from ``focus``, following edges either way."""
+def _neighbourhood(focus: Unit, depth: int, adjacency: Mapping[Unit, list[Unit]]) -> set[Unit]:
+    """The boxes at most ``depth`` edges from ``focus``, following edges either way."""
     seen = {focus}
-    frontier: deque[tuple[Value, int]] = deque([(focus, 0)])
+    frontier: deque[tuple[Unit, int]] = deque([(focus, 0)])
     while frontier:
-        node, hops = frontier.popleft()
+        unit, hops = frontier.popleft()
         if hops == depth:
             continue
-        for neighbour in (*node.parents, *consumers[node]):
+        for neighbour in adjacency[unit]:
             if neighbour not in seen:
                 seen.add(neighbour)
                 frontier.append((neighbour, hops + 1))
     return seen
+
+
+def _natural(name: str) -> list[tuple[int, str]]:
+    """A sort key that orders the numbers inside names by value (``neurons.2 < neurons.10``)."""
+    return [
+        (0, part) if not part.isdigit() else (1, f"{int(part):020d}")
+        for part in re.split(r"(\d+)", name)
+    ]
+
+
+def _shared_parameters(drawn: list[Value], groups: Mapping[Value, str]) -> set[Value]:
+    """Leaves read only by several calls of one scope (``neurons.3``, ``neurons.3#2``...).
+
+    A neuron's weights on a batch of examples, or an RNN cell's at every time step: they
+    belong to no single call, and drawing them as boxes would bury the grouped view, so a
+    grouped drawing leaves them out (each group box still counts the nodes it holds).
+    """
+    readers: dict[Value, set[str]] = {}
+    for node in drawn:
+        for parent in node.parents:
+            if parent.is_leaf and parent not in groups:
+                readers.setdefault(parent, set()).add(groups.get(node, ""))
+    return {
+        leaf
+        for leaf, names in readers.items()
+        if len(names) > 1 and "" not in names and len({_SUFFIX.sub("", n) for n in names}) == 1
+    }
+
+
+_SUFFIX = re.compile(r"#\d+$")
+
+
+def _number_fields(data: float, grad: float | None, digits: int) -> list[str]:
+    fields = [f"data {format_number(data, digits)}"]
+    if grad is not None:
+        fields.append(f"grad {format_number(grad, digits)}")
+    return fields
 
 
 def draw_dot(
@@ -165,6 +205,8 @@ def draw_dot(
     grads: Mapping[Value, float] | None = None,
     edge_labels: Mapping[tuple[Value, int], str] | None = None,
     title: str | None = None,
+    group: str | None = None,
+    rules: bool = False,
 ) -> GraphDrawing:
     """Draw the computation graph that produced ``root``.
 
@@ -172,42 +214,70 @@ def draw_dot(
         root: the output Value; every node it depends on is drawn.
         rankdir: layout direction, ``"LR"`` (inputs on the left), ``"TB"``, ``"RL"``, ``"BT"``.
         show_grad: also print each node's gradient.
-        highlight: a node (or several) to outline in thick red.
-        max_nodes: the most Value nodes to draw; more raises ``ValueError`` (see ``depth``).
+        highlight: a node (or several) to outline in thick red (a grouped node outlines its
+            group).
+        max_nodes: the most boxes to draw; more raises ``ValueError`` (see ``depth``, ``group``).
         focus: with ``depth``, the node to centre a partial drawing on (default ``root``).
-        depth: draw only the nodes at most ``depth`` edges from ``focus``, following edges
-            both ways (0: the focus alone; 1: its inputs and the nodes made from it; ...).
-            Nodes with neighbours left out get a dashed outline.
-        precision: digits after the decimal point for data and grad.
+        depth: draw only the boxes at most ``depth`` edges from ``focus``, following edges
+            both ways (0: the focus alone; 1: its inputs and the boxes made from it; ...).
+            Boxes with neighbours left out get a dashed outline.
+        precision: significant digits of data and grad (see :func:`format_number`).
         grads: the gradients to print instead of each node's ``.grad`` (a node missing from
-            the mapping prints 0); :class:`~autograd_engine.viz.BackwardStepper` passes a
-            frame's gradients here.
+            the mapping prints 0); the stepper passes a frame's gradients here.
         edge_labels: edges to mark in red with a label: key ``(node, i)`` is the edge from
             ``node.parents[i]`` into ``node``'s op.
         title: a caption printed above the graph.
+        group: ``"neuron"`` or ``"layer"`` (any scope kind): collapse each such scope of an
+            ``nn`` network into one box with its outputs' data and grad and the number of
+            nodes inside (see :func:`~autograd_engine.viz.group.group_nodes`).
+        rules: also write each edge's local derivative (``1 - out²``) on it. Without it
+            the rules are tooltips of the op ovals and edges (hover in a browser).
 
     Returns:
         A :class:`GraphDrawing` (a ``graphviz.Digraph``): ``.source`` is the DOT text; in
         Jupyter it displays inline; :func:`render_svg` gives the SVG.
 
     Raises:
-        ValueError: more than ``max_nodes`` nodes, or an option out of range.
+        ValueError: more than ``max_nodes`` boxes, no scope of kind ``group``, or an option
+            out of range.
     """
     _check_options(root, rankdir, max_nodes, precision)
     order = topological_order(root)
     position = {node: i for i, node in enumerate(order)}
+    names = node_names(order)
     if focus is not None and depth is None:
         raise ValueError("draw_dot: focus= needs depth=, the number of edges to draw around it")
-    consumers: dict[Value, list[Value]] = {}
-    shown: set[Value] | None = None  # None: the whole graph
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+        raise ValueError(f"draw_dot: depth must be a non-negative integer, not {depth!r}")
+    groups = {} if group is None else group_nodes(order, group)
+    outputs = group_outputs(order, groups)
+    # Groups are numbered in natural order of their names: layer 0 first, neurons.2 < neurons.10.
+    group_ids = {name: f"g{k}" for k, name in enumerate(sorted(outputs, key=_natural))}
+
+    def unit(node: Value) -> Unit:
+        return groups.get(node, node)
+
+    def unit_id(box: Unit) -> str:
+        return group_ids[box] if isinstance(box, str) else f"n{position[box]}"
+
+    # Constants are drawn inside their op, so they are no box (unless one is the root).
+    drawn = [node for node in order if not node.is_constant or node is root]
+    if groups:
+        hidden = _shared_parameters(drawn, groups)
+        drawn = [node for node in drawn if node not in hidden]
+    kept = set(drawn)
+    adjacency: dict[Unit, list[Unit]] = {unit(node): [] for node in drawn}
+    for node in drawn:
+        for parent in node.parents:
+            if parent in kept and unit(parent) != unit(node):
+                adjacency[unit(parent)].append(unit(node))
+                adjacency[unit(node)].append(unit(parent))
+    shown: set[Unit] | None = None  # None: the whole graph
     if depth is not None:
-        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
-            raise ValueError(f"draw_dot: depth must be a non-negative integer, not {depth!r}")
         (centre,) = _as_nodes(root if focus is None else focus, "focus", position)
-        consumers = _consumers(order)
-        shown = _neighbourhood(centre, depth, consumers)
-    check_node_count(len(order) if shown is None else len(shown), max_nodes)
-    highlighted = _as_nodes(highlight, "highlight", position)
+        shown = _neighbourhood(unit(centre), depth, adjacency)
+    check_node_count(len(adjacency) if shown is None else len(shown), max_nodes)
+    highlighted = {unit(node) for node in _as_nodes(highlight, "highlight", position)}
     marks = dict(edge_labels or {})
     for node, index in marks:
         if node not in position or not 0 <= index < len(node.parents):
@@ -221,50 +291,90 @@ def draw_dot(
     )
     if title is not None:
         drawing.attr(label=_escape_plain(title), labelloc="t", labeljust="l")
+    if groups:
+        # Keep neurons.0, neurons.1, ... in order down each layer, with room for the edges.
+        drawing.attr(ordering="out", ranksep="1.5")
 
-    def number(x: float) -> str:
-        return f"{x: .{precision}f}"
+    def stack(fields: str) -> str:
+        # Name, data and grad stacked vertically: narrow boxes, even for long names. A record
+        # lays its fields out across the rank direction, and braces turn it a quarter.
+        return fields if rankdir in ("LR", "RL") else "{" + fields + "}"
 
-    for i, node in enumerate(order):
-        if shown is not None and node not in shown:
-            continue
-        name = node.label or f"n{i}"
-        fields = [name, f"data {number(node.data)}"]
-        if show_grad:
-            gradient = node.grad if grads is None else grads.get(node, 0.0)
-            fields.append(f"grad {number(gradient)}")
-        kind = "output" if node is root else "leaf" if node.is_leaf else "intermediate"
-        colour = {"output": OUTPUT_COLOUR, "leaf": LEAF_COLOUR}.get(kind, INTERMEDIATE_COLOUR)
+    def grad_of(node: Value) -> float | None:
+        if not show_grad:
+            return None
+        return node.grad if grads is None else grads.get(node, 0.0)
+
+    def box(box_id: str, fields: list[str], kind: str, colour: str, here: Unit) -> None:
         classes = ["value", kind]
         style = "filled"
         attributes: dict[str, str] = {}
-        if node in highlighted:
+        if here in highlighted:
             classes.append("highlighted")
             attributes = {"color": HIGHLIGHT_COLOUR, "penwidth": "3"}
-        if shown is not None and any(n not in shown for n in (*node.parents, *consumers[node])):
+        if shown is not None and any(n not in shown for n in adjacency[here]):
             classes.append("cut")
             style = "filled,dashed"
         drawing.node(
-            f"n{i}",
-            label="{" + "|".join(escape_record(field) for field in fields) + "}",
+            box_id,
+            label=stack("|".join(escape_record(field) for field in fields)),
             shape="record",
             style=style,
             fillcolor=colour,
             **attributes,
             **{"class": " ".join(classes)},
         )
+
+    def visible(here: Unit) -> bool:
+        return shown is None or here in shown
+
+    members = Counter(groups[node] for node in drawn if node in groups)
+    incoming: dict[str, dict[Unit, None]] = {name: {} for name in group_ids}
+    # Group boxes first, in their names' natural order, so neurons.2 is drawn above neurons.10.
+    for name in group_ids:
+        if not visible(name):
+            continue
+        fields = [name, f"{members[name]} nodes"]
+        for out in outputs[name]:
+            numbers = _number_fields(out.data, grad_of(out), precision)
+            if len(outputs[name]) == 1:
+                fields += numbers
+            else:  # a layer: one line per output, named inside the group (neurons.3)
+                fields.append("  ".join([names[out].removeprefix(name + "."), *numbers]))
+        kind = "group output" if root in outputs[name] else "group"
+        box(group_ids[name], fields, kind, GROUP_COLOUR, name)
+    for node in drawn:
+        here = unit(node)
+        if isinstance(here, str):  # inside a group: the group's box and incoming edges
+            for parent in node.parents:
+                if parent in kept and unit(parent) != here:
+                    incoming[here][unit(parent)] = None
+            continue
+        if not visible(here):
+            continue
+        kind = "output" if node is root else "leaf" if node.is_leaf else "intermediate"
+        colour = {"output": OUTPUT_COLOUR, "leaf": LEAF_COLOUR}.get(kind, INTERMEDIATE_COLOUR)
+        fields = [names[node], *_number_fields(node.data, grad_of(node), precision)]
+        box(f"n{position[node]}", fields, kind, colour, here)
         if node.is_leaf:
             continue
-        op_id = f"n{i}_op"
+        op_id = f"n{position[node]}_op"
+        rule_lines = [rule_text(node, index, names) for index in range(len(node.parents))]
         drawing.node(
-            op_id, label=_escape_plain(node.op), shape="ellipse", height="0.3", **{"class": "op"}
+            op_id,
+            label=_escape_plain(op_label(node, names)),
+            shape="ellipse",
+            height="0.3",
+            tooltip=_escape_plain("\n".join(line for line in rule_lines if line)),
+            **{"class": "op"},
         )
         for index, parent in enumerate(node.parents):
-            if shown is not None and parent not in shown:
+            if parent not in kept or not visible(unit(parent)):
                 continue
+            source = unit_id(unit(parent))
             if (node, index) in marks:
                 drawing.edge(
-                    f"n{position[parent]}",
+                    source,
                     op_id,
                     label=_escape_plain(marks[node, index]),
                     color=HIGHLIGHT_COLOUR,
@@ -272,9 +382,20 @@ def draw_dot(
                     penwidth="2",
                     **{"class": "marked"},
                 )
+            elif rules and rule_lines[index]:
+                rule = _escape_plain(rule_lines[index])
+                drawing.edge(source, op_id, label=rule, tooltip=rule)
+            elif rule_lines[index]:
+                drawing.edge(source, op_id, tooltip=_escape_plain(rule_lines[index]))
             else:
-                drawing.edge(f"n{position[parent]}", op_id)
-        drawing.edge(op_id, f"n{i}")
+                drawing.edge(source, op_id)
+        drawing.edge(op_id, f"n{position[node]}")
+    for name, sources in incoming.items():
+        if not visible(name):
+            continue
+        for giver in sources:
+            if visible(giver):
+                drawing.edge(unit_id(giver), group_ids[name])
     return drawing
 
 

@@ -1,0 +1,238 @@
+"""Scopes: naming the parts of a graph (``layers.0.neurons.3``) without slowing it down.
+
+A big graph is easier to read in pieces: a neuron, a layer. A *scope* is such a piece::
+
+    with scope("layer1") as path:            # nestable; paths are joined with ".":
+        with scope("neuron0"):               # "layer1.neuron0"
+            out = (w * x + b).tanh()
+            record_outputs(out, inputs=[x])  # out is what the scope made, from x
+
+``nn`` does this for you: every ``Module`` call enters a scope named by the module's path
+inside its parent (the same path its parameters are named by, ``layers.0.neurons.3``) and
+records its outputs and inputs. Drawings then name a scope's output by its path and can
+collapse a whole scope into one box (``draw_dot(root, group="neuron")``).
+
+Why outputs and inputs, rather than a tag on every node: making a node is the engine's hot
+path, and scopes must cost nothing there. So node creation is untouched; a scope writes one
+*record* per output into a weak dictionary (freed with the graph), and which nodes lie
+inside a scope is worked out only when a drawing asks (:func:`scope_members`): everything
+the outputs were computed from, back to the recorded inputs or to the outputs of another
+scope. With no scope active, :func:`record_outputs` returns at once and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .value import Value
+
+__all__ = [
+    "ScopeRecord",
+    "current_scope",
+    "pop_scope",
+    "push_scope",
+    "record_outputs",
+    "scope",
+    "scope_members",
+    "scope_of",
+]
+
+
+# One active scope: (enclosing frame or None, name, kind, call number). A chain of these is
+# cheap to make (one tuple per module call); paths are joined only when a drawing asks.
+_Frame = tuple[Any, str, str, int]
+
+
+class ScopeRecord:
+    """What a scope recorded about its outputs: which scope call made them, from what.
+
+    Attributes:
+        path: the scope's full path, ``"layers.0.neurons.3"`` ("" for an unnamed scope,
+            such as the top module of a network).
+        levels: every enclosing scope as ``(path, kind, call)``, outermost first:
+            ``(("", "mlp", 7), ("layers.0", "layer", 8), ("layers.0.neurons.3", "neuron", 12))``;
+            ``call`` numbers scope entries, so two calls of one neuron (two examples of a
+            batch) are two scopes with the same path.
+        inputs: what the scope was called with (Values, or lists of them); the walk that
+            finds a scope's nodes stops there.
+
+    Records compare by identity: one per scope call. ``path`` and ``levels`` are worked out
+    on first use, so recording costs one small object per call.
+    """
+
+    __slots__ = ("_frame", "_levels", "inputs")
+
+    def __init__(self, frame: _Frame, inputs: tuple[Any, ...] = ()) -> None:
+        self._frame = frame
+        self._levels: tuple[tuple[str, str, int], ...] | None = None
+        self.inputs = inputs
+
+    @property
+    def levels(self) -> tuple[tuple[str, str, int], ...]:
+        if self._levels is None:
+            self._levels = _levels(self._frame)
+        return self._levels
+
+    @property
+    def path(self) -> str:
+        return self.levels[-1][0]
+
+    @property
+    def kind(self) -> str:
+        """The innermost scope's kind (``"neuron"``), "" for a plain :func:`scope`."""
+        return self.levels[-1][1]
+
+
+def _levels(frame: _Frame | None) -> tuple[tuple[str, str, int], ...]:
+    """A frame chain as ``(path, kind, call)`` levels, outermost first."""
+    chain = []
+    while frame is not None:
+        chain.append(frame)
+        frame = frame[0]
+    levels = []
+    path = ""
+    for _, name, kind, call in reversed(chain):
+        path = f"{path}.{name}" if path and name else path or name
+        levels.append((path, kind, call))
+    return tuple(levels)
+
+
+# The active scopes, innermost last.
+_stack: list[_Frame] = []
+_calls = itertools.count()
+# Output node -> the record of the innermost scope that made it. Weak keys: a record lives
+# exactly as long as its node.
+_records: weakref.WeakKeyDictionary[Value, ScopeRecord] = weakref.WeakKeyDictionary()
+
+
+def current_scope() -> str:
+    """The path of the innermost active scope, "" when none is active.
+
+    >>> with scope("layer1"), scope("neuron0"):
+    ...     current_scope()
+    'layer1.neuron0'
+    >>> current_scope()
+    ''
+    """
+    return _levels(_stack[-1])[-1][0] if _stack else ""
+
+
+def push_scope(name: str, kind: str = "") -> None:
+    """Enter a scope named ``name`` inside the current one.
+
+    The fast form of :func:`scope` for code that runs once per module call (``nn``): pair it
+    with :func:`pop_scope` in a ``try``/``finally``. An empty name adds no path component
+    (the top module of a network), but still a level of kind ``kind``.
+    """
+    _stack.append((_stack[-1] if _stack else None, name, kind, next(_calls)))
+
+
+def pop_scope() -> None:
+    """Leave the innermost scope entered by :func:`push_scope`."""
+    if not _stack:
+        raise RuntimeError("pop_scope: no scope is active (every push_scope needs one pop)")
+    _stack.pop()
+
+
+@contextmanager
+def scope(name: str, kind: str = "") -> Iterator[str]:
+    """Name the part of a graph built inside the ``with`` block; yields the full path.
+
+    Scopes nest, and their names join with ``"."``. Record what the block made with
+    :func:`record_outputs` (``nn`` modules do it themselves).
+
+    Raises:
+        TypeError: ``name`` or ``kind`` is not a string.
+    """
+    if not isinstance(name, str) or not isinstance(kind, str):
+        raise TypeError(f"scope: name and kind must be strings, not {name!r}, {kind!r}")
+    push_scope(name, kind)
+    try:
+        yield current_scope()
+    finally:
+        pop_scope()
+
+
+def record_outputs(outputs: Any, inputs: Iterable[Any] = ()) -> None:
+    """Record ``outputs`` (a Value, or a list/tuple of them) as made by the current scope.
+
+    ``inputs`` are what the scope computed them from (Values or lists of Values): the nodes
+    where the scope begins. An output already recorded by an inner scope keeps that record
+    (a neuron's output is also its layer's); a list whose first item is such an output is
+    taken to come from inner scopes altogether (a layer's list of neuron outputs) and adds
+    nothing, which keeps a layer call cheap. Does nothing when no scope is active.
+    """
+    if not _stack:
+        return
+    if type(outputs) is Value:
+        if outputs not in _records:
+            _records[outputs] = ScopeRecord(_stack[-1], tuple(inputs))
+        return
+    if not isinstance(outputs, list | tuple) or not outputs or outputs[0] in _records:
+        return
+    record = ScopeRecord(_stack[-1], tuple(inputs))
+    for item in outputs:
+        if isinstance(item, Value) and item not in _records:
+            _records[item] = record
+
+
+def scope_of(node: Value) -> ScopeRecord | None:
+    """The record of the scope that output ``node``, or None if no scope recorded it."""
+    return _records.get(node)
+
+
+def _values(items: Iterable[Any]) -> Iterator[Value]:
+    for item in items:
+        if isinstance(item, Value):
+            yield item
+        elif isinstance(item, list | tuple):
+            yield from _values(item)
+
+
+def scope_members(order: list[Value]) -> dict[Value, ScopeRecord]:
+    """For each node of ``order`` made inside a scope, the innermost scope's record.
+
+    A scope holds its outputs and everything they were computed from, back to (not
+    including) its recorded inputs and the outputs of scopes outside it. Inner scopes are
+    claimed first, so each node gets the innermost scope it is in. Nodes in no scope are
+    left out, and so are nodes that separate calls share (a neuron's weights, read by its
+    call on every example of a batch, or an RNN cell's at every time step).
+    """
+    in_graph = set(order)
+    by_record: dict[ScopeRecord, list[Value]] = {}
+    for node in order:
+        record = _records.get(node)
+        if record is not None:
+            by_record.setdefault(record, []).append(node)
+    members: dict[Value, ScopeRecord] = {}
+    shared: set[Value] = set()
+    # Deepest scopes first; ties in the order their outputs were computed (deterministic).
+    for record in sorted(by_record, key=lambda r: -len(r.levels)):
+        stops = {id(value) for value in _values(record.inputs)}
+        stack = list(by_record[record])
+        seen: set[Value] = set()
+        while stack:
+            node = stack.pop()
+            if node in seen or id(node) in stops or node not in in_graph:
+                continue
+            seen.add(node)
+            other = _records.get(node)
+            if other is not None and other is not record and not _inside(other, record):
+                continue  # another scope's output that this one read: its boundary
+            owner = members.setdefault(node, record)
+            if owner is not record and not _inside(owner, record):
+                shared.add(node)  # reached from two separate calls: in neither
+            stack.extend(node.parents)
+    for node in shared:
+        del members[node]
+    return members
+
+
+def _inside(inner: ScopeRecord, outer: ScopeRecord) -> bool:
+    """True if ``inner``'s scope is ``outer``'s or nested in it (same call, not same path)."""
+    depth = len(outer.levels)
+    return len(inner.levels) >= depth and inner.levels[:depth] == outer.levels
