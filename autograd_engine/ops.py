@@ -462,7 +462,13 @@ def _max_backward(g: Any, y: Any, *xs: Any) -> tuple[Any, ...]:
     return tuple(g * (share if won else 0.0) for won in winners)
 
 
-MAX = Op("max", _max_forward, _max_backward)
+MAX = Op(
+    "max",
+    _max_forward,
+    _max_backward,
+    # One rule for each input x (the op takes any number of them).
+    derivative_text=("1 if x = out else 0 (k tied inputs get 1/k each)",),
+)
 OPS[MAX.name] = MAX
 __all__ += ["maximum"]
 

@@ -19,7 +19,16 @@ from typing import Any
 
 import pytest
 
-from autograd_engine import Value, enable_grad, grad, hessian, is_grad_enabled, jacobian, no_grad
+from autograd_engine import (
+    Value,
+    enable_grad,
+    grad,
+    hessian,
+    is_grad_enabled,
+    jacobian,
+    maximum,
+    no_grad,
+)
 from autograd_engine.ops import OPS
 
 NAN, INF = math.nan, math.inf
@@ -47,6 +56,7 @@ BINARY: dict[str, tuple[str, Callable[[Value, Value], Value]]] = {
     "add": ("+", lambda a, b: a + b),
     "mul": ("*", lambda a, b: a * b),
     "pow": ("**", lambda a, b: a**b),
+    "max": ("max", lambda a, b: maximum(a, b)),
 }
 
 
@@ -104,7 +114,10 @@ def test_nan_in_nan_out_for_every_binary_op(name: str, nan_at: int) -> None:
     assert y.op == op_name
     assert math.isnan(y.data)
     y.backward()
-    assert any(math.isnan(x.grad) for x in inputs) or name == "add"
+    if name == "max":  # the NaN input is the max: it gets the whole gradient (PyTorch too)
+        assert [x.grad for x in inputs] == [1.0 if k == nan_at else 0.0 for k in range(2)]
+    else:
+        assert any(math.isnan(x.grad) for x in inputs) or name == "add"
 
 
 def test_a_nan_survives_a_long_chain_of_ops() -> None:

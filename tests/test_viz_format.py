@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd_engine import Value
+from autograd_engine import Value, maximum
 from autograd_engine.graph import topological_order
 from autograd_engine.ops import OPS, leaky_relu_op, pow_op
 from autograd_engine.viz import draw_dot, graph_text
@@ -60,7 +60,13 @@ def test_every_drawn_number_goes_through_format_number() -> None:
     assert "* 1.235e5" in source  # the constant inside its op, same format
     text = graph_text(y)
     assert "data 1.234e-5" in text
-    assert "grad  1.235e5" in text  # right-aligned under the root's grad 1
+    first, second = text.splitlines()[:2]
+    assert "grad 1.235e5" in second
+    # Right-aligned: x's gradient ends where the root's "grad 1" ends.
+    assert (
+        second.index("1.235e5") + len("1.235e5")
+        == first.index("grad") + first[first.index("grad") :].index("1") + 1
+    )
 
 
 def test_node_names_label_constant_and_op_index() -> None:
@@ -96,12 +102,20 @@ def test_op_label_writes_constants_in_place() -> None:
 
 
 def test_every_op_has_one_derivative_text_per_input() -> None:
-    arity = {"+": 2, "*": 2, "**": 2}
+    arity = {"+": 2, "*": 2, "**": 2}  # max has one rule for each of its many inputs
     for op in [*OPS.values(), pow_op(3.0), pow_op(-0.5), leaky_relu_op(0.2)]:
         assert len(op.derivative_text) == arity.get(op.name, 1), op.name
         assert all(text.strip() for text in op.derivative_text), op.name
     assert pow_op(3.0).derivative_text == ("3·x^(2)",)
     assert leaky_relu_op(0.2).derivative_text == ("1 if x > 0 else 0.2",)
+
+
+def test_the_rule_of_max_names_each_input() -> None:
+    a, b = Value(1.0, "a"), Value(3.0, "b")
+    m = maximum(a, b)
+    m.label = "m"
+    names = node_names(topological_order(m))
+    assert rule_text(m, 1, names) == "∂m/∂b = 1 if b = m else 0 (k tied inputs get 1/k each)"
 
 
 def test_rule_text_uses_the_graph_names() -> None:

@@ -150,12 +150,18 @@ def rule_text(node: Value, index: int, names: dict[Value, str]) -> str:
     '∂o/∂n = 1 - o²'
     """
     op = node._op
-    if op is None or index >= len(op.derivative_text):
+    if op is None or not op.derivative_text:
         return ""
-    symbols = ("x",) if len(node.parents) == 1 else ("a", "b")
     meaning = {"out": names[node]}
-    for symbol, parent in zip(symbols, node.parents, strict=False):
-        meaning[symbol] = names[parent]
+    if len(op.derivative_text) == 1:  # one input, or one rule for each of many (max)
+        template = op.derivative_text[0]
+        meaning["x"] = names[node.parents[index]]
+    elif index < len(op.derivative_text):
+        template = op.derivative_text[index]
+        for symbol, parent in zip(("a", "b"), node.parents, strict=False):
+            meaning[symbol] = names[parent]
+    else:
+        return ""
 
     def written(name: str) -> str:
         return name if _PLAIN_NAME.fullmatch(name) and not name.startswith("-") else f"({name})"
@@ -164,5 +170,5 @@ def rule_text(node: Value, index: int, names: dict[Value, str]) -> str:
         symbol = match.group(1)
         return written(meaning[symbol]) if symbol in meaning else symbol
 
-    text = _SYMBOL.sub(substitute, op.derivative_text[index])
+    text = _SYMBOL.sub(substitute, template)
     return f"∂{written(names[node])}/∂{written(names[node.parents[index]])} = {text}"
