@@ -82,3 +82,18 @@ def test_division_by_zero_messages() -> None:
         1 / MicroValue(0.0)
     with pytest.raises(ZeroDivisionError, match=r"division by zero: 1\.0 / 0\.0"):
         1 / Value(0.0)
+
+
+def test_a_nan_propagates_in_both_and_only_we_find_where_it_began() -> None:
+    import math
+
+    import micrograd
+
+    from autograd_engine import AnomalyError, detect_anomaly
+
+    assert math.isnan(MicroValue(math.nan).relu().data)
+    assert not hasattr(micrograd.engine, "detect_anomaly")
+    assert not hasattr(micrograd, "detect_anomaly")
+    assert math.isnan(Value(math.nan).relu().data)
+    with detect_anomaly(), pytest.raises(AnomalyError, match="relu"):
+        Value(math.nan).relu()
