@@ -77,8 +77,11 @@ class NodeBox:
     edge_labels: tuple[str, ...] = ()
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _quote(text: str, *, escaped: bool = False) -> str:
+    """``text`` as a DOT string; ``escaped``: already escaped (a record label)."""
+    if not escaped:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text + '"'
 
 
 def _record(text: str) -> str:
@@ -98,13 +101,12 @@ def dot_source(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
         fields = "|".join(_record(t) for t in (box.name, box.widest_data, box.widest_grad))
         lines.append(
             f'  n{i} [id="n{i}" class="value {box.kind}" shape=record style=filled '
-            f"label={_quote('{' + fields + '}')}];"
+            f"label={_quote('{' + fields + '}', escaped=True)}];"
         )
         if not box.op:
             continue
         lines.append(
-            f'  n{i}_op [id="n{i}_op" class="op" shape=ellipse height=0.3 '
-            f"label={_quote(box.op)}];"
+            f'  n{i}_op [id="n{i}_op" class="op" shape=ellipse height=0.3 label={_quote(box.op)}];'
         )
         for j, parent in enumerate(box.inputs):
             if parent is None:
@@ -117,7 +119,9 @@ def dot_source(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
     return "\n".join(lines) + "\n"
 
 
-_EDGE_LABEL = re.compile(r'(<g id="n\d+_e\d+" class="edge">\s*<path [^>]*/>\s*<polygon [^>]*/>\s*)<text ([^>]*)>')
+_EDGE_LABEL = re.compile(
+    r'(<g id="n\d+_e\d+" class="edge">\s*<path [^>]*/>\s*<polygon [^>]*/>\s*)<text ([^>]*)>'
+)
 _NODE_BLOCK = re.compile(r'<g id="(n\d+)" class="node value[^"]*">(.*?)</g>', re.DOTALL)
 _TEXT = re.compile(r"<text ([^>]*)>[^<]*</text>")
 
@@ -171,8 +175,9 @@ def apply_frame(
     def text(match: re.Match[str]) -> str:
         element_id = match[1]
         extra = classes.get(element_id, "")
-        attributes = match[3] + (f' class="{match[2]} {extra}"' if extra else f' class="{match[2]}"')
-        return f'<text id="{element_id}"{attributes}>{html.escape(texts.get(element_id, ""))}</text>'
+        cls = f"{match[2]} {extra}" if extra else match[2]
+        content = html.escape(texts.get(element_id, ""))
+        return f'<text id="{element_id}" class="{cls}"{match[3]}>{content}</text>'
 
     svg = re.sub(r'<text id="([^"]+)" class="([^"]+)"([^>]*)></text>', text, svg)
 

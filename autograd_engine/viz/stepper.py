@@ -118,7 +118,9 @@ class BackwardStepper:
         if not isinstance(root, Value):
             raise TypeError(f"BackwardStepper: root must be a Value, not {type(root).__name__}")
         if rankdir not in _RANKDIRS:
-            raise ValueError(f"BackwardStepper: rankdir must be one of {_RANKDIRS}, not {rankdir!r}")
+            raise ValueError(
+                f"BackwardStepper: rankdir must be one of {_RANKDIRS}, not {rankdir!r}"
+            )
         self.root = root
         #: Every node of the graph but constants, parents before children (drawn ``n<i>``).
         self.nodes: list[Value] = [n for n in topological_order(root) if not n.is_constant]
@@ -250,7 +252,12 @@ class BackwardStepper:
             return f"{inputs[0]} {node.op} {inputs[1]}"
         if node.op.startswith("**") and len(inputs) == 1:
             return f"{inputs[0]}{node.op}"
-        return f"{node.op}({', '.join(inputs)})"
+        # Inside a call's parentheses a name needs no brackets of its own.
+        plain = [
+            format_number(p.data) if numbers or p.is_constant else self.name(p)
+            for p in node.parents
+        ]
+        return f"{node.op}({', '.join(plain)})"
 
     def _derivative_formula(self, node: Value, index: int) -> str | None:
         """``op.derivative_text[index]`` written with this node's names, or None if not given."""
@@ -328,7 +335,13 @@ class BackwardStepper:
             edges = [(f"n{i}_e{e}", "") for e, p in enumerate(node.parents) if not p.is_constant]
             frames.append(
                 Frame(
-                    "forward", j, caption, i, (i, *inputs), tuple(changes), (*edges, (f"n{i}_out", ""))
+                    "forward",
+                    j,
+                    caption,
+                    i,
+                    (i, *inputs),
+                    tuple(changes),
+                    (*edges, (f"n{i}_out", "")),
                 )
             )
 
@@ -433,15 +446,15 @@ class BackwardStepper:
             )
             edges.append((f"n{i}_e{index}", product))
         receivers = tuple(self._position[p] for p in node.parents if not p.is_constant)
-        return Frame(
-            "backward", k, "\n".join(lines), i, (i, *receivers), changes, tuple(edges)
-        )
+        return Frame("backward", k, "\n".join(lines), i, (i, *receivers), changes, tuple(edges))
 
     def _update_frame(self, gradients: dict[Value, float]) -> Frame:
         assert self.lr is not None
         lr = format_number(self.lr)
         changes = []
-        lines = [f"update: each parameter steps against its gradient, p.data -= lr × p.grad, lr = {lr}"]
+        lines = [
+            f"update: each parameter steps against its gradient, p.data -= lr × p.grad, lr = {lr}"
+        ]
         for p in self.params:
             new = p.data - self.lr * gradients[p]
             i = self._position[p]
@@ -503,11 +516,11 @@ class BackwardStepper:
         classes: dict[str, str] = {}
         for i, node in enumerate(self.nodes):
             texts[f"n{i}_name"] = self.name(node)
-            texts[f"n{i}_data"] = fields[i, "data"]
-            texts[f"n{i}_grad"] = fields[i, "grad"]
+            texts[f"n{i}_data"] = fields.get((i, "data"), "")
+            texts[f"n{i}_grad"] = fields.get((i, "grad"), "")
             if current.phase != "forward":
-                classes[f"n{i}_grad"] = fields[i, "arrival"]
-            if fields[i, "state"]:
+                classes[f"n{i}_grad"] = fields.get((i, "arrival"), "")
+            if fields.get((i, "state")):
                 classes[f"n{i}"] = fields[i, "state"]
         for i in current.focus[1:]:
             classes[f"n{i}"] = (classes.get(f"n{i}", "") + " receiving").strip()
