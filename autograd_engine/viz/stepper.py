@@ -270,7 +270,9 @@ class BackwardStepper:
         names["x"] = names["a"] = self._symbol(parents[0])
         if len(parents) > 1:
             names["b"] = self._symbol(parents[1])
-        return re.sub(r"\b(out|x|a|b)\b", lambda m: names.get(m[1], m[1]), texts[index])
+        # Whole words only; "²" counts as a word character to \b, so spell the edges out.
+        word = r"(?<![A-Za-z0-9_])(out|x|a|b)(?![A-Za-z0-9_])"
+        return re.sub(word, lambda m: names.get(m[1], m[1]), texts[index])
 
     # --- building the frames --------------------------------------------------------------
 
