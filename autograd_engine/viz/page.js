@@ -18,8 +18,10 @@
   // --- the graph ---------------------------------------------------------------------------
   const full = svg.viewBox.baseVal;
   const bounds = { x: full.x, y: full.y, width: full.width, height: full.height };
-  svg.removeAttribute("width");
-  svg.removeAttribute("height");
+  // One SVG unit is one pixel at scale 1; the view is a CSS transform of the whole SVG, so
+  // zooming, panning and following never make the page lay the graph out again.
+  svg.setAttribute("width", String(bounds.width));
+  svg.setAttribute("height", String(bounds.height));
   const boxes = nodes.map((node) => byId(node.id));
   const baseClass = boxes.map((box) => box.getAttribute("class"));
   const texts = nodes.map((node) => ({
@@ -120,73 +122,95 @@
     byId("caption").textContent = frame.caption;
     byId("prev").disabled = current === 0;
     byId("next").disabled = current === last;
-    if (frame.firing !== null) scrollRow(cells[frame.firing].row);
+    if (frame.firing !== null) scrollRow(frame.firing);
     if (followBox.checked) follow();
   }
 
-  function scrollRow(row) {
-    const side = byId("side");
-    const top = row.offsetTop - side.clientHeight / 2;
-    side.scrollTop = Math.max(0, top);
+  // Scrolling needs the page laid out, so it waits for the next paint (which lays it out
+  // anyway): stepping through many frames between two paints never forces a layout.
+  let rowHeight = 0, tableTop = 0, sideHeight = 0, scrollTo = null;
+  function scrollRow(i) {
+    if (scrollTo === null) requestAnimationFrame(() => {
+      const side = byId("side");
+      if (rowHeight === 0) {
+        rowHeight = cells[0].row.getBoundingClientRect().height || 20;
+        tableTop = cells[0].row.offsetTop;
+        sideHeight = side.clientHeight;
+      }
+      side.scrollTop = Math.max(0, tableTop + scrollTo * rowHeight - sideHeight / 2);
+      scrollTo = null;
+    });
+    scrollTo = i;
   }
 
   // --- the view: centre (cx, cy) in SVG units, scale s in screen pixels per unit ------------
   const view = { cx: bounds.x + bounds.width / 2, cy: bounds.y + bounds.height / 2, s: 1 };
+  // The viewer's size, read once and again on resize (reading it forces a page layout).
+  let size = null;
+  function viewerSize() {
+    if (size === null) size = { w: viewer.clientWidth, h: viewer.clientHeight };
+    return size;
+  }
   function setView() {
-    const w = viewer.clientWidth, h = viewer.clientHeight;
-    svg.setAttribute("viewBox", [view.cx - w / 2 / view.s, view.cy - h / 2 / view.s,
-                                 w / view.s, h / view.s].join(" "));
+    const { w, h } = viewerSize();
+    const tx = w / 2 - (view.cx - bounds.x) * view.s, ty = h / 2 - (view.cy - bounds.y) * view.s;
+    svg.style.transform = `translate(${tx}px, ${ty}px) scale(${view.s})`;
   }
   function fit() {
-    const w = viewer.clientWidth, h = viewer.clientHeight;
+    const { w, h } = viewerSize();
     view.s = 0.97 * Math.min(w / bounds.width, h / bounds.height);
     view.cx = bounds.x + bounds.width / 2;
     view.cy = bounds.y + bounds.height / 2;
     setView();
   }
-  // An element's box in SVG root units (what viewBox is written in).
+  // An element's box in SVG root units (what viewBox is written in). Nothing ever moves, so
+  // each box is measured once (getBBox needs no page layout) and remembered.
+  const graph = byId("graph0");
+  const toRoot = graph.transform.baseVal.consolidate();
+  const measured = new Map();
   function boxOf(el) {
-    const r = el.getBoundingClientRect();
-    const inverse = svg.getScreenCTM().inverse();
-    const point = svg.createSVGPoint();
-    point.x = r.left; point.y = r.top;
-    const a = point.matrixTransform(inverse);
-    point.x = r.right; point.y = r.bottom;
-    const b = point.matrixTransform(inverse);
-    return { x0: Math.min(a.x, b.x), y0: Math.min(a.y, b.y), x1: Math.max(a.x, b.x), y1: Math.max(a.y, b.y) };
-  }
-  function union(elements) {
-    let u = null;
-    for (const el of elements) {
-      if (!el) continue;
-      const b = boxOf(el);
-      u = u === null ? b : { x0: Math.min(u.x0, b.x0), y0: Math.min(u.y0, b.y0),
-                             x1: Math.max(u.x1, b.x1), y1: Math.max(u.y1, b.y1) };
+    let box = measured.get(el);
+    if (box === undefined) {
+      const b = el.getBBox();
+      const m = toRoot === null ? svg.createSVGMatrix() : toRoot.matrix;
+      const point = svg.createSVGPoint();
+      point.x = b.x; point.y = b.y;
+      const a = point.matrixTransform(m);
+      point.x = b.x + b.width; point.y = b.y + b.height;
+      const c = point.matrixTransform(m);
+      box = { x0: Math.min(a.x, c.x), y0: Math.min(a.y, c.y), x1: Math.max(a.x, c.x), y1: Math.max(a.y, c.y) };
+      measured.set(el, box);
     }
-    return u;
+    return box;
   }
-  // Centre the firing node and its inputs at a readable size; if they do not all fit at the
-  // smallest readable size, centre the firing node alone.
+  // Centre the firing node at a readable size, with as many of its op and inputs as fit
+  // around it (added nearest first): a far-away input is left out rather than shrink the text.
   function follow() {
     const frame = frames[current];
     if (frame.firing === null) { fit(); return; }
-    const w = viewer.clientWidth, h = viewer.clientHeight, pad = 40;
-    const firing = nodes[frame.firing].id;
-    const group = union([...frame.focus.map((i) => boxes[i]), byId(firing + "_op")]);
+    const { w, h } = viewerSize(), pad = 40;
     const minScale = MIN_FONT_PX / 12;
-    let s = Math.min(MAX_SCALE, (w - 2 * pad) / (group.x1 - group.x0), (h - 2 * pad) / (group.y1 - group.y0));
-    let target = group;
-    if (s < minScale) {
-      s = minScale;
-      target = union([boxes[frame.firing], byId(firing + "_op")]);
+    const scaleFor = (b) => Math.min((w - 2 * pad) / (b.x1 - b.x0), (h - 2 * pad) / (b.y1 - b.y0));
+    const firing = boxes[frame.firing];
+    let group = boxOf(firing);
+    const centre = (b) => [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2];
+    const [fx, fy] = centre(group);
+    const others = [byId(nodes[frame.firing].id + "_op"), ...frame.focus.slice(1).map((i) => boxes[i])]
+      .filter((el) => el)
+      .map((el) => boxOf(el))
+      .sort((a, b) => Math.hypot(...centre(a).map((v, j) => v - [fx, fy][j]))
+                      - Math.hypot(...centre(b).map((v, j) => v - [fx, fy][j])));
+    for (const other of others) {
+      const wider = { x0: Math.min(group.x0, other.x0), y0: Math.min(group.y0, other.y0),
+                      x1: Math.max(group.x1, other.x1), y1: Math.max(group.y1, other.y1) };
+      if (scaleFor(wider) >= minScale) group = wider;
     }
-    view.s = s;
-    view.cx = (target.x0 + target.x1) / 2;
-    view.cy = (target.y0 + target.y1) / 2;
+    view.s = Math.max(minScale, Math.min(MAX_SCALE, scaleFor(group)));
+    [view.cx, view.cy] = centre(group);
     setView();
   }
   function zoom(factor, clientX, clientY) {
-    const r = viewer.getBoundingClientRect();
+    const r = viewer.getBoundingClientRect();  // zooming is rare: a layout here is fine
     const mx = clientX === undefined ? r.width / 2 : clientX - r.left;
     const my = clientY === undefined ? r.height / 2 : clientY - r.top;
     // Keep the point under the pointer where it is.
@@ -278,10 +302,18 @@
     event.preventDefault();
     action();
   });
-  window.addEventListener("resize", () => (followBox.checked ? follow() : setView()));
+  // A new viewer size (window resized, the page reflowed) re-centres the view.
+  new ResizeObserver(() => {
+    size = null;
+    sideHeight = 0;
+    rowHeight = 0;
+    if (followBox.checked) follow(); else setView();
+  }).observe(viewer);
 
   slider.max = String(last);
   byId("frame-count").textContent = String(last);
+  // Measure every box now, in one layout, so stepping never waits for the page to lay out.
+  nodes.forEach((node, i) => { boxOf(boxes[i]); const op = byId(node.id + "_op"); if (op) boxOf(op); });
   reset();
   show(0);
   // For tests and the console: the player's state, read-only.
