@@ -389,7 +389,7 @@ def test_a_500_node_page_exports_loads_and_steps_within_the_goals(
     assert size < 5 * 2_000_000
     assert load < 20
     assert step_all < 60
-    for k in (0, stepper._backward_start, len(stepper.frames) - 1):
+    for k in (0, stepper.backward_start, len(stepper.frames) - 1):
         move_slider(browser, k)
         check_frame(browser, stepper, k)
     sizes = check_follow_some(browser, stepper)

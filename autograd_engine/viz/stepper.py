@@ -228,7 +228,7 @@ class BackwardStepper:
     def caption(self, k: int) -> str:
         """What happens at backward frame ``k``: the rule and the numbers, one line per edge."""
         k = self._frame_index(k)
-        return self.frames[self._backward_start + k].caption
+        return self.frames[self.backward_start + k].caption
 
     # --- formulas -----------------------------------------------------------------------
 
@@ -278,13 +278,14 @@ class BackwardStepper:
 
     @property
     def frames(self) -> tuple[Frame, ...]:
-        """Every frame the page plays: forward, backward (from :attr:`_backward_start`), update."""
+        """Every frame the page plays: forward, backward (from :attr:`backward_start`), update."""
         if self._frames is None:
             self._frames = tuple(self._build_frames())
         return self._frames
 
     @property
-    def _backward_start(self) -> int:
+    def backward_start(self) -> int:
+        """The index in :attr:`frames` of backward frame 0 (after the forward frames)."""
         return sum(1 for node in self.nodes if not node.is_leaf) + 1
 
     def _build_frames(self) -> list[Frame]:
@@ -538,7 +539,7 @@ class BackwardStepper:
 
     def svg(self, k: int) -> str:
         """Backward frame ``k`` as SVG text, on the one layout (no new ``dot`` run)."""
-        return self.page_svg(self._backward_start + self._frame_index(k))
+        return self.page_svg(self.backward_start + self._frame_index(k))
 
     def frame(self, k: int) -> GraphDrawing:
         """A standalone Graphviz drawing of backward frame ``k`` (laid out on its own).
@@ -602,7 +603,7 @@ class BackwardStepper:
         """What the web page needs besides the SVG: node names, and per frame what changes."""
         return {
             "root": self.name(self.root),
-            "backward_start": self._backward_start,
+            "backward_start": self.backward_start,
             "nodes": [
                 {"id": f"n{i}", "name": self.name(node), "op": self._op_text(node) or "leaf"}
                 for i, node in enumerate(self.nodes)
