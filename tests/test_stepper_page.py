@@ -281,3 +281,14 @@ def test_frames_are_plain_data() -> None:
     assert isinstance(frame, Frame)
     with pytest.raises(dataclasses.FrozenInstanceError):
         frame.caption = "x"  # type: ignore[misc]
+
+
+def test_a_large_graph_is_laid_out_with_cheaper_settings() -> None:
+    box = layout.NodeBox("x", "leaf", "data 1", "grad 1", "", ())
+    op = layout.NodeBox("y", "output", "data 1", "grad 1", "sin", (0,), ("1 × 0.5 = 0.5",))
+    small = layout.dot_source([box, op])
+    large = layout.dot_source([box] * layout.LARGE + [op])
+    assert 'label="1 × 0.5 = 0.5"' in small
+    assert "xlabel" not in small
+    assert 'xlabel="1 × 0.5 = 0.5"' in large
+    assert "mclimit" in large
