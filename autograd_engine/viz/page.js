@@ -23,6 +23,7 @@
   svg.setAttribute("width", String(bounds.width));
   svg.setAttribute("height", String(bounds.height));
   const boxes = nodes.map((node) => byId(node.id));
+  const leaves = nodes.flatMap((node, i) => (node.op === "leaf" ? [i] : []));
   const baseClass = boxes.map((box) => box.getAttribute("class"));
   const texts = nodes.map((node) => ({
     name: byId(node.id + "_name"), data: byId(node.id + "_data"), grad: byId(node.id + "_grad"),
@@ -185,26 +186,42 @@
   }
   // Centre the firing node at a readable size, with as many of its op and inputs as fit
   // around it (added nearest first): a far-away input is left out rather than shrink the text.
+  // ``start`` widened by the ``others`` nearest first, each only if all still fit at a
+  // readable size.
+  function grow(start, others) {
+    const { w, h } = viewerSize(), pad = 40;
+    const scaleFor = (b) => Math.min((w - 2 * pad) / (b.x1 - b.x0), (h - 2 * pad) / (b.y1 - b.y0));
+    const mid = (b) => [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2];
+    const [fx, fy] = mid(start);
+    const distance = (b) => Math.hypot(mid(b)[0] - fx, mid(b)[1] - fy);
+    let group = start;
+    for (const other of [...others].sort((a, b) => distance(a) - distance(b))) {
+      const wider = { x0: Math.min(group.x0, other.x0), y0: Math.min(group.y0, other.y0),
+                      x1: Math.max(group.x1, other.x1), y1: Math.max(group.y1, other.y1) };
+      if (scaleFor(wider) >= MIN_FONT_PX / 12) group = wider;
+    }
+    return group;
+  }
   function follow() {
     const frame = frames[current];
-    if (frame.firing === null) { fit(); return; }
     const { w, h } = viewerSize(), pad = 40;
     const minScale = MIN_FONT_PX / 12;
     const scaleFor = (b) => Math.min((w - 2 * pad) / (b.x1 - b.x0), (h - 2 * pad) / (b.y1 - b.y0));
-    const firing = boxes[frame.firing];
-    let group = boxOf(firing);
-    const centre = (b) => [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2];
-    const [fx, fy] = centre(group);
-    const others = [byId(nodes[frame.firing].id + "_op"), ...frame.focus.slice(1).map((i) => boxes[i])]
-      .filter((el) => el)
-      .map((el) => boxOf(el))
-      .sort((a, b) => Math.hypot(...centre(a).map((v, j) => v - [fx, fy][j]))
-                      - Math.hypot(...centre(b).map((v, j) => v - [fx, fy][j])));
-    for (const other of others) {
-      const wider = { x0: Math.min(group.x0, other.x0), y0: Math.min(group.y0, other.y0),
-                      x1: Math.max(group.x1, other.x1), y1: Math.max(group.y1, other.y1) };
-      if (scaleFor(wider) >= minScale) group = wider;
+    if (frame.firing === null) {
+      // Start, done, update: the whole graph if it is readable, else the leaves (inputs and
+      // parameters, where the gradients and the updates end up), at a readable size.
+      const whole = { x0: bounds.x, y0: bounds.y, x1: bounds.x + bounds.width, y1: bounds.y + bounds.height };
+      if (scaleFor(whole) >= minScale || leaves.length === 0) { fit(); return; }
+      const around = grow(boxOf(boxes[leaves[0]]), leaves.slice(1).map((i) => boxOf(boxes[i])));
+      view.s = Math.max(minScale, Math.min(MAX_SCALE, scaleFor(around)));
+      view.cx = (around.x0 + around.x1) / 2;
+      view.cy = (around.y0 + around.y1) / 2;
+      setView();
+      return;
     }
+    const others = [byId(nodes[frame.firing].id + "_op"), ...frame.focus.slice(1).map((i) => boxes[i])];
+    const group = grow(boxOf(boxes[frame.firing]), others.filter((el) => el).map(boxOf));
+    const centre = (b) => [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2];
     view.s = Math.max(minScale, Math.min(MAX_SCALE, scaleFor(group)));
     [view.cx, view.cy] = centre(group);
     setView();
