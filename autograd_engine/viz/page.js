@@ -212,7 +212,10 @@
       // parameters, where the gradients and the updates end up), at a readable size.
       const whole = { x0: bounds.x, y0: bounds.y, x1: bounds.x + bounds.width, y1: bounds.y + bounds.height };
       if (scaleFor(whole) >= minScale || leaves.length === 0) { fit(); return; }
-      const around = grow(boxOf(boxes[leaves[0]]), leaves.slice(1).map((i) => boxOf(boxes[i])));
+      // From the top-left leaf (the first inputs, in any rankdir), as many as fit.
+      const leafBoxes = leaves.map((i) => boxOf(boxes[i]));
+      leafBoxes.sort((a, b) => a.x0 + a.y0 - (b.x0 + b.y0));
+      const around = grow(leafBoxes[0], leafBoxes.slice(1));
       view.s = Math.max(minScale, Math.min(MAX_SCALE, scaleFor(around)));
       view.cx = (around.x0 + around.x1) / 2;
       view.cy = (around.y0 + around.y1) / 2;
