@@ -1,4 +1,4 @@
-"""The backward pass as a sequence of frames you can step through.
+"""The forward and backward pass as a sequence of frames you can step through.
 
 ``backward()`` visits the non-leaf nodes in reverse topological order. At each one it runs
 the op's local-gradient rule once: the node's gradient ``g = dL/d(node)``, complete by then
@@ -7,17 +7,34 @@ because every node computed from it came earlier, is multiplied by each local de
 terms, one per edge, and fires only after both have arrived: this is the "dynamic
 programming" of backpropagation, every shared term computed once.
 
-:class:`BackwardStepper` turns that into frames. Frame ``k`` shows the gradients after
-``k`` steps: frame 0 has only the root's seed ``dL/dL = 1``; the last frame,
-``len(stepper)``, has exactly what ``backward()`` gives. In every other frame the node
-about to fire is outlined in red and each edge it is about to send gradient along is
-labelled with its chain-rule product, ``dL/d(node) x d(node)/d(parent) = term``.
+:class:`BackwardStepper` turns that into frames, in three phases:
+
+1. **forward**: the nodes computed one by one in topological order, their data appearing;
+2. **backward**: frame ``k`` shows the gradients after ``k`` steps. Frame 0 has only the
+   root's seed ``dL/dL = 1``; the last, ``len(stepper)``, has exactly what ``backward()``
+   gives. In every other frame the node about to fire is outlined in red, each edge it is
+   about to send gradient along carries its chain-rule product, and the caption writes out
+   the rule: the local derivative as a formula (from the op table's ``derivative_text``)
+   with its value, the product, and the running sum at each receiving node ("1 of 2 terms
+   arrived"). Which terms have arrived is tracked, never guessed from a gradient being 0;
+3. **update** (with ``lr=``): ``p.data -= lr * p.grad`` for every parameter.
+
+``grads(k)``, ``caption(k)``, ``firing(k)``, ``svg(k)`` number the *backward* frames, as
+``len(stepper)`` counts backward steps; :attr:`BackwardStepper.frames` is the whole sequence
+the web page plays. The graph is laid out once (:mod:`.layout`): every frame only changes
+texts and colours, so nothing moves, and the page stores one SVG plus what each frame changes.
+Numbers never touch any ``.grad`` or ``.data``: everything comes from
+:func:`~autograd_engine.backward_steps`.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import operator
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -26,23 +43,58 @@ from typing import Any
 from ..graph import BackwardStep, backward_steps, topological_order
 from ..value import Value
 from .draw import GraphDrawing, check_node_count, draw_dot
-from .render import svg_from_dot
+from .format import format_number, node_names
+from .layout import NodeBox, apply_frame, layout_svg
 
-__all__ = ["BackwardStepper"]
+__all__ = ["BackwardStepper", "Frame"]
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+_INFIX = ("+", "*")
+WAITING = "–"  # what a gradient shows before any term has arrived: not 0, nothing yet
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One frame of the page: what it says and what it changes from the frame before.
+
+    Attributes:
+        phase: ``"forward"``, ``"backward"`` or ``"update"``.
+        number: the frame's number within its phase (a backward frame's ``k``).
+        caption: what happens, with the rule and the numbers (several lines).
+        firing: the index (in ``stepper.nodes``) of the node computed (forward) or about to
+            fire (backward), or None.
+        focus: the nodes the view should centre on: the firing node and its inputs.
+        changes: ``(node index, field, text)`` for every shown text or state that differs
+            from the frame before; fields are ``data``, ``grad`` (box texts), ``state``
+            (``pending``, ``updated`` or ""), ``arrival`` (``waiting``, ``partial``,
+            ``complete``) and ``terms`` (``1 of 2``).
+        edges: ``(edge id, label)``: the edges highlighted in this frame, with their text.
+    """
+
+    phase: str
+    number: int
+    caption: str
+    firing: int | None
+    focus: tuple[int, ...]
+    changes: tuple[tuple[int, str, str], ...]
+    edges: tuple[tuple[str, str], ...]
 
 
 class BackwardStepper:
-    """Step through ``root``'s backward pass one node (one local-gradient rule) at a time.
+    """Step through ``root``'s forward and backward pass one node (one rule) at a time.
 
     Args:
         root: the output to backpropagate from.
         gradient: the seed dL/dL, as for ``root.backward(gradient)``.
-        precision: digits after the decimal point in the drawings.
-        rankdir: layout direction of the drawings (see :func:`~autograd_engine.viz.draw_dot`).
+        precision: digits after the decimal point in :meth:`frame`'s standalone drawings.
+        rankdir: layout direction (see :func:`~autograd_engine.viz.draw_dot`).
         max_nodes: the most Value nodes to draw (a bigger graph raises ``ValueError``).
+        lr: a learning rate: adds a last frame showing ``p.data -= lr * p.grad``.
+        params: the parameters that update frame moves (default: every leaf that is not a
+            constant; pass ``model.parameters()`` to leave the inputs alone).
 
-    Nothing here touches any ``.grad``: the frames are computed from
-    :func:`~autograd_engine.backward_steps`.
+    Constants (numbers mixed into an expression, ``x * 0.01``) get no box, no gradient and
+    no row: they are written inside their op.
 
     >>> from autograd_engine import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -60,28 +112,51 @@ class BackwardStepper:
         precision: int = 4,
         rankdir: str = "LR",
         max_nodes: int = 500,
+        lr: float | None = None,
+        params: Iterable[Value] | None = None,
     ) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"BackwardStepper: root must be a Value, not {type(root).__name__}")
+        if rankdir not in _RANKDIRS:
+            raise ValueError(
+                f"BackwardStepper: rankdir must be one of {_RANKDIRS}, not {rankdir!r}"
+            )
         self.root = root
-        #: Every node of the graph, parents before children (node ``nodes[i]`` is drawn ``n<i>``).
-        self.nodes: list[Value] = topological_order(root)
+        #: Every node of the graph but constants, parents before children (drawn ``n<i>``).
+        self.nodes: list[Value] = [n for n in topological_order(root) if not n.is_constant]
+        check_node_count(len(self.nodes), max_nodes)
         #: One step per non-leaf node, in the order the backward pass runs them.
         self.steps: tuple[BackwardStep, ...] = tuple(backward_steps(root, gradient))
         self.seed = float(gradient)
-        check_node_count(len(self.nodes), max_nodes)
+        self.lr = None if lr is None else float(lr)
         self._position = {node: i for i, node in enumerate(self.nodes)}
+        self._names = node_names(self.nodes)
+        if params is None:
+            self.params = [n for n in self.nodes if n.is_leaf]
+        else:
+            self.params = list(params)
+            missing = [p for p in self.params if p not in self._position]
+            if missing:
+                raise ValueError(f"BackwardStepper: params {missing[:3]!r} are not in the graph")
         self._draw_options: dict[str, Any] = {
             "rankdir": rankdir,
             "precision": precision,
             "max_nodes": max_nodes,
         }
-        draw_dot(root, **self._draw_options)  # check the options now, not at the first frame
-        self._svgs: dict[int, str] = {}
+        # How many terms each node's gradient sums: one per edge out of it.
+        self._expected = dict.fromkeys(self.nodes, 0)
+        for node in self.nodes:
+            for parent in node.parents:
+                if not parent.is_constant:
+                    self._expected[parent] += 1
+        self._frames: tuple[Frame, ...] | None = None
+        self._layout: str | None = None
 
     def __len__(self) -> int:
-        """The number of steps: one per non-leaf node, whose local-gradient rule runs once."""
+        """The number of backward steps: one per non-leaf node, whose rule runs once."""
         return len(self.steps)
+
+    # --- the backward pass, frame by frame --------------------------------------------------
 
     def _frame_index(self, k: object) -> int:
         try:
@@ -95,83 +170,392 @@ class BackwardStepper:
         return index
 
     def name(self, node: Value) -> str:
-        """What the drawings call ``node``: its label, or ``n<i>`` (its topological position)."""
-        return node.label or f"n{self._position[node]}"
+        """What the drawings call ``node``: its label, or its op and position (``tanh#3``)."""
+        if node.is_constant:
+            return format_number(node.data)
+        return self._names[node]
 
     def grads(self, k: int) -> dict[Value, float]:
-        """Every node's gradient dL/d(node) after ``k`` steps (0.0 where none has arrived yet).
+        """Every node's gradient dL/d(node) after ``k`` backward steps (0.0 before any arrives).
 
         ``grads(0)`` has only the seed at the root; ``grads(len(self))`` equals the ``.grad``
         values ``root.backward()`` leaves on a fresh graph, term for term in the same order.
+        Whether a 0.0 means "nothing arrived yet" or "terms arrived and sum to 0" is
+        :meth:`arrived`'s to say.
         """
         k = self._frame_index(k)
         gradients = dict.fromkeys(self.nodes, 0.0)
         gradients[self.root] += self.seed
         for step in self.steps[:k]:
             for parent, term in zip(step.node.parents, step.parent_grads, strict=True):
-                gradients[parent] += term
+                if not parent.is_constant:
+                    gradients[parent] += term
         return gradients
+
+    def arrived(self, k: int) -> set[tuple[Value, int]]:
+        """The edges whose chain-rule term has arrived after ``k`` backward steps.
+
+        An edge is ``(consumer, i)``: the term ``dL/d(consumer) * d(consumer)/d(input i)``
+        sent to ``consumer.parents[i]``. A node's gradient is complete when all its edges out
+        are in this set; that is tracked, so a complete gradient of exactly 0 shows as such.
+        """
+        k = self._frame_index(k)
+        return {
+            (step.node, i)
+            for step in self.steps[:k]
+            for i, parent in enumerate(step.node.parents)
+            if not parent.is_constant
+        }
+
+    def terms_arrived(self, k: int) -> dict[Value, tuple[int, int]]:
+        """For each node, ``(terms arrived, terms expected)`` after ``k`` backward steps.
+
+        The root counts its seed as its one term, present from frame 0.
+        """
+        counts = {node: (0, self._expected[node]) for node in self.nodes}
+        counts[self.root] = (1, 1)
+        for consumer, i in self.arrived(k):
+            parent = consumer.parents[i]
+            done, expected = counts[parent]
+            counts[parent] = (done + 1, expected)
+        return counts
 
     def firing(self, k: int) -> BackwardStep | None:
         """The step about to run at frame ``k`` (None at the last frame, when all have run)."""
         k = self._frame_index(k)
         return self.steps[k] if k < len(self.steps) else None
 
-    def _described(self, node: Value) -> str:
-        """``name (op)`` for a labelled node; ``n7 = a * b`` (how it was made) for the others."""
-        if node.label:
-            return f"{node.label} ({node.op})"
-        inputs = [self.name(parent) for parent in node.parents]
-        if node.op in ("+", "*", "**") and len(inputs) == 2:
-            formula = f"{inputs[0]} {node.op} {inputs[1]}"
-        elif node.op.startswith("**") and len(inputs) == 1:
-            formula = f"{inputs[0]}{node.op}"
-        else:
-            formula = f"{node.op}({', '.join(inputs)})"
-        return f"{self.name(node)} = {formula}"
-
-    def _terms(self, step: BackwardStep) -> list[tuple[str, str]]:
-        """For each edge of ``step``: its chain-rule symbols and its numbers, as text."""
-        node = step.node
-        op = node._op
-        assert op is not None  # steps are only taken at non-leaf nodes
-        # Rules are linear in the incoming gradient, so a seed of 1 gives the local derivatives.
-        local = op.backward(1.0, node.data, *(parent.data for parent in node.parents))
-        digits = self._draw_options["precision"]
-        root, this = _symbol(self.name(self.root)), _symbol(self.name(node))
-        terms = []
-        for parent, derivative, term in zip(node.parents, local, step.parent_grads, strict=True):
-            symbols = f"∂{root}/∂{this}·∂{this}/∂{_symbol(self.name(parent))}"
-            numbers = f"{step.grad:.{digits}g} × {derivative:.{digits}g} = {term:.{digits}g}"
-            terms.append((symbols, numbers))
-        return terms
-
     def caption(self, k: int) -> str:
-        """One sentence saying what happens at frame ``k``."""
-        step = self.firing(k)
+        """What happens at backward frame ``k``: the rule and the numbers, one line per edge."""
+        k = self._frame_index(k)
+        return self.frames[self.backward_start + k].caption
+
+    # --- formulas -----------------------------------------------------------------------
+
+    def _symbol(self, node: Value) -> str:
+        return _symbol(self.name(node))
+
+    def _op_text(self, node: Value) -> str:
+        """The op's name with its constants written in: ``*``, ``* 0.01``, ``0.5 *``, ``tanh``."""
+        constants = [format_number(p.data) if p.is_constant else "" for p in node.parents]
+        if len(constants) == 2 and any(constants) and node.op in _INFIX:
+            return " ".join(t for t in (constants[0], node.op, constants[1]) if t)
+        return node.op
+
+    def _formula(self, node: Value, numbers: bool) -> str:
+        """How ``node`` is made, with names (``x1 * w1``) or with values (``2 * -3``)."""
+        inputs = [
+            format_number(p.data) if numbers or p.is_constant else self._symbol(p)
+            for p in node.parents
+        ]
+        if node.op in _INFIX and len(inputs) == 2:
+            return f"{inputs[0]} {node.op} {inputs[1]}"
+        if node.op.startswith("**") and len(inputs) == 1:
+            return f"{inputs[0]}{node.op}"
+        # Inside a call's parentheses a name needs no brackets of its own.
+        plain = [
+            format_number(p.data) if numbers or p.is_constant else self.name(p)
+            for p in node.parents
+        ]
+        return f"{node.op}({', '.join(plain)})"
+
+    def _derivative_formula(self, node: Value, index: int) -> str | None:
+        """``op.derivative_text[index]`` written with this node's names, or None if not given."""
+        op = node._op
+        texts = () if op is None else op.derivative_text
+        if index >= len(texts) or not texts[index]:
+            return None
+        names = {"out": self._symbol(node)}
+        parents = node.parents
+        names["x"] = names["a"] = self._symbol(parents[0])
+        if len(parents) > 1:
+            names["b"] = self._symbol(parents[1])
+        # Whole words only; "²" counts as a word character to \b, so spell the edges out.
+        word = r"(?<![A-Za-z0-9_])(out|x|a|b)(?![A-Za-z0-9_])"
+        return re.sub(word, lambda m: names.get(m[1], m[1]), texts[index])
+
+    # --- building the frames --------------------------------------------------------------
+
+    @property
+    def frames(self) -> tuple[Frame, ...]:
+        """Every frame the page plays: forward, backward (from :attr:`backward_start`), update."""
+        if self._frames is None:
+            self._frames = tuple(self._build_frames())
+        return self._frames
+
+    @property
+    def backward_start(self) -> int:
+        """The index in :attr:`frames` of backward frame 0 (after the forward frames)."""
+        return sum(1 for node in self.nodes if not node.is_leaf) + 1
+
+    def _build_frames(self) -> list[Frame]:
+        nodes, position = self.nodes, self._position
+        state: dict[str, list[str]] = {
+            field: [""] * len(nodes) for field in ("data", "grad", "state", "arrival", "terms")
+        }
+
+        def set_all(changes: list[tuple[int, str, str]], i: int, **fields: str) -> None:
+            for field, text in fields.items():
+                if state[field][i] != text:
+                    state[field][i] = text
+                    changes.append((i, field, text))
+
+        frames: list[Frame] = []
+        computed = [node for node in nodes if not node.is_leaf]
+        m = len(computed)
+        changes: list[tuple[int, str, str]] = []
+        for i, node in enumerate(nodes):
+            set_all(
+                changes,
+                i,
+                data=f"data {format_number(node.data)}" if node.is_leaf else "data ?",
+                grad=f"grad {WAITING}",
+                state="" if node.is_leaf else "pending",
+                arrival="waiting",
+                terms=f"0 of {self._expected[node]}",
+            )
+        frames.append(
+            Frame(
+                "forward",
+                0,
+                f"forward 0/{m}: the leaves hold the inputs and parameters; "
+                f"the {m} computed nodes have no value yet.",
+                None,
+                (),
+                tuple(changes),
+                (),
+            )
+        )
+        for j, node in enumerate(computed, start=1):
+            changes = []
+            i = position[node]
+            set_all(changes, i, data=f"data {format_number(node.data)}", state="")
+            inputs = [position[p] for p in node.parents if not p.is_constant]
+            caption = (
+                f"forward {j}/{m}: {self.name(node)} = {self._formula(node, numbers=False)} "
+                f"= {self._formula(node, numbers=True)} = {format_number(node.data)}"
+            )
+            edges = [(f"n{i}_e{e}", "") for e, p in enumerate(node.parents) if not p.is_constant]
+            frames.append(
+                Frame(
+                    "forward",
+                    j,
+                    caption,
+                    i,
+                    (i, *inputs),
+                    tuple(changes),
+                    (*edges, (f"n{i}_out", "")),
+                )
+            )
+
+        # Backward: frame k is the state after k steps, with step k about to fire.
+        gradients = dict.fromkeys(nodes, 0.0)
+        terms: dict[Value, list[float]] = {node: [] for node in nodes}
+        gradients[self.root] = self.seed
+        terms[self.root].append(self.seed)
+        changes = []
+        root_index = position[self.root]
+        set_all(
+            changes,
+            root_index,
+            grad=f"grad {format_number(self.seed)}",
+            arrival="complete",
+            terms="seed",
+        )
         n = len(self.steps)
-        root = _symbol(self.name(self.root))
-        if step is None:
-            return f"frame {n}/{n}: done. Every node holds ∂{root}/∂node, as backward() gives."
+        for k in range(n + 1):
+            if k > 0:
+                for parent, term in zip(
+                    self.steps[k - 1].node.parents, self.steps[k - 1].parent_grads, strict=True
+                ):
+                    if parent.is_constant:
+                        continue
+                    gradients[parent] += term
+                    terms[parent].append(term)
+                    done, expected = len(terms[parent]), self._expected[parent]
+                    text = f"grad {format_number(gradients[parent])}"
+                    set_all(
+                        changes,
+                        position[parent],
+                        grad=text if done == expected else f"{text} ({done}/{expected})",
+                        arrival="complete" if done == expected else "partial",
+                        terms=f"{done} of {expected}",
+                    )
+            frames.append(self._backward_frame(k, tuple(changes), gradients, terms))
+            changes = []
+        if self.lr is not None:
+            frames.append(self._update_frame(gradients))
+        return frames
+
+    def _backward_frame(
+        self,
+        k: int,
+        changes: tuple[tuple[int, str, str], ...],
+        gradients: dict[Value, float],
+        terms: dict[Value, list[float]],
+    ) -> Frame:
+        n = len(self.steps)
+        root = self._symbol(self.root)
+        if k == n:
+            caption = (
+                f"backward {n}/{n}: done. Every node holds ∂{root}/∂node, "
+                "exactly what backward() gives."
+            )
+            return Frame("backward", k, caption, None, (), changes, ())
+        step = self.steps[k]
         node = step.node
-        sends = " and ".join(
-            f"∂{root}/∂{_symbol(self.name(parent))} += {numbers}"
-            for parent, (_, numbers) in zip(node.parents, self._terms(step), strict=True)
-        )
-        digits = self._draw_options["precision"]
-        return (
-            f"frame {k}/{n}: {self._described(node)} fires. "
-            f"∂{root}/∂{_symbol(self.name(node))} = {step.grad:.{digits}g} is complete, "
-            f"so it sends {sends}."
-        )
+        i = self._position[node]
+        this = self._symbol(node)
+        local = _local_derivatives(node)
+        g = format_number(step.grad)
+        if node is self.root:
+            why = "the seed"
+        else:
+            count = self._expected[node]
+            why = "its only term has arrived" if count == 1 else f"all {count} terms have arrived"
+        lines = [
+            f"backward {k}/{n}: {self.name(node)} = {self._formula(node, numbers=False)} fires. "
+            f"∂{root}/∂{this} = {g} is complete ({why})."
+        ]
+        edges = []
+        pending: dict[Value, list[float]] = {}
+        for index, (parent, derivative, term) in enumerate(
+            zip(node.parents, local, step.parent_grads, strict=True)
+        ):
+            if parent.is_constant:
+                continue
+            that = self._symbol(parent)
+            formula = self._derivative_formula(node, index)
+            rule = f"∂{this}/∂{that} = " + ("" if formula is None else f"{formula} = ")
+            rule += format_number(derivative)
+            product = f"{g} × {format_number(derivative)} = {format_number(term)}"
+            so_far = pending.setdefault(parent, list(terms[parent]))
+            so_far.append(term)
+            expected = self._expected[parent]
+            total = format_number(sum(so_far))
+            if len(so_far) == 1:
+                running = f"∂{root}/∂{that} = {total}"
+            else:
+                running = f"∂{root}/∂{that} = {' + '.join(map(format_number, so_far))} = {total}"
+            if expected == 1:
+                status = "its only term arrived"
+            elif len(so_far) == expected:
+                status = "both terms arrived" if expected == 2 else f"all {expected} terms arrived"
+            else:
+                status = f"{len(so_far)} of {expected} terms arrived"
+            lines.append(
+                f"  to {self.name(parent)}: local {rule}; chain rule ∂{root}/∂{that} += {product}; "
+                f"{running}, {status}"
+            )
+            edges.append((f"n{i}_e{index}", product))
+        receivers = tuple(self._position[p] for p in node.parents if not p.is_constant)
+        return Frame("backward", k, "\n".join(lines), i, (i, *receivers), changes, tuple(edges))
+
+    def _update_frame(self, gradients: dict[Value, float]) -> Frame:
+        assert self.lr is not None
+        lr = format_number(self.lr)
+        changes = []
+        lines = [
+            f"update: each parameter steps against its gradient, p.data -= lr × p.grad, lr = {lr}"
+        ]
+        for p in self.params:
+            new = p.data - self.lr * gradients[p]
+            i = self._position[p]
+            changes.append((i, "data", f"data {format_number(new)}"))
+            changes.append((i, "state", "updated"))
+            if len(lines) <= 8:
+                lines.append(
+                    f"  {self.name(p)}: {format_number(p.data)} - {lr} × "
+                    f"{format_number(gradients[p])} = {format_number(new)}"
+                )
+        if len(self.params) > 8:
+            lines.append(f"  ... and {len(self.params) - 8} more (see the table)")
+        return Frame("update", 0, "\n".join(lines), None, (), tuple(changes), ())
+
+    # --- pictures -------------------------------------------------------------------------
+
+    def _boxes(self) -> list[NodeBox]:
+        widest: dict[tuple[int, str], str] = {}
+        for frame in self.frames:
+            for i, field, text in frame.changes:
+                if field in ("data", "grad") and len(text) > len(widest.get((i, field), "")):
+                    widest[i, field] = text
+        edge_labels: dict[str, str] = {}
+        for frame in self.frames:
+            edge_labels.update((edge, label) for edge, label in frame.edges if label)
+        boxes = []
+        for i, node in enumerate(self.nodes):
+            kind = "output" if node is self.root else "leaf" if node.is_leaf else "intermediate"
+            inputs = tuple(None if p.is_constant else self._position[p] for p in node.parents)
+            boxes.append(
+                NodeBox(
+                    self.name(node),
+                    kind,
+                    widest[i, "data"],
+                    widest[i, "grad"],
+                    self._op_text(node),
+                    inputs,
+                    tuple(edge_labels.get(f"n{i}_e{j}", "") for j in range(len(inputs))),
+                )
+            )
+        return boxes
+
+    def layout(self) -> str:
+        """The one SVG every frame is drawn on (laid out by ``dot`` once, then remembered)."""
+        if self._layout is None:
+            self._layout = layout_svg(self._boxes(), self._draw_options["rankdir"])
+        return self._layout
+
+    def page_svg(self, frame: int) -> str:
+        """Frame number ``frame`` of :attr:`frames` (any phase) as a standalone SVG."""
+        if not 0 <= frame < len(self.frames):
+            raise IndexError(f"page frame {frame} is out of range: 0 to {len(self.frames) - 1}")
+        texts: dict[str, str] = {}
+        fields: dict[tuple[int, str], str] = {}
+        for past in self.frames[: frame + 1]:
+            for i, field, text in past.changes:
+                fields[i, field] = text
+        current = self.frames[frame]
+        classes: dict[str, str] = {}
+        for i, node in enumerate(self.nodes):
+            texts[f"n{i}_name"] = self.name(node)
+            texts[f"n{i}_data"] = fields.get((i, "data"), "")
+            texts[f"n{i}_grad"] = fields.get((i, "grad"), "")
+            if current.phase != "forward":
+                classes[f"n{i}_grad"] = fields.get((i, "arrival"), "")
+            if fields.get((i, "state")):
+                classes[f"n{i}"] = fields[i, "state"]
+        for i in current.focus[1:]:
+            classes[f"n{i}"] = (classes.get(f"n{i}", "") + " receiving").strip()
+        if current.firing is not None:
+            f = current.firing
+            classes[f"n{f}"] = (classes.get(f"n{f}", "") + " firing").strip()
+            classes[f"n{f}_op"] = "firing"
+        for edge, _ in current.edges:
+            classes[edge] = "sending" if current.phase == "backward" else "computing"
+        title = html.escape(current.caption.split("\n")[0])
+        svg = apply_frame(self.layout(), texts, classes)
+        return svg.replace("<style>", f"<title>{title}</title><style>", 1)
+
+    def svg(self, k: int) -> str:
+        """Backward frame ``k`` as SVG text, on the one layout (no new ``dot`` run)."""
+        return self.page_svg(self.backward_start + self._frame_index(k))
 
     def frame(self, k: int) -> GraphDrawing:
-        """The drawing of frame ``k``: gradients after ``k`` steps, the next step marked."""
+        """A standalone Graphviz drawing of backward frame ``k`` (laid out on its own).
+
+        Prefer :meth:`svg` (same layout in every frame) or :meth:`static_frame` (readable
+        neighbourhood of the firing node); this one is kept for ``draw_dot``'s options.
+        """
         step = self.firing(k)
         labels: dict[tuple[Value, int], str] = {}
         if step is not None:
-            for index, (symbols, numbers) in enumerate(self._terms(step)):
-                labels[step.node, index] = f"{symbols}\n{numbers}"
+            local = _local_derivatives(step.node)
+            for index, term in enumerate(step.parent_grads):
+                labels[step.node, index] = (
+                    f"{format_number(step.grad)} × {format_number(local[index])} = "
+                    f"{format_number(term)}"
+                )
         n = len(self.steps)
         title = f"frame {k}/{n}" + (": done" if step is None else f": {self.name(step.node)} fires")
         return draw_dot(
@@ -183,18 +567,94 @@ class BackwardStepper:
             **self._draw_options,
         )
 
-    def svg(self, k: int) -> str:
-        """Frame ``k`` as SVG text (rendered once, then remembered)."""
-        k = self._frame_index(k)
-        if k not in self._svgs:
-            self._svgs[k] = svg_from_dot(self.frame(k).source)
-        return self._svgs[k]
+    def static_frame(self, k: int, depth: int = 1) -> GraphDrawing:
+        """Backward frame ``k`` around its firing node only: readable where no script runs.
 
-    def widget(self) -> Any:
-        """An ipywidgets box: a play button and a slider over the frames, the caption, the SVG.
+        For notebook exports and printed notes: the firing node, the nodes within ``depth``
+        edges of it, their gradients at frame ``k``, and the chain-rule products on the edges
+        it is about to send along. At the last frame, the neighbourhood of the root.
+        """
+        step = self.firing(k)
+        focus = self.root if step is None else step.node
+        labels: dict[tuple[Value, int], str] = {}
+        if step is not None:
+            local = _local_derivatives(step.node)
+            for index, term in enumerate(step.parent_grads):
+                if not step.node.parents[index].is_constant:
+                    labels[step.node, index] = (
+                        f"{format_number(step.grad)} × {format_number(local[index])} = "
+                        f"{format_number(term)}"
+                    )
+        options = dict(self._draw_options)
+        return draw_dot(
+            self.root,
+            highlight=None if step is None else step.node,
+            grads=self.grads(k),
+            edge_labels=labels,
+            title=self.caption(k),
+            focus=focus,
+            depth=depth,
+            **options,
+        )
 
-        Moving the slider (or pressing play) redraws the view; the play button and the
-        slider are linked in the browser, so they move together.
+    # --- the page -------------------------------------------------------------------------
+
+    def page_data(self) -> dict[str, Any]:
+        """What the web page needs besides the SVG: node names, and per frame what changes."""
+        return {
+            "root": self.name(self.root),
+            "backward_start": self.backward_start,
+            "nodes": [
+                {"id": f"n{i}", "name": self.name(node), "op": self._op_text(node) or "leaf"}
+                for i, node in enumerate(self.nodes)
+            ],
+            "frames": [
+                {
+                    "phase": frame.phase,
+                    "number": frame.number,
+                    "caption": frame.caption,
+                    "firing": frame.firing,
+                    "focus": frame.focus,
+                    "changes": frame.changes,
+                    "edges": frame.edges,
+                }
+                for frame in self.frames
+            ],
+        }
+
+    def html(self, title: str = "Stepping through backpropagation") -> str:
+        """The self-contained web page :meth:`to_html` writes, as a string."""
+        folder = resources.files("autograd_engine.viz")
+        template = folder.joinpath("page.html").read_text("utf-8")
+        # The data is a JavaScript literal (so an infinite gradient is Infinity, not an error);
+        # "<" is escaped so no label can close the <script> element it sits in.
+        data = json.dumps(self.page_data(), ensure_ascii=False, separators=(",", ":"))
+        return Template(template).substitute(
+            title=_html_text(title),
+            style=folder.joinpath("page.css").read_text("utf-8"),
+            script=folder.joinpath("page.js").read_text("utf-8"),
+            svg=self.layout(),
+            data=data.replace("<", "\\u003c"),
+        )
+
+    def to_html(self, path: str | Path, title: str = "Stepping through backpropagation") -> Path:
+        """Write a self-contained web page of all frames: player, zoom, follow, table.
+
+        The page holds the one SVG, what each frame changes, and its own script and style:
+        no network, no kernel, so it can be mailed or put on a course website as it is.
+
+        Returns:
+            The path written.
+        """
+        path = Path(path)
+        path.write_text(self.html(title), encoding="utf-8")
+        return path
+
+    def widget(self, height: int = 720) -> Any:
+        """The same page in a notebook: an ipywidgets HTML holding it in an ``<iframe>``.
+
+        Everything runs in the browser (the page's own player, zoom and follow), so no frame
+        is redrawn by the kernel and a saved notebook keeps working.
         """
         try:
             import ipywidgets
@@ -203,85 +663,24 @@ class BackwardStepper:
                 "BackwardStepper.widget() needs ipywidgets, part of the `viz` extra: "
                 "pip install 'autograd-engine[viz]'"
             ) from error
-        last = len(self.steps)
-        play = ipywidgets.Play(value=0, min=0, max=last, step=1, interval=1200, description="play")
-        slider = ipywidgets.IntSlider(value=0, min=0, max=last, step=1, description="frame")
-        ipywidgets.jslink((play, "value"), (slider, "value"))
-        caption = ipywidgets.HTML(value=_html_text(self.caption(0)))
-        view = ipywidgets.HTML(value=self._scrolling_svg(0))
+        srcdoc = html.escape(self.html(), quote=True)
+        return ipywidgets.HTML(
+            value=f'<iframe srcdoc="{srcdoc}" style="width: 100%; height: {height}px; '
+            f'border: 1px solid #ccc"></iframe>'
+        )
 
-        def show(change: dict[str, Any]) -> None:
-            k = change["new"]
-            caption.value = _html_text(self.caption(k))
-            view.value = self._scrolling_svg(k)
 
-        slider.observe(show, names="value")
-        return ipywidgets.VBox([ipywidgets.HBox([play, slider]), caption, view])
-
-    def _scrolling_svg(self, k: int) -> str:
-        """Frame ``k`` for an HTML view: a wide graph scrolls instead of overflowing the page."""
-        return f'<div style="overflow-x: auto">{_inline_svg(self.svg(k))}</div>'
-
-    def page_data(self) -> dict[str, Any]:
-        """Everything the HTML page shows, as JSON-ready data: nodes, and one entry per frame."""
-        digits = self._draw_options["precision"]
-        nodes = [
-            {
-                "id": f"n{i}",
-                "name": self.name(node),
-                "op": node.op,
-                "data": node.data,
-                "data_text": f"{node.data: .{digits}f}",
-            }
-            for i, node in enumerate(self.nodes)
-        ]
-        frames = []
-        for k in range(len(self.steps) + 1):
-            step = self.firing(k)
-            gradients = self.grads(k)
-            frames.append(
-                {
-                    "svg": _inline_svg(self.svg(k)),
-                    "caption": self.caption(k),
-                    "firing": None if step is None else f"n{self._position[step.node]}",
-                    "grads": [gradients[node] for node in self.nodes],
-                    # Formatted here, exactly as in the drawings (f"{x: .4f}").
-                    "grad_texts": [f"{gradients[node]: .{digits}f}" for node in self.nodes],
-                }
-            )
-        return {
-            "root": self.name(self.root),
-            "nodes": nodes,
-            "frames": frames,
-        }
-
-    def to_html(self, path: str | Path, title: str = "Stepping through backpropagation") -> Path:
-        """Write a self-contained web page of all frames, with a slider and play button.
-
-        The page holds every frame's SVG inline and a few lines of JavaScript: no network,
-        no kernel, so it can be mailed or put on a course website as it is.
-
-        Returns:
-            The path written.
-        """
-        template = resources.files("autograd_engine.viz").joinpath("page.html").read_text("utf-8")
-        # The data is a JavaScript literal (so an infinite gradient is Infinity, not an error);
-        # "<" is escaped so no label can close the <script> element it sits in.
-        data = json.dumps(self.page_data(), ensure_ascii=False).replace("<", "\\u003c")
-        page = Template(template).substitute(title=_html_text(title), data=data)
-        path = Path(path)
-        path.write_text(page, encoding="utf-8")
-        return path
+def _local_derivatives(node: Value) -> tuple[float, ...]:
+    """d(node)/d(input) for each input, at the node's values."""
+    op = node._op
+    assert op is not None  # steps are only taken at non-leaf nodes
+    # Rules are linear in the incoming gradient, so a seed of 1 gives the local derivatives.
+    return tuple(op.backward(1.0, node.data, *(parent.data for parent in node.parents)))
 
 
 def _symbol(name: str) -> str:
     """A name to write after ∂: in parentheses unless it is one word (∂(x1*w1), but ∂x1)."""
-    return name if name.replace("_", "").isalnum() else f"({name})"
-
-
-def _inline_svg(svg: str) -> str:
-    """The ``<svg>`` element alone, without the XML prolog that has no place inside HTML."""
-    return svg[svg.index("<svg") :]
+    return name if name.replace("_", "").replace(".", "").isalnum() else f"({name})"
 
 
 def _html_text(text: str) -> str:

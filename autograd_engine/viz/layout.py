@@ -1,0 +1,197 @@
+"""One Graphviz layout of a graph, drawn once and then recoloured and relabelled per frame.
+
+The stepper shows the same graph many times with different numbers. Laying it out again
+for every frame makes boxes jump (Graphviz places nodes by their label widths) and costs a
+``dot`` run per frame. So :func:`layout_svg` runs ``dot`` once, with every box as wide as the
+widest text it will ever hold, and gives every element a stable id:
+
+* ``n<i>``: the box of value ``i`` (its texts ``n<i>_name``, ``n<i>_data``, ``n<i>_grad``);
+* ``n<i>_op``: the oval of the op that made it (constants are written inside: ``* 0.01``);
+* ``n<i>_e<j>``: the edge from its ``j``-th input into that oval; ``n<i>_out``: oval -> box.
+
+A frame is then only new texts and CSS classes on those ids (:func:`apply_frame`), done by
+the page's JavaScript or, for a static picture, here in Python. The stylesheet that gives
+the classes their colours lives inside the SVG, so a saved frame looks the same anywhere.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .render import svg_from_dot
+
+__all__ = ["SVG_STYLE", "NodeBox", "apply_frame", "dot_source", "layout_svg"]
+
+FONT = "Courier"
+
+#: Colours of the frame classes; shared by the page and by static frames.
+SVG_STYLE = """
+.node.value polygon:first-of-type { fill: #eeeeee; stroke: #555; }
+.node.value.leaf polygon:first-of-type { fill: #cfe8fc; }
+.node.value.output polygon:first-of-type { fill: #fde9a9; }
+.node.value.pending polygon:first-of-type { fill: #ffffff; stroke: #bbb; stroke-dasharray: 4 3; }
+.node.value.pending text { fill: #999; }
+.node.value.updated polygon:first-of-type { fill: #d9f2d0; }
+.node.value.firing polygon:first-of-type { stroke: #d62728; stroke-width: 4; }
+.node.value.firing text.name { fill: #d62728; font-weight: bold; }
+.node.value.receiving polygon:first-of-type { stroke: #1f77b4; stroke-width: 3; }
+.node.value text.waiting { fill: #aaaaaa; }
+.node.value text.partial { fill: #c05800; font-weight: bold; }
+.node.value text.complete { fill: #000000; font-weight: bold; }
+.node.op ellipse { fill: #ffffff; stroke: #777; }
+.node.op.firing ellipse { stroke: #d62728; stroke-width: 3; fill: #fdecea; }
+.edge.sending path { stroke: #d62728; stroke-width: 3; }
+.edge.sending polygon { fill: #d62728; stroke: #d62728; }
+.edge.computing path { stroke: #1f77b4; stroke-width: 3; }
+.edge.computing polygon { fill: #1f77b4; stroke: #1f77b4; }
+.edge text.edge-label { display: none; }
+.edge.sending text.edge-label { display: inline; fill: #d62728; font-weight: bold; }
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class NodeBox:
+    """What one value's box holds: its name, the widest texts it will show, how it was made.
+
+    Attributes:
+        name: the first line of the box.
+        kind: ``leaf``, ``intermediate`` or ``output`` (its base colour).
+        widest_data, widest_grad: the longest texts the box will ever show in those rows,
+            so the layout reserves room for them once.
+        op: the op's name inside the oval (with any constant written in, ``* 0.01``), or
+            ``""`` for a leaf.
+        inputs: for each input of the op, the index of its box, or None for a constant.
+        edge_labels: for each input, the text its edge will carry (the chain-rule product),
+            laid out with the graph so no two labels overlap, shown only while it is sent.
+    """
+
+    name: str
+    kind: str
+    widest_data: str
+    widest_grad: str
+    op: str
+    inputs: tuple[int | None, ...]
+    edge_labels: tuple[str, ...] = ()
+
+
+def _quote(text: str, *, escaped: bool = False) -> str:
+    """``text`` as a DOT string; ``escaped``: already escaped (a record label)."""
+    if not escaped:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text + '"'
+
+
+def _record(text: str) -> str:
+    """``text`` for a record field: the characters records treat specially, escaped."""
+    return re.sub(r'([\\{}|<>" ])', r"\\\1", text)
+
+
+#: Above this many boxes, ``dot`` is told to search less (crossing reduction and network
+#: simplex limits) and edge labels are placed after the layout (``xlabel``) instead of being
+#: laid out as extra nodes: minutes become seconds, at the price of a few more crossings.
+LARGE = 1500
+
+
+def dot_source(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
+    """The DOT text of the one layout: a record per box, an oval per op, ids as above."""
+    large = len(boxes) > LARGE
+    speed = " mclimit=0.1 nslimit=0.5 nslimit1=0.5 searchsize=10" if large else ""
+    label = "xlabel" if large else "label"
+    lines = [
+        "digraph autograd {",
+        f"  graph [rankdir={rankdir} fontname={FONT} nodesep=0.25 ranksep=0.45{speed}];",
+        f"  node [fontname={FONT} fontsize=12];",
+        "  edge [arrowsize=0.7];",
+    ]
+    for i, box in enumerate(boxes):
+        fields = "|".join(_record(t) for t in (box.name, box.widest_data, box.widest_grad))
+        lines.append(
+            f'  n{i} [id="n{i}" class="value {box.kind}" shape=record style=filled '
+            f"label={_quote('{' + fields + '}', escaped=True)}];"
+        )
+        if not box.op:
+            continue
+        lines.append(
+            f'  n{i}_op [id="n{i}_op" class="op" shape=ellipse height=0.3 label={_quote(box.op)}];'
+        )
+        for j, parent in enumerate(box.inputs):
+            if parent is None:
+                continue
+            text = box.edge_labels[j] if j < len(box.edge_labels) else ""
+            extra = f" {label}={_quote(text)} fontname={FONT} fontsize=12" if text else ""
+            lines.append(f'  n{parent} -> n{i}_op [id="n{i}_e{j}"{extra}];')
+        lines.append(f'  n{i}_op -> n{i} [id="n{i}_out"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+_EDGE_LABEL = re.compile(
+    r'(<g id="n\d+_e\d+" class="edge">\s*<path [^>]*/>\s*<polygon [^>]*/>\s*)<text ([^>]*)>'
+)
+_NODE_BLOCK = re.compile(r'<g id="(n\d+)" class="node value[^"]*">(.*?)</g>', re.DOTALL)
+_TEXT = re.compile(r"<text ([^>]*)>[^<]*</text>")
+
+
+def _name_texts(match: re.Match[str]) -> str:
+    """Give a value box's three texts ids and classes, so a frame can find and change them."""
+    node_id, body = match[1], match[2]
+    roles = iter(("name", "data", "grad"))
+
+    def named(text: re.Match[str]) -> str:
+        role = next(roles, None)
+        if role is None:  # pragma: no cover - a record always has exactly three fields
+            raise RuntimeError(f"the box {node_id} has more than three texts")
+        return f'<text id="{node_id}_{role}" class="{role}" {text[1]}></text>'
+
+    head = match[0][: match[0].index(">") + 1]
+    return head + _TEXT.sub(named, body) + "</g>"
+
+
+def layout_svg(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
+    """Lay the graph out once with ``dot`` and return the SVG, texts empty, ids in place.
+
+    Comments and Graphviz's ``<title>`` tooltips are dropped (they are a third of the
+    bytes of a big graph); the stylesheet :data:`SVG_STYLE` is added. Edge labels are laid
+    out but hidden until their edge is ``sending``.
+    """
+    svg = svg_from_dot(dot_source(boxes, rankdir))
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.DOTALL)
+    svg = re.sub(r"<title>[^<]*</title>\n?", "", svg)
+    svg = _NODE_BLOCK.sub(_name_texts, svg)
+    svg = _EDGE_LABEL.sub(r'\1<text class="edge-label" \2>', svg)
+    # The page sets the size and the view itself; a static frame keeps Graphviz's size.
+    return svg.replace(">", f"><style>{SVG_STYLE}</style>", 1)
+
+
+def apply_frame(
+    svg: str,
+    texts: Mapping[str, str],
+    classes: Mapping[str, str],
+) -> str:
+    """The laid-out ``svg`` showing one frame, as a standalone picture.
+
+    Args:
+        svg: the output of :func:`layout_svg`.
+        texts: element id (``n3_data``) -> the text it shows.
+        classes: element id (``n3``, ``n3_op``, ``n3_e0``, ``n3_grad``) -> extra CSS classes
+            (``sending`` on an edge shows its label).
+    """
+
+    def text(match: re.Match[str]) -> str:
+        element_id = match[1]
+        extra = classes.get(element_id, "")
+        cls = f"{match[2]} {extra}" if extra else match[2]
+        content = html.escape(texts.get(element_id, ""))
+        return f'<text id="{element_id}" class="{cls}"{match[3]}>{content}</text>'
+
+    svg = re.sub(r'<text id="([^"]+)" class="([^"]+)"([^>]*)></text>', text, svg)
+
+    def group(match: re.Match[str]) -> str:
+        extra = classes.get(match[1])
+        return match[0] if not extra else f'<g id="{match[1]}" class="{match[2]} {extra}"'
+
+    return re.sub(r'<g id="([^"]+)" class="([^"]+)"', group, svg)

@@ -1,0 +1,341 @@
+// The stepper page's player. DATA.frames[k].changes lists what frame k changes from frame k-1
+// ((node, field, text)); the state of frame k is all changes of frames 0..k applied in order.
+// The SVG is laid out once: frames only set texts and CSS classes, so nothing ever moves.
+(function () {
+  const byId = (id) => document.getElementById(id);
+  const frames = DATA.frames;
+  const nodes = DATA.nodes;
+  const last = frames.length - 1;
+  const FIELDS = ["data", "grad", "state", "arrival", "terms"];
+  const MIN_FONT_PX = 12;  // follow never shows text smaller than this (the SVG's font is 12)
+  const MAX_SCALE = 2.2;
+  const viewer = byId("viewer");
+  const svg = viewer.querySelector("svg");
+  const slider = byId("slider");
+  const playButton = byId("play");
+  const followBox = byId("follow");
+
+  // --- the graph ---------------------------------------------------------------------------
+  const full = svg.viewBox.baseVal;
+  const bounds = { x: full.x, y: full.y, width: full.width, height: full.height };
+  // One SVG unit is one pixel at scale 1; the view is a CSS transform of the whole SVG, so
+  // zooming, panning and following never make the page lay the graph out again.
+  svg.setAttribute("width", String(bounds.width));
+  svg.setAttribute("height", String(bounds.height));
+  const boxes = nodes.map((node) => byId(node.id));
+  const leaves = nodes.flatMap((node, i) => (node.op === "leaf" ? [i] : []));
+  const baseClass = boxes.map((box) => box.getAttribute("class"));
+  const texts = nodes.map((node) => ({
+    name: byId(node.id + "_name"), data: byId(node.id + "_data"), grad: byId(node.id + "_grad"),
+  }));
+  nodes.forEach((node, i) => { texts[i].name.textContent = node.name; });
+
+  // --- the table ---------------------------------------------------------------------------
+  const tbody = byId("grads").tBodies[0];
+  const cells = nodes.map((node) => {
+    const row = document.createElement("tr");
+    row.dataset.node = node.id;
+    const make = (text, cls) => {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      cell.className = cls;
+      row.appendChild(cell);
+      return cell;
+    };
+    make(node.name, "name");
+    make(node.op, "op");
+    const result = { row, data: make("", "number data"), grad: make("", "number grad"),
+                     terms: make("", "number terms") };
+    tbody.appendChild(row);
+    return result;
+  });
+
+  // --- frame state -------------------------------------------------------------------------
+  const state = {};
+  let applied = -1;  // the last frame whose changes are in `state`
+  const dirty = new Set();
+  function reset() {
+    for (const field of FIELDS) state[field] = new Array(nodes.length).fill("");
+    applied = -1;
+    nodes.forEach((_, i) => dirty.add(i));
+  }
+  function applyUpTo(k) {
+    if (k < applied) reset();
+    for (let f = applied + 1; f <= k; f++) {
+      for (const [i, field, text] of frames[f].changes) {
+        state[field][i] = text;
+        dirty.add(i);
+      }
+    }
+    applied = k;
+  }
+  const cellText = (text) => text.replace(/^(data|grad) /, "");
+
+  let current = 0;
+  let decorated = { nodes: [], edges: [] };
+  function show(k) {
+    current = Math.max(0, Math.min(last, k));
+    const frame = frames[current];
+    applyUpTo(current);
+    const firingSet = new Set(frame.firing === null ? [] : [frame.firing]);
+    const receiving = new Set(frame.focus.slice(1));
+    for (const i of decorated.nodes) dirty.add(i);
+    for (const i of frame.focus) dirty.add(i);
+    for (const i of dirty) {
+      const t = texts[i];
+      t.data.textContent = state.data[i];
+      t.grad.textContent = state.grad[i];
+      t.grad.setAttribute("class", "grad " + state.arrival[i]);
+      let cls = baseClass[i] + (state.state[i] ? " " + state.state[i] : "");
+      if (firingSet.has(i)) cls += " firing";
+      if (receiving.has(i)) cls += " receiving";
+      boxes[i].setAttribute("class", cls);
+      const c = cells[i];
+      c.data.textContent = cellText(state.data[i]);
+      c.grad.textContent = cellText(state.grad[i]);
+      c.grad.className = "number grad " + state.arrival[i];
+      c.terms.textContent = state.terms[i];
+      c.row.className = (state.state[i] + (firingSet.has(i) ? " firing" : "")
+                         + (receiving.has(i) ? " receiving" : "")).trim();
+    }
+    dirty.clear();
+    decorated.nodes = frame.focus.slice();
+    // Edges and op ovals: undo the last frame's, mark this frame's.
+    for (const id of decorated.edges) {
+      const el = byId(id);
+      if (el) el.setAttribute("class", el.getAttribute("class").replace(/ (sending|computing|firing)/g, ""));
+    }
+    decorated.edges = [];
+    const edgeClass = frame.phase === "backward" ? " sending" : " computing";
+    for (const [id] of frame.edges) {
+      const el = byId(id);
+      if (!el) continue;
+      el.setAttribute("class", el.getAttribute("class") + edgeClass);
+      decorated.edges.push(id);
+    }
+    if (frame.firing !== null) {
+      const op = byId(nodes[frame.firing].id + "_op");
+      if (op) { op.setAttribute("class", op.getAttribute("class") + " firing"); decorated.edges.push(op.id); }
+    }
+    slider.value = String(current);
+    byId("frame-number").textContent = String(current);
+    byId("phase").textContent = frame.phase;
+    byId("caption").textContent = frame.caption;
+    byId("prev").disabled = current === 0;
+    byId("next").disabled = current === last;
+    if (frame.firing !== null) scrollRow(frame.firing);
+    if (followBox.checked) follow();
+  }
+
+  // Scrolling needs the page laid out, so it waits for the next paint (which lays it out
+  // anyway): stepping through many frames between two paints never forces a layout.
+  let rowHeight = 0, tableTop = 0, sideHeight = 0, scrollTo = null;
+  function scrollRow(i) {
+    if (scrollTo === null) requestAnimationFrame(() => {
+      const side = byId("side");
+      if (rowHeight === 0) {
+        rowHeight = cells[0].row.getBoundingClientRect().height || 20;
+        tableTop = cells[0].row.offsetTop;
+        sideHeight = side.clientHeight;
+      }
+      side.scrollTop = Math.max(0, tableTop + scrollTo * rowHeight - sideHeight / 2);
+      scrollTo = null;
+    });
+    scrollTo = i;
+  }
+
+  // --- the view: centre (cx, cy) in SVG units, scale s in screen pixels per unit ------------
+  const view = { cx: bounds.x + bounds.width / 2, cy: bounds.y + bounds.height / 2, s: 1 };
+  // The viewer's size, read once and again on resize (reading it forces a page layout).
+  let size = null;
+  function viewerSize() {
+    if (size === null) size = { w: viewer.clientWidth, h: viewer.clientHeight };
+    return size;
+  }
+  function setView() {
+    const { w, h } = viewerSize();
+    const tx = w / 2 - (view.cx - bounds.x) * view.s, ty = h / 2 - (view.cy - bounds.y) * view.s;
+    svg.style.transform = `translate(${tx}px, ${ty}px) scale(${view.s})`;
+  }
+  function fit() {
+    const { w, h } = viewerSize();
+    view.s = 0.97 * Math.min(w / bounds.width, h / bounds.height);
+    view.cx = bounds.x + bounds.width / 2;
+    view.cy = bounds.y + bounds.height / 2;
+    setView();
+  }
+  // An element's box in SVG root units (what viewBox is written in). Nothing ever moves, so
+  // each box is measured once (getBBox needs no page layout) and remembered.
+  const graph = byId("graph0");
+  const toRoot = graph.transform.baseVal.consolidate();
+  const measured = new Map();
+  function boxOf(el) {
+    let box = measured.get(el);
+    if (box === undefined) {
+      const b = el.getBBox();
+      const m = toRoot === null ? svg.createSVGMatrix() : toRoot.matrix;
+      const point = svg.createSVGPoint();
+      point.x = b.x; point.y = b.y;
+      const a = point.matrixTransform(m);
+      point.x = b.x + b.width; point.y = b.y + b.height;
+      const c = point.matrixTransform(m);
+      box = { x0: Math.min(a.x, c.x), y0: Math.min(a.y, c.y), x1: Math.max(a.x, c.x), y1: Math.max(a.y, c.y) };
+      measured.set(el, box);
+    }
+    return box;
+  }
+  // Centre the firing node at a readable size, with as many of its op and inputs as fit
+  // around it (added nearest first): a far-away input is left out rather than shrink the text.
+  // ``start`` widened by the ``others`` nearest first, each only if all still fit at a
+  // readable size.
+  function grow(start, others) {
+    const { w, h } = viewerSize(), pad = 40;
+    const scaleFor = (b) => Math.min((w - 2 * pad) / (b.x1 - b.x0), (h - 2 * pad) / (b.y1 - b.y0));
+    const mid = (b) => [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2];
+    const [fx, fy] = mid(start);
+    const distance = (b) => Math.hypot(mid(b)[0] - fx, mid(b)[1] - fy);
+    let group = start;
+    for (const other of [...others].sort((a, b) => distance(a) - distance(b))) {
+      const wider = { x0: Math.min(group.x0, other.x0), y0: Math.min(group.y0, other.y0),
+                      x1: Math.max(group.x1, other.x1), y1: Math.max(group.y1, other.y1) };
+      if (scaleFor(wider) >= MIN_FONT_PX / 12) group = wider;
+    }
+    return group;
+  }
+  function follow() {
+    const frame = frames[current];
+    const { w, h } = viewerSize(), pad = 40;
+    const minScale = MIN_FONT_PX / 12;
+    const scaleFor = (b) => Math.min((w - 2 * pad) / (b.x1 - b.x0), (h - 2 * pad) / (b.y1 - b.y0));
+    if (frame.firing === null) {
+      // Start, done, update: the whole graph if it is readable, else the leaves (inputs and
+      // parameters, where the gradients and the updates end up), at a readable size.
+      const whole = { x0: bounds.x, y0: bounds.y, x1: bounds.x + bounds.width, y1: bounds.y + bounds.height };
+      if (scaleFor(whole) >= minScale || leaves.length === 0) { fit(); return; }
+      // From the top-left leaf (the first inputs, in any rankdir), as many as fit.
+      const leafBoxes = leaves.map((i) => boxOf(boxes[i]));
+      leafBoxes.sort((a, b) => a.x0 + a.y0 - (b.x0 + b.y0));
+      const around = grow(leafBoxes[0], leafBoxes.slice(1));
+      view.s = Math.max(minScale, Math.min(MAX_SCALE, scaleFor(around)));
+      view.cx = (around.x0 + around.x1) / 2;
+      view.cy = (around.y0 + around.y1) / 2;
+      setView();
+      return;
+    }
+    const others = [byId(nodes[frame.firing].id + "_op"), ...frame.focus.slice(1).map((i) => boxes[i])];
+    const group = grow(boxOf(boxes[frame.firing]), others.filter((el) => el).map(boxOf));
+    const centre = (b) => [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2];
+    view.s = Math.max(minScale, Math.min(MAX_SCALE, scaleFor(group)));
+    [view.cx, view.cy] = centre(group);
+    setView();
+  }
+  function zoom(factor, clientX, clientY) {
+    const r = viewer.getBoundingClientRect();  // zooming is rare: a layout here is fine
+    const mx = clientX === undefined ? r.width / 2 : clientX - r.left;
+    const my = clientY === undefined ? r.height / 2 : clientY - r.top;
+    // Keep the point under the pointer where it is.
+    const px = view.cx + (mx - r.width / 2) / view.s, py = view.cy + (my - r.height / 2) / view.s;
+    view.s = Math.max(0.02, Math.min(20, view.s * factor));
+    view.cx = px - (mx - r.width / 2) / view.s;
+    view.cy = py - (my - r.height / 2) / view.s;
+    setView();
+  }
+  function manual() { followBox.checked = false; }
+
+  viewer.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    manual();
+    zoom(Math.exp(-event.deltaY * 0.0015), event.clientX, event.clientY);
+  }, { passive: false });
+  let drag = null;
+  viewer.addEventListener("pointerdown", (event) => {
+    drag = { x: event.clientX, y: event.clientY };
+    viewer.setPointerCapture(event.pointerId);
+    viewer.classList.add("dragging");
+  });
+  viewer.addEventListener("pointermove", (event) => {
+    if (drag === null) return;
+    const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+    if (dx === 0 && dy === 0) return;
+    manual();
+    view.cx -= dx / view.s;
+    view.cy -= dy / view.s;
+    drag = { x: event.clientX, y: event.clientY };
+    setView();
+  });
+  const endDrag = () => { drag = null; viewer.classList.remove("dragging"); };
+  viewer.addEventListener("pointerup", endDrag);
+  viewer.addEventListener("pointercancel", endDrag);
+
+  // --- playing -----------------------------------------------------------------------------
+  let timer = null;
+  const interval = () => 1000 / Number(byId("speed").value);
+  function stop() {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    playButton.innerHTML = "&#9654; play";
+  }
+  function tick() {
+    if (current >= last) { stop(); return; }
+    show(current + 1);
+    timer = setTimeout(tick, interval());
+  }
+  function play() {
+    if (current === last) show(0);
+    playButton.innerHTML = "&#10074;&#10074; pause";
+    timer = setTimeout(tick, interval());
+  }
+  const toggle = () => (timer === null ? play() : stop());
+
+  const click = (id, action) => byId(id).addEventListener("click", (event) => {
+    action();
+    event.currentTarget.blur();  // so Space and the arrows go back to the page's keys
+  });
+  click("prev", () => { stop(); show(current - 1); });
+  click("next", () => { stop(); show(current + 1); });
+  click("play", toggle);
+  click("zoom-in", () => { manual(); zoom(1.25); });
+  click("zoom-out", () => { manual(); zoom(0.8); });
+  click("fit", () => { manual(); fit(); });
+  followBox.addEventListener("change", () => { if (followBox.checked) follow(); });
+  slider.addEventListener("input", () => { stop(); show(Number(slider.value)); });
+  document.addEventListener("keydown", (event) => {
+    const tag = event.target.tagName;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    // The slider moves itself with the arrow keys (and fires "input"); a select keeps its keys.
+    if (event.target === slider && event.key.startsWith("Arrow")) return;
+    if (tag === "SELECT") return;
+    const keys = {
+      " ": toggle,
+      ArrowLeft: () => { stop(); show(current - 1); },
+      ArrowRight: () => { stop(); show(current + 1); },
+      Home: () => { stop(); show(0); },
+      End: () => { stop(); show(last); },
+      "+": () => { manual(); zoom(1.25); },
+      "=": () => { manual(); zoom(1.25); },
+      "-": () => { manual(); zoom(0.8); },
+      "0": () => { manual(); fit(); },
+      f: () => { followBox.checked = !followBox.checked; if (followBox.checked) follow(); },
+    };
+    const action = keys[event.key];
+    if (action === undefined) return;
+    event.preventDefault();
+    action();
+  });
+  // A new viewer size (window resized, the page reflowed) re-centres the view.
+  new ResizeObserver(() => {
+    size = null;
+    sideHeight = 0;
+    rowHeight = 0;
+    if (followBox.checked) follow(); else setView();
+  }).observe(viewer);
+
+  slider.max = String(last);
+  byId("frame-count").textContent = String(last);
+  // Measure every box now, in one layout, so stepping never waits for the page to lay out.
+  nodes.forEach((node, i) => { boxOf(boxes[i]); const op = byId(node.id + "_op"); if (op) boxOf(op); });
+  reset();
+  show(0);
+  // For tests and the console: the player's state, read-only.
+  window.stepperPage = { show, current: () => current, view: () => ({ ...view }), frames: frames.length };
+})();
