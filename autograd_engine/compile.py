@@ -317,7 +317,7 @@ class CompiledGraph:
         """The numerical policy for gradients, as in ``backward()``: a leaf gradient that is
         NaN or ±inf although every value, the seed and the leaf's old gradient are finite
         raises, before any ``.grad`` changes; NaN/inf already in the data propagate."""
-        if not (math.isfinite(seed) and math.isfinite(float(values.sum()))):
+        if not (math.isfinite(seed) and all(math.isfinite(v) for v in values.tolist())):
             return
         for (_, leaf), total in zip(self._learnable, totals, strict=True):
             if not math.isfinite(total) and math.isfinite(leaf.grad):
