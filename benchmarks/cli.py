@@ -14,7 +14,7 @@ from typing import Any
 from . import suite
 from .engines import SKIPPED
 from .measure import frozen_imports
-from .report import format_report, goals
+from .report import format_report, goals, issue_8_goals
 from .workload import make_problem
 
 __all__ = ["main"]
@@ -79,8 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     results["memory"] = suite.graph_memory(problem)
     with frozen_imports():
         results["chain"] = suite.chain(chain_length, min(repeats, 3), progress)
+    results["guards"] = suite.guard_cost(problem, repeats, progress)
+    results["anomaly_off"] = suite.anomaly_off_cost(2 if options.quick else 4, repeats, progress)
     results["skipped"] = dict(SKIPPED)
     results["goals"] = goals(results)
+    results["goals_issue_8"] = issue_8_goals(results)
     print(format_report(results))
     options.json.parent.mkdir(parents=True, exist_ok=True)
     options.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from autograd_engine import Value, compile_graph, topological_order
+from autograd_engine import Value, compile_graph, guards, topological_order
 
-from .workload import LEARNING_RATE, REGULARIZATION, Problem, scalar_demo_loss
+from .workload import LEARNING_RATE, REGULARIZATION, Problem, branchy_relu, scalar_demo_loss
 
 __all__ = [
     "SKIPPED",
+    "BranchyReplays",
     "CompiledModel",
     "ScalarEngine",
     "ScalarModel",
@@ -198,6 +199,38 @@ class CompiledModel:
         value = self.replay.run()
         _sgd(params, LEARNING_RATE)
         return value
+
+
+class BranchyReplays:
+    """The demo's loss with a Python branch per relu (:func:`~benchmarks.workload.branchy_relu`),
+    built once inside ``guards.recording()`` and compiled twice from that one graph:
+
+    * ``guarded``: ``compile_graph(loss, guards=log)``, which re-checks every logged
+      ``h > 0`` on each ``run()``;
+    * ``unguarded``: ``compile_graph(loss)`` outside the recording block, which checks
+      nothing (frozen control flow).
+
+    The difference between their runs is what the guards cost. A step here is
+    ``zero_grad`` + ``run()`` without the SGD update: an update would flip some branches,
+    so the guarded replay would (rightly) refuse the next run.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.model = ScalarModel(replace(ours_engine(), relu=branchy_relu), problem)
+        with guards.recording() as log:
+            loss = self.model.loss()
+        self.log = log
+        self.loss = loss.data
+        self.guarded = compile_graph(loss, guards=log)
+        self.unguarded = compile_graph(loss)
+
+    def guarded_step(self) -> float:
+        _set_grads(self.model.params, 0.0)
+        return self.guarded.run()
+
+    def unguarded_step(self) -> float:
+        _set_grads(self.model.params, 0.0)
+        return self.unguarded.run()
 
 
 class TorchVectorModel:

@@ -30,6 +30,7 @@ __all__ = [
     "LEARNING_RATE",
     "REGULARIZATION",
     "Problem",
+    "branchy_relu",
     "make_problem",
     "scalar_demo_loss",
     "two_moons",
@@ -131,3 +132,13 @@ def scalar_demo_loss(
     parameters = [p for layer in layers for w, b in layer for p in (*w, b)]
     reg_loss = REGULARIZATION * sum(p * p for p in parameters)
     return data_loss + reg_loss
+
+
+def branchy_relu(h: Any) -> Any:
+    """relu written as a Python branch on the Value: ``h if h > 0 else h * 0.0``.
+
+    The same numbers and gradients as ``h.relu()``, but the choice is made by Python, so a
+    recording (:func:`autograd_engine.guards.recording`) logs one guard (``h > 0``) per
+    call: the kind of model whose compiled replay must re-check its branches on every run.
+    """
+    return h if h > 0 else h * 0.0

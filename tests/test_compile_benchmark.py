@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from autograd_engine import FrozenGraphError
 from benchmarks.engines import (
+    BranchyReplays,
     CompiledModel,
     ScalarModel,
     micrograd_engine,
@@ -19,7 +21,8 @@ from benchmarks.engines import (
     torch_scalar_engine,
     torch_vector_model,
 )
-from benchmarks.report import format_report, goals
+from benchmarks.fresh_process import time_eager_steps
+from benchmarks.report import format_report, goals, issue_8_goals
 from benchmarks.workload import make_problem, two_moons
 
 
@@ -39,6 +42,34 @@ def test_the_compiled_step_trains_exactly_like_the_eager_step() -> None:
     assert [p.data for p in compiled.model.params] == pytest.approx(
         [p.data for p in eager.params], rel=1e-12
     )
+
+
+def test_the_branchy_model_computes_the_demo_step_and_its_guards_are_checked() -> None:
+    problem = make_problem()
+    eager = ScalarModel(ours_engine(), problem)
+    replays = BranchyReplays(problem)
+    eager_loss = eager.loss()
+    eager_loss.backward()
+    # one guard per relu: 100 points x (16 + 16 hidden units + 1 hinge)
+    assert (replays.guarded.num_guards, replays.unguarded.num_guards) == (3300, 0)
+    assert replays.loss == pytest.approx(eager_loss.data, rel=1e-12)
+    for step in (replays.guarded_step, replays.unguarded_step):
+        assert step() == pytest.approx(eager_loss.data, rel=1e-12)
+        assert [p.grad for p in replays.model.params] == pytest.approx(
+            [p.grad for p in eager.params], rel=1e-12, abs=1e-15
+        )
+    # An SGD update flips some branches: the guarded replay says so, the unguarded does not.
+    for p in replays.model.params:
+        p.data -= p.grad
+    replays.unguarded_step()
+    with pytest.raises(FrozenGraphError, match=r"> 0 was (True|False) when the graph"):
+        replays.guarded_step()
+
+
+def test_a_process_that_left_anomaly_mode_runs_the_engine_s_own_node_function() -> None:
+    result = time_eager_steps(1, enter_anomaly_mode=True)
+    assert result["anomaly_mode_entered"] is True
+    assert len(result["seconds"]) == 1
 
 
 @pytest.mark.slow
@@ -91,9 +122,24 @@ def results(micrograd: float | None, vector: float | None) -> dict[str, Any]:
             "compiled_run_seconds": 1.0,
             "compile_seconds": 3.0,
         },
+        "guards": {
+            "guards": 3300,
+            "compiled_graph": "CompiledGraph(10 nodes, 3300 guards)",
+            "median_seconds": {"guarded": 0.0012, "unguarded": 0.001},
+            "ratio": 1.2,
+        },
+        "anomaly_off": {
+            "pairs": 4,
+            "steps_per_process": 6,
+            "median_seconds": {"never entered": 0.1, "entered and left": 0.101},
+            "ratio": 1.01,
+            "ratio_min": 0.97,
+            "ratio_max": 1.04,
+        },
         "skipped": {} if micrograd is not None else {"micrograd": "not installed"},
     }
     result["goals"] = goals(result)
+    result["goals_issue_8"] = issue_8_goals(result)
     return result
 
 
@@ -113,3 +159,14 @@ def test_the_report_says_which_peer_was_skipped() -> None:
     assert "[skipped] eager step >= 10x faster than micrograd" in text
     assert "[met] compiled deep chain" in text
     assert "vs micrograd" in text
+
+
+def test_the_issue_8_goals_compare_ratios_with_their_targets() -> None:
+    guard_goal, anomaly_goal = issue_8_goals(results(1.5, 0.0004))
+    assert (guard_goal["ratio"], guard_goal["met"]) == (pytest.approx(1.2), False)
+    assert (anomaly_goal["ratio"], anomaly_goal["met"]) == (pytest.approx(1.01), True)
+    text = format_report(results(1.5, 0.0004))
+    assert "Goals (issue 8)" in text
+    assert "[NOT MET] guards cost the compiled step < 10% (3,300 guards): 1.20x" in text
+    assert "[met] anomaly mode off costs the eager step nothing measurable" in text
+    assert "1.01x (pairs 0.97x to 1.04x)" in text
