@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import threading
 import weakref
@@ -67,13 +68,19 @@ def is_enabled() -> bool:
     return _depth > 0
 
 
+# Installed libraries and the interpreter's own frozen modules: never the user's line.
+_LIBRARY_PARTS = re.compile(r"[/\\](site|dist)-packages[/\\]|^<frozen ")
+
+
 def _user_frames(frame: FrameType | None) -> tuple[tuple[str, int, str], ...]:
-    """The innermost few frames outside the engine's own files: the code that made a node."""
+    """The innermost few frames of the user's code that made a node: outside the engine's own
+    files and outside installed libraries (a notebook's IPython machinery, a test runner)."""
     frames: list[tuple[str, int, str]] = []
     while frame is not None and len(frames) < _FRAMES_KEPT:
         code = frame.f_code
-        if not code.co_filename.startswith(_ENGINE_DIR):
-            frames.append((code.co_filename, frame.f_lineno, code.co_name))
+        name = code.co_filename
+        if not (name.startswith(_ENGINE_DIR) or _LIBRARY_PARTS.search(name)):
+            frames.append((name, frame.f_lineno, code.co_name))
         frame = frame.f_back
     return tuple(frames)
 

@@ -139,3 +139,18 @@ def test_enter_and_exit_from_many_threads() -> None:
     assert errors == []
     assert value_module._node is plain
     assert not anomaly_module.is_enabled()
+
+
+def test_the_creation_line_skips_installed_libraries() -> None:
+    """In a notebook the caller of a cell is IPython's run_code: never worth showing."""
+
+    def user_code() -> Value:
+        return Value(math.nan) * 2.0
+
+    library = compile("made = user_code()", "/opt/lib/python3/site-packages/runner.py", "exec")
+    namespace: dict[str, object] = {"user_code": user_code}
+    with detect_anomaly(), pytest.raises(AnomalyError) as caught:
+        exec(library, namespace)
+    message = str(caught.value)
+    assert "in user_code" in message
+    assert "site-packages" not in message
