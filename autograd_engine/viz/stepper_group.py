@@ -393,7 +393,8 @@ def _backward_frame(
     else:
         head = f"backward {k}/{n}: {unit.name} = {formula(outs[0])} fires. {grads}: complete."
     lines = [head]
-    edges = []
+    # One edge per input box: it carries the term, or says how many (a layer's outputs).
+    on_edge: dict[int, list[float]] = {}
     params = []
     input_position = {v: e for e, v in enumerate(unit.inputs)}
     receivers = []
@@ -413,7 +414,7 @@ def _backward_frame(
                 f"  to {names[parent]}: += {format_number(term)}{through}; "
                 f"∂{root_name}/∂{symbol(names[parent])} = {running_text}, {status}"
             )
-        edges.append((u, f"e{input_position[v]}", format_number(term)))
+        on_edge.setdefault(input_position[v], []).append(term)
         receivers.append(v)
     if len(sent) > 8 and len(lines) > 8:
         lines.append(f"  ... and {len([p for p in sent if p in where_shown]) - 8} more inputs")
@@ -424,7 +425,16 @@ def _backward_frame(
     if params:
         lines.append(f"  its {len(params)} parameters get their gradients: {_listing(params, 4)}")
     return RawFrame(
-        "backward", k, "\n".join(lines), u, (u, *dict.fromkeys(receivers)), changes, tuple(edges)
+        "backward",
+        k,
+        "\n".join(lines),
+        u,
+        (u, *dict.fromkeys(receivers)),
+        changes,
+        tuple(
+            (u, f"e{e}", format_number(terms[0]) if len(terms) == 1 else f"{len(terms)} terms")
+            for e, terms in on_edge.items()
+        ),
     )
 
 
