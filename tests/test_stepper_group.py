@@ -139,7 +139,14 @@ def test_layers_group_and_edges_count_their_terms() -> None:
     frame = next(f for f in stepper.frames if f.phase == "backward" and f.firing == u)
     assert frame.edges == ((f"n{u}_e0", "3 terms"),)
     assert "runs its" in frame.caption
-    assert "to layers.0.neurons.2" in frame.caption
+    # layers.1 is the only reader of layer 0's outputs: what it sends to each is that
+    # output's whole gradient, the sum over the 3 paths through layer 1's neurons.
+    loss.backward()
+    for k in range(3):
+        grad = _grad_of(loss, f"layers.0.neurons.{k}")
+        assert f"to layers.0.neurons.{k}: += {format_number(grad)} (summed over 3 paths);" in (
+            frame.caption
+        )
 
 
 def test_focus_and_depth_keep_a_neighbourhood_and_fold_the_rest() -> None:
