@@ -217,3 +217,18 @@ def test_a_5000_node_graph_exports_grouped_quickly_and_small() -> None:
     assert seconds < 20, seconds
     assert len(page.encode()) < 4_000_000
     print(f"5,000-node grouped export: {seconds:.1f} s, {len(page.encode()) / 1e6:.2f} MB")
+
+
+def test_the_demo_pictures_a_live_example_with_labelled_inputs() -> None:
+    from nn.demo import example_loss
+    from nn.recipes import make_recipe
+
+    recipe = make_recipe("moons", steps=1)
+    loss = example_loss(recipe)
+    assert loss.label == "loss"
+    assert loss.data != 0  # a hinge loss of 0 would send no gradient: a picture of zeros
+    stepper = BackwardStepper(loss, group="layer")
+    assert stepper.units is not None
+    names = [unit.name for unit in stepper.units]
+    assert names[:2] == ["x0", "x1"]
+    assert {"layers.0", "layers.1", "layers.2", "loss"} <= set(names)
