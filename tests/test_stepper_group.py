@@ -232,3 +232,16 @@ def test_the_demo_pictures_a_live_example_with_labelled_inputs() -> None:
     names = [unit.name for unit in stepper.units]
     assert names[:2] == ["x0", "x1"]
     assert {"layers.0", "layers.1", "layers.2", "loss"} <= set(names)
+
+
+def test_a_batch_names_each_call_and_says_where_shared_parameters_went() -> None:
+    loss, _, _ = mlp_loss([2, 3, 3, 1], examples=2)
+    stepper = BackwardStepper(loss, group="neuron")
+    assert stepper.units is not None
+    u = box(stepper, "layers.1.neurons.0#2")  # the second example's call of that neuron
+    frame = next(f for f in stepper.frames if f.phase == "backward" and f.firing == u)
+    assert "to layers.0.neurons.2#2: += " in frame.caption  # the same example's layer 0
+    assert "to layers.0.neurons.2: " not in frame.caption
+    # Its weights are read by both calls: drawn in no box, and the caption says so.
+    assert "and 4 terms go to parameters shared with other calls of this neuron" in frame.caption
+    assert "its " not in frame.caption.split("\n")[-1]

@@ -180,6 +180,9 @@ def grouped_frames(
     """
     where = {node: u for u, unit in enumerate(units) for node in unit.members}
     shown = {node: u for u, unit in enumerate(units) for node in unit.outputs}
+    # A box with one output names it: "layers.0.neurons.2#2" is the second call's, where the
+    # node's own name (its scope path) is the same for every call.
+    names = {**names, **{n: units[u].name for n, u in shown.items() if len(units[u].outputs) == 1}}
     root = units[-1].outputs[-1]
     root_name = symbol(names[root])
     # Exact final gradients, summed in backward()'s own order.
@@ -419,11 +422,18 @@ def _backward_frame(
     if len(sent) > 8 and len(lines) > 8:
         lines.append(f"  ... and {len([p for p in sent if p in where_shown]) - 8} more inputs")
     for node in unit.members:
-        if node.is_leaf and unit.kind == "group":
+        # A leaf read only inside this box: its gradient is complete once the box has fired.
+        if node.is_leaf and unit.kind == "group" and node not in where_shown:
             short = names[node].removeprefix(unit.name + ".")
             params.append(f"{short} = {format_number(final.get(node, 0.0))}")
     if params:
         lines.append(f"  its {len(params)} parameters get their gradients: {_listing(params, 4)}")
+    shared = [term for parent, term in sent.items() if parent not in where_shown]
+    if shared:
+        lines.append(
+            f"  and {len(shared)} terms go to parameters shared with other calls of this "
+            f"{unit.op} (not drawn: each sums one term per call)"
+        )
     return RawFrame(
         "backward",
         k,
