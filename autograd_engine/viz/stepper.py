@@ -25,6 +25,10 @@ the web page plays. The graph is laid out once (:mod:`.layout`): every frame onl
 texts and colours, so nothing moves, and the page stores one SVG plus what each frame changes.
 Numbers never touch any ``.grad`` or ``.data``: everything comes from
 :func:`~autograd_engine.backward_steps`.
+
+A whole network is too many frames one node at a time: ``group="neuron"`` (or ``"layer"``)
+steps one box per neuron, and ``focus=node, depth=k`` only the boxes near one node
+(:mod:`.stepper_group`); the boxes are then :attr:`BackwardStepper.units`.
 """
 
 from __future__ import annotations
@@ -72,8 +76,8 @@ class Frame:
         phase: ``"forward"``, ``"backward"`` or ``"update"``.
         number: the frame's number within its phase (a backward frame's ``k``).
         caption: what happens, with the rule and the numbers (several lines).
-        firing: the index (in ``stepper.nodes``) of the node computed (forward) or about to
-            fire (backward), or None.
+        firing: the index (in ``stepper.nodes``, or ``stepper.units`` when grouped or
+            focused) of the box computed (forward) or about to fire (backward), or None.
         focus: the nodes the view should centre on: the firing node and its inputs.
         changes: ``(node index, field, text)`` for every shown text or state that differs
             from the frame before; fields are ``data``, ``grad`` (box texts), ``state``
