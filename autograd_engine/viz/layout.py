@@ -98,12 +98,18 @@ def _record(text: str) -> str:
 #: laid out as extra nodes: minutes become seconds, at the price of a few more crossings.
 LARGE = 1500
 
+#: More labelled edges than this many per box are placed after the layout (``xlabel``).
+MANY_LABELS = 2
+
 
 def dot_source(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
     """The DOT text of the one layout: a record per box, an oval per op, ids as above."""
     large = len(boxes) > LARGE
     speed = " mclimit=0.1 nslimit=0.5 nslimit1=0.5 searchsize=10" if large else ""
-    label = "xlabel" if large else "label"
+    # Many labelled edges between two ranks (a grouped layer reads 16 neurons, 16 times) laid
+    # out as labels stretch the drawing into a thin column: place those after the layout.
+    labelled = sum(1 for box in boxes for text in box.edge_labels if text)
+    label = "xlabel" if large or labelled > MANY_LABELS * max(1, len(boxes)) else "label"
     lines = [
         "digraph autograd {",
         f"  graph [rankdir={rankdir} fontname={FONT} nodesep=0.25 ranksep=0.45{speed}];",
