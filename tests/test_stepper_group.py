@@ -245,3 +245,17 @@ def test_a_batch_names_each_call_and_says_where_shared_parameters_went() -> None
     # Its weights are read by both calls: drawn in no box, and the caption says so.
     assert "and 4 terms go to parameters shared with other calls of this neuron" in frame.caption
     assert "its " not in frame.caption.split("\n")[-1]
+
+
+def test_a_grouped_layer_places_its_many_edge_labels_after_the_layout() -> None:
+    from autograd_engine.viz.layout import dot_source
+
+    loss, _, _ = mlp_loss([2, 16, 16, 1])
+    grouped = BackwardStepper(loss, group="neuron")
+    source = dot_source(grouped._boxes())
+    # 16 x 16 labelled edges between two layers would otherwise stack into one tall column.
+    assert " xlabel=" in source
+    assert ' label="0' not in source
+    x1, w1 = Value(2.0, "x1"), Value(-3.0, "w1")
+    scalar = BackwardStepper((x1 * w1).tanh())
+    assert " xlabel=" not in dot_source(scalar._boxes())  # few labels: laid out with the graph
