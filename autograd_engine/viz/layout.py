@@ -110,9 +110,11 @@ def dot_source(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
     # out as labels stretch the drawing into a thin column: place those after the layout.
     labelled = sum(1 for box in boxes for text in box.edge_labels if text)
     label = "xlabel" if large or labelled > MANY_LABELS * max(1, len(boxes)) else "label"
+    # Top to bottom, two edge labels into one op sit side by side: give them room.
+    nodesep = 0.25 if rankdir in ("LR", "RL") else 0.5
     lines = [
         "digraph autograd {",
-        f"  graph [rankdir={rankdir} fontname={FONT} nodesep=0.25 ranksep=0.45{speed}];",
+        f"  graph [rankdir={rankdir} fontname={FONT} nodesep={nodesep} ranksep=0.45{speed}];",
         f"  node [fontname={FONT} fontsize=12];",
         "  edge [arrowsize=0.7];",
     ]
