@@ -55,7 +55,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
-# The README's pictures: the lecture graph, a stepper frame, and the demo's decision boundary.
+# The README's pictures: the lecture graph, stepper frames and pages of a neuron (here) and of the
+# demo's MLP grouped by layer and by neuron, the demo's decision boundary (nn.demo).
 figures: $(STAMP) system-deps
 	$(PY) -m autograd_engine.viz notebooks/figures
 	$(PY) -m nn.demo --output notebooks/figures --no-progress

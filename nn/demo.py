@@ -10,7 +10,12 @@ It trains the recipe of :mod:`nn.recipes` for the chosen data set, shows a progr
 * ``decision_boundary.png``: the trained model's decision regions with the data on top;
 * ``neuron.svg``: the computation graph of one live neuron of layer 0 (the first whose relu
   passes a gradient) on the first example, after a fresh ``backward()`` of that graph, with
-  every node's value and gradient: backpropagation at the smallest scale.
+  every node's value and gradient: backpropagation at the smallest scale;
+* ``mlp-step.svg``: one backward frame of the trained network on the first example, grouped
+  by layer (:class:`~autograd_engine.viz.BackwardStepper` with ``group="layer"``): the
+  gradient flowing through ``layers.1`` to ``layers.0`` and to its parameters;
+* ``mlp-stepper.html``: that example's whole forward and backward pass, one box and one
+  frame per neuron (``group="neuron"``), as a self-contained page.
 
 The last line printed gives the trained model's loss and accuracy.
 
@@ -31,11 +36,12 @@ from collections.abc import Sequence
 from autograd_engine import Value
 from autograd_engine.graph import topological_order
 
+from .losses import cross_entropy, hinge_loss
 from .plotting import plot_decision_boundary
 from .recipes import DATASETS, Recipe, make_recipe
 from .train import evaluate, fit
 
-__all__ = ["live_neuron_graph", "main"]
+__all__ = ["example_loss", "live_neuron_graph", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -128,6 +134,59 @@ def live_neuron_graph(recipe: Recipe) -> tuple[Value, str]:
     return out, caption
 
 
+def example_loss(recipe: Recipe) -> Value:
+    """The data term of the recipe's loss on one example, for the stepper's pictures.
+
+    The example is the first whose loss is not 0 (a hinge loss of 0, a point classified with
+    margin, sends no gradient back: a picture of zeros). The inputs are labelled ``x0``,
+    ``x1``... and the result ``loss``. The data term is the hinge loss for the ±1 targets of
+    micrograd's recipes, else cross-entropy: the L2 penalty of those recipes (a ``p²`` per
+    parameter, 673 nodes outside any neuron) is left out, so that the picture shows the
+    network. No gradient is touched.
+    """
+    hinge = all(t in (-1, 1) for t in recipe.targets)
+    loss = None
+    for row, target in zip(recipe.X, recipe.targets, strict=True):
+        inputs = [Value(x, label=f"x{i}") for i, x in enumerate(row)]
+        score = recipe.model(inputs)
+        candidate = hinge_loss([score], [target]) if hinge else cross_entropy([score], [target])
+        if loss is None or candidate.data != 0:
+            loss = candidate
+        if candidate.data != 0:
+            break
+    assert loss is not None, "a recipe has at least one example"
+    loss.label = "loss"
+    return loss
+
+
+def _write_mlp_steps(recipe: Recipe, svg_path: str, page_path: str) -> None:
+    try:
+        from autograd_engine.viz import BackwardStepper, RendererNotFoundError
+    except ImportError as error:
+        print(f"skipped {svg_path}: the stepper needs autograd_engine.viz ({error})")
+        return
+    loss = example_loss(recipe)
+    try:
+        layers = BackwardStepper(loss, group="layer", rankdir="TB")
+        assert layers.units is not None
+        k = next(
+            k
+            for k in range(len(layers))
+            if layers.frames[layers.backward_start + k].firing
+            == next(u for u, unit in enumerate(layers.units) if unit.name == "layers.1")
+        )
+        svg = layers.svg(k)
+        neurons = BackwardStepper(loss, group="neuron")
+        neurons.to_html(page_path, title=f"{recipe.name}: one example through the trained MLP")
+    except RendererNotFoundError as error:
+        print(f"skipped {svg_path}: {error}")
+        return
+    with open(svg_path, "w", encoding="utf-8") as file:
+        file.write(svg)
+    print(f"wrote {svg_path}")
+    print(f"wrote {page_path}")
+
+
 def _write_neuron_graph(recipe: Recipe, path: str) -> None:
     try:
         from autograd_engine.viz import RendererNotFoundError, render_svg
@@ -186,6 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.makedirs(args.output, exist_ok=True)
     _write_plot(recipe, os.path.join(args.output, "decision_boundary.png"), final["accuracy"])
     _write_neuron_graph(recipe, os.path.join(args.output, "neuron.svg"))
+    _write_mlp_steps(
+        recipe,
+        os.path.join(args.output, "mlp-step.svg"),
+        os.path.join(args.output, "mlp-stepper.html"),
+    )
     line = (
         f"{recipe.name}: after {args.steps} steps, loss {final['loss']:.4f}, "
         f"accuracy {final['accuracy']:.1%}"

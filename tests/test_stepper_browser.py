@@ -236,7 +236,7 @@ const viewer = document.getElementById("viewer").getBoundingClientRect();
 const box = document.getElementById(DATA.nodes[frame.firing].id);
 const r = box.getBoundingClientRect();
 const text = document.getElementById(DATA.nodes[frame.firing].id + "_data");
-const px = text.getScreenCTM().a * parseFloat(text.getAttribute("font-size"));
+const px = text.getScreenCTM().a * parseFloat(getComputedStyle(text).fontSize);
 return {inside: r.left >= viewer.left && r.right <= viewer.right
                 && r.top >= viewer.top && r.bottom <= viewer.bottom,
         px: px};

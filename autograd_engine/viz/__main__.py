@@ -4,7 +4,10 @@
   each edge labelled with its local derivative (``∂L/∂d = f``);
 * ``stepper-frame.svg``: the backward pass through the lecture's tanh neuron, at the frame
   where ``x1*w1`` sends its gradient to ``x1`` and ``w1``;
-* ``stepper.html``: that whole backward pass as a self-contained page.
+* ``stepper.html``: that whole forward and backward pass as a self-contained page.
+
+The demo (``python -m nn.demo --output OUTDIR``) adds the network's pictures: ``neuron.svg``,
+``mlp-step.svg`` and ``mlp-stepper.html`` (grouped by layer and by neuron).
 """
 
 from __future__ import annotations
@@ -55,7 +58,8 @@ def write_figures(outdir: Path) -> list[Path]:
     graph = outdir / "graph.svg"
     graph.write_text(render_svg(loss, rules=True), encoding="utf-8")  # local derivatives on edges
 
-    stepper = BackwardStepper(tanh_neuron())
+    # Top to bottom, so the picture is narrow enough to read at a README's width.
+    stepper = BackwardStepper(tanh_neuron(), rankdir="TB")
     k = next(i for i, step in enumerate(stepper.steps) if step.node.label == "x1*w1")
     frame = outdir / "stepper-frame.svg"
     frame.write_text(stepper.svg(k), encoding="utf-8")

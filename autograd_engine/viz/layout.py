@@ -29,6 +29,10 @@ FONT = "Courier"
 
 #: Colours of the frame classes; shared by the page and by static frames.
 SVG_STYLE = """
+text { font-family: Courier, monospace; font-size: 12px; text-anchor: middle; }
+path, polyline, ellipse { fill: none; stroke: black; }
+.edge polygon { fill: black; stroke: black; }
+.node.value.group polygon:first-of-type { fill: #dcefd4; }
 .node.value polygon:first-of-type { fill: #eeeeee; stroke: #555; }
 .node.value.leaf polygon:first-of-type { fill: #cfe8fc; }
 .node.value.output polygon:first-of-type { fill: #fde9a9; }
@@ -94,15 +98,23 @@ def _record(text: str) -> str:
 #: laid out as extra nodes: minutes become seconds, at the price of a few more crossings.
 LARGE = 1500
 
+#: More labelled edges than this many per box are placed after the layout (``xlabel``).
+MANY_LABELS = 2
+
 
 def dot_source(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
     """The DOT text of the one layout: a record per box, an oval per op, ids as above."""
     large = len(boxes) > LARGE
     speed = " mclimit=0.1 nslimit=0.5 nslimit1=0.5 searchsize=10" if large else ""
-    label = "xlabel" if large else "label"
+    # Many labelled edges between two ranks (a grouped layer reads 16 neurons, 16 times) laid
+    # out as labels stretch the drawing into a thin column: place those after the layout.
+    labelled = sum(1 for box in boxes for text in box.edge_labels if text)
+    label = "xlabel" if large or labelled > MANY_LABELS * max(1, len(boxes)) else "label"
+    # Top to bottom, two edge labels into one op sit side by side: give them room.
+    nodesep = 0.25 if rankdir in ("LR", "RL") else 0.5
     lines = [
         "digraph autograd {",
-        f"  graph [rankdir={rankdir} fontname={FONT} nodesep=0.25 ranksep=0.45{speed}];",
+        f"  graph [rankdir={rankdir} fontname={FONT} nodesep={nodesep} ranksep=0.45{speed}];",
         f"  node [fontname={FONT} fontsize=12];",
         "  edge [arrowsize=0.7];",
     ]
@@ -153,14 +165,31 @@ def _name_texts(match: re.Match[str]) -> str:
 def layout_svg(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
     """Lay the graph out once with ``dot`` and return the SVG, texts empty, ids in place.
 
-    Comments and Graphviz's ``<title>`` tooltips are dropped (they are a third of the
-    bytes of a big graph); the stylesheet :data:`SVG_STYLE` is added. Edge labels are laid
-    out but hidden until their edge is ``sending``.
+    Comments, Graphviz's ``<title>`` tooltips and the attributes repeated on every text,
+    line and arrowhead (font, anchor, fill, stroke) are dropped (together about half the
+    bytes of a big graph); the stylesheet :data:`SVG_STYLE` is added and sets them once.
+    Edge labels are laid out but hidden until their edge is ``sending``.
     """
     svg = svg_from_dot(dot_source(boxes, rankdir))
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.DOTALL)
     svg = re.sub(r"<title>[^<]*</title>\n?", "", svg)
+    # Attributes every text, line and arrowhead repeats are said once in the stylesheet.
+    svg = svg.replace(f' font-family="{FONT},monospace" font-size="12.00"', "")
+    svg = svg.replace(' text-anchor="middle"', "")
+    svg = re.sub(r'<(path|polyline|ellipse) fill="none" stroke="black"', r"<\1", svg)
+    svg = re.sub(
+        r'(<g id="n\d+_(?:e\d+|out)" class="edge">\s*<path [^>]*/>\s*<polygon) '
+        r'fill="black" stroke="black"',
+        r"\1",
+        svg,
+    )
+    svg = re.sub(
+        r'(<g id="n\d+" class="node value[^"]*">\s*<polygon) fill="lightgrey" '
+        r'stroke="black"',
+        r"\1",
+        svg,
+    )
     svg = _NODE_BLOCK.sub(_name_texts, svg)
     svg = _EDGE_LABEL.sub(r'\1<text class="edge-label" \2>', svg)
     # The page sets the size and the view itself; a static frame keeps Graphviz's size.

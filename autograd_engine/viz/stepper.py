@@ -25,6 +25,10 @@ the web page plays. The graph is laid out once (:mod:`.layout`): every frame onl
 texts and colours, so nothing moves, and the page stores one SVG plus what each frame changes.
 Numbers never touch any ``.grad`` or ``.data``: everything comes from
 :func:`~autograd_engine.backward_steps`.
+
+A whole network is too many frames one node at a time: ``group="neuron"`` (or ``"layer"``)
+steps one box per neuron, and ``focus=node, depth=k`` only the boxes near one node
+(:mod:`.stepper_group`); the boxes are then :attr:`BackwardStepper.units`.
 """
 
 from __future__ import annotations
@@ -42,9 +46,20 @@ from typing import Any
 
 from ..graph import BackwardStep, backward_steps, topological_order
 from ..value import Value
-from .draw import GraphDrawing, check_node_count, draw_dot
+from .draw import GraphDrawing, _shared_parameters, check_node_count, draw_dot
 from .format import format_number, node_names
+from .group import group_nodes
 from .layout import NodeBox, apply_frame, layout_svg
+from .stepper_group import (
+    _EDGE,
+    RawFrame,
+    Unit,
+    build_units,
+    grouped_frames,
+    restrict,
+    unit_neighbourhood,
+)
+from .stepper_group import symbol as _symbol
 
 __all__ = ["BackwardStepper", "Frame"]
 
@@ -61,8 +76,8 @@ class Frame:
         phase: ``"forward"``, ``"backward"`` or ``"update"``.
         number: the frame's number within its phase (a backward frame's ``k``).
         caption: what happens, with the rule and the numbers (several lines).
-        firing: the index (in ``stepper.nodes``) of the node computed (forward) or about to
-            fire (backward), or None.
+        firing: the index (in ``stepper.nodes``, or ``stepper.units`` when grouped or
+            focused) of the box computed (forward) or about to fire (backward), or None.
         focus: the nodes the view should centre on: the firing node and its inputs.
         changes: ``(node index, field, text)`` for every shown text or state that differs
             from the frame before; fields are ``data``, ``grad`` (box texts), ``state``
@@ -92,6 +107,12 @@ class BackwardStepper:
         lr: a learning rate: adds a last frame showing ``p.data -= lr * p.grad``.
         params: the parameters that update frame moves (default: every leaf that is not a
             constant; pass ``model.parameters()`` to leave the inputs alone).
+        group: ``"neuron"`` or ``"layer"`` (any scope kind, as for ``draw_dot``): one box
+            per scope call showing its output's data and grad, one forward and one backward
+            frame per box (see :mod:`.stepper_group`). The per-node methods (:meth:`grads`,
+            :meth:`firing`, :meth:`frame`, :meth:`static_frame`) then raise.
+        focus, depth: step through only the boxes within ``depth`` edges of ``focus``'s box;
+            steps elsewhere are folded into the next frame shown (its caption says so).
 
     Constants (numbers mixed into an expression, ``x * 0.01``) get no box, no gradient and
     no row: they are written inside their op.
@@ -114,6 +135,9 @@ class BackwardStepper:
         max_nodes: int = 500,
         lr: float | None = None,
         params: Iterable[Value] | None = None,
+        group: str | None = None,
+        focus: Value | None = None,
+        depth: int | None = None,
     ) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"BackwardStepper: root must be a Value, not {type(root).__name__}")
@@ -123,8 +147,19 @@ class BackwardStepper:
             )
         self.root = root
         #: Every node of the graph but constants, parents before children (drawn ``n<i>``).
-        self.nodes: list[Value] = [n for n in topological_order(root) if not n.is_constant]
-        check_node_count(len(self.nodes), max_nodes)
+        order = topological_order(root)
+        self.nodes: list[Value] = [n for n in order if not n.is_constant]
+        if (focus is None) != (depth is None):
+            raise ValueError("BackwardStepper: focus= and depth= go together (a node and a count)")
+        if depth is not None and (
+            isinstance(depth, bool) or not isinstance(depth, int) or depth < 0
+        ):
+            raise ValueError(
+                f"BackwardStepper: depth must be a non-negative integer, not {depth!r}"
+            )
+        if group is None and focus is None:
+            check_node_count(len(self.nodes), max_nodes)
+        self.group = group
         #: One step per non-leaf node, in the order the backward pass runs them.
         self.steps: tuple[BackwardStep, ...] = tuple(backward_steps(root, gradient))
         self.seed = float(gradient)
@@ -151,10 +186,81 @@ class BackwardStepper:
                     self._expected[parent] += 1
         self._frames: tuple[Frame, ...] | None = None
         self._layout: str | None = None
+        #: The boxes drawn when grouped or focused (None: one box per node, all of them).
+        self.units: list[Unit] | None = None
+        if group is not None or focus is not None:
+            self._build_view(order, group, focus, depth)
+            check_node_count(len(self.units or ()), max_nodes)
+
+    def _build_view(
+        self, order: list[Value], group: str | None, focus: Value | None, depth: int | None
+    ) -> None:
+        """Boxes and frames for ``group=`` and/or ``focus=``, ``depth=`` (see the class)."""
+        if group is not None:
+            groups = group_nodes(order, group)
+            hidden = _shared_parameters(self.nodes, groups)
+            kept = [node for node in self.nodes if node not in hidden]
+            units = build_units(kept, groups, self._names, group, self._op_text)
+            params = [p for p in self.params if p not in hidden]
+            raw = grouped_frames(
+                units,
+                self.steps,
+                self.seed,
+                self.lr,
+                params,
+                self._names,
+                lambda node: self._formula(node, numbers=False),
+            )
+        else:
+            units = [
+                Unit(
+                    self.name(node),
+                    "output" if node is self.root else "leaf" if node.is_leaf else "intermediate",
+                    self._op_text(node),
+                    (node,),
+                    (node,),
+                    tuple(None if p.is_constant else self._position[p] for p in node.parents),
+                )
+                for node in self.nodes
+            ]
+            raw = [_raw(frame) for frame in self._build_frames()]
+        if focus is not None:
+            assert depth is not None
+            centre = next((u for u, unit in enumerate(units) if focus in unit.members), None)
+            if centre is None:
+                raise ValueError(
+                    f"BackwardStepper: focus {focus!r} is not a drawn node of the graph"
+                )
+            kept_units = unit_neighbourhood(units, centre, depth)
+            new = {old: i for i, old in enumerate(kept_units)}
+            units = [
+                Unit(
+                    unit.name,
+                    unit.kind,
+                    unit.op,
+                    unit.members,
+                    unit.outputs,
+                    tuple(None if v is None else new.get(v) for v in unit.inputs),
+                )
+                for unit in (units[u] for u in kept_units)
+            ]
+            raw = restrict(raw, kept_units)
+        self.units = units
+        self._frames = tuple(_cooked(frame) for frame in raw)
 
     def __len__(self) -> int:
-        """The number of backward steps: one per non-leaf node, whose rule runs once."""
-        return len(self.steps)
+        """The number of backward steps: one per non-leaf node (grouped: per box) shown."""
+        if self.units is None:
+            return len(self.steps)
+        return sum(1 for frame in self.frames if frame.phase == "backward") - 1
+
+    def _per_node(self, method: str) -> None:
+        if self.units is not None:
+            raise ValueError(
+                f"BackwardStepper.{method}() is per node, but this stepper shows "
+                f"{'groups' if self.group else 'part of the graph'}: use caption(k), svg(k) "
+                "or frames, or make a stepper without group=/focus= for node-by-node numbers"
+            )
 
     # --- the backward pass, frame by frame --------------------------------------------------
 
@@ -163,10 +269,8 @@ class BackwardStepper:
             index = operator.index(k)  # type: ignore[arg-type]
         except TypeError:
             raise TypeError(f"frame number must be an integer, not {type(k).__name__}") from None
-        if not 0 <= index <= len(self.steps):
-            raise IndexError(
-                f"frame {index} is out of range: frames go from 0 to {len(self.steps)}"
-            )
+        if not 0 <= index <= len(self):
+            raise IndexError(f"frame {index} is out of range: frames go from 0 to {len(self)}")
         return index
 
     def name(self, node: Value) -> str:
@@ -183,6 +287,7 @@ class BackwardStepper:
         Whether a 0.0 means "nothing arrived yet" or "terms arrived and sum to 0" is
         :meth:`arrived`'s to say.
         """
+        self._per_node("grads")
         k = self._frame_index(k)
         gradients = dict.fromkeys(self.nodes, 0.0)
         gradients[self.root] += self.seed
@@ -199,6 +304,7 @@ class BackwardStepper:
         sent to ``consumer.parents[i]``. A node's gradient is complete when all its edges out
         are in this set; that is tracked, so a complete gradient of exactly 0 shows as such.
         """
+        self._per_node("arrived")
         k = self._frame_index(k)
         return {
             (step.node, i)
@@ -222,6 +328,7 @@ class BackwardStepper:
 
     def firing(self, k: int) -> BackwardStep | None:
         """The step about to run at frame ``k`` (None at the last frame, when all have run)."""
+        self._per_node("firing")
         k = self._frame_index(k)
         return self.steps[k] if k < len(self.steps) else None
 
@@ -286,6 +393,8 @@ class BackwardStepper:
     @property
     def backward_start(self) -> int:
         """The index in :attr:`frames` of backward frame 0 (after the forward frames)."""
+        if self.units is not None:
+            return next(i for i, frame in enumerate(self.frames) if frame.phase == "backward")
         return sum(1 for node in self.nodes if not node.is_leaf) + 1
 
     def _build_frames(self) -> list[Frame]:
@@ -484,21 +593,33 @@ class BackwardStepper:
         for frame in self.frames:
             edge_labels.update((edge, label) for edge, label in frame.edges if label)
         boxes = []
-        for i, node in enumerate(self.nodes):
-            kind = "output" if node is self.root else "leaf" if node.is_leaf else "intermediate"
-            inputs = tuple(None if p.is_constant else self._position[p] for p in node.parents)
+        for i, (name, kind, op, inputs) in enumerate(self._box_specs()):
             boxes.append(
                 NodeBox(
-                    self.name(node),
+                    name,
                     kind,
                     widest[i, "data"],
                     widest[i, "grad"],
-                    self._op_text(node),
+                    op,
                     inputs,
                     tuple(edge_labels.get(f"n{i}_e{j}", "") for j in range(len(inputs))),
                 )
             )
         return boxes
+
+    def _box_specs(self) -> list[tuple[str, str, str, tuple[int | None, ...]]]:
+        """Each box's name, kind (its colour), oval text and inputs, in drawing order."""
+        if self.units is not None:
+            return [(u.name, u.kind, u.op, u.inputs) for u in self.units]
+        return [
+            (
+                self.name(node),
+                "output" if node is self.root else "leaf" if node.is_leaf else "intermediate",
+                self._op_text(node),
+                tuple(None if p.is_constant else self._position[p] for p in node.parents),
+            )
+            for node in self.nodes
+        ]
 
     def layout(self) -> str:
         """The one SVG every frame is drawn on (laid out by ``dot`` once, then remembered)."""
@@ -517,8 +638,8 @@ class BackwardStepper:
                 fields[i, field] = text
         current = self.frames[frame]
         classes: dict[str, str] = {}
-        for i, node in enumerate(self.nodes):
-            texts[f"n{i}_name"] = self.name(node)
+        for i, (name, *_) in enumerate(self._box_specs()):
+            texts[f"n{i}_name"] = name
             texts[f"n{i}_data"] = fields.get((i, "data"), "")
             texts[f"n{i}_grad"] = fields.get((i, "grad"), "")
             if current.phase != "forward":
@@ -547,6 +668,7 @@ class BackwardStepper:
         Prefer :meth:`svg` (same layout in every frame) or :meth:`static_frame` (readable
         neighbourhood of the firing node); this one is kept for ``draw_dot``'s options.
         """
+        self._per_node("frame")
         step = self.firing(k)
         labels: dict[tuple[Value, int], str] = {}
         if step is not None:
@@ -574,6 +696,7 @@ class BackwardStepper:
         edges of it, their gradients at frame ``k``, and the chain-rule products on the edges
         it is about to send along. At the last frame, the neighbourhood of the root.
         """
+        self._per_node("static_frame")
         step = self.firing(k)
         focus = self.root if step is None else step.node
         labels: dict[tuple[Value, int], str] = {}
@@ -605,8 +728,8 @@ class BackwardStepper:
             "root": self.name(self.root),
             "backward_start": self.backward_start,
             "nodes": [
-                {"id": f"n{i}", "name": self.name(node), "op": self._op_text(node) or "leaf"}
-                for i, node in enumerate(self.nodes)
+                {"id": f"n{i}", "name": name, "op": op or "leaf"}
+                for i, (name, _, op, _) in enumerate(self._box_specs())
             ],
             "frames": [
                 {
@@ -670,17 +793,43 @@ class BackwardStepper:
         )
 
 
+def _raw(frame: Frame) -> RawFrame:
+    """``frame`` with its edges as ``(box, part, label)``, so :func:`restrict` can renumber."""
+    edges = []
+    for edge, label in frame.edges:
+        match = _EDGE.match(edge)
+        assert match is not None, edge
+        edges.append((int(match[1]), match[2], label))
+    return RawFrame(
+        frame.phase,
+        frame.number,
+        frame.caption,
+        frame.firing,
+        frame.focus,
+        frame.changes,
+        tuple(edges),
+    )
+
+
+def _cooked(frame: RawFrame) -> Frame:
+    """``frame`` with its edges named by their SVG ids (``n3_e0``)."""
+    return Frame(
+        frame.phase,
+        frame.number,
+        frame.caption,
+        frame.firing,
+        frame.focus,
+        frame.changes,
+        tuple((f"n{u}_{part}", label) for u, part, label in frame.edges),
+    )
+
+
 def _local_derivatives(node: Value) -> tuple[float, ...]:
     """d(node)/d(input) for each input, at the node's values."""
     op = node._op
     assert op is not None  # steps are only taken at non-leaf nodes
     # Rules are linear in the incoming gradient, so a seed of 1 gives the local derivatives.
     return tuple(op.backward(1.0, node.data, *(parent.data for parent in node.parents)))
-
-
-def _symbol(name: str) -> str:
-    """A name to write after ∂: in parentheses unless it is one word (∂(x1*w1), but ∂x1)."""
-    return name if name.replace("_", "").replace(".", "").isalnum() else f"({name})"
 
 
 def _html_text(text: str) -> str:
