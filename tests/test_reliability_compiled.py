@@ -606,6 +606,33 @@ def test_a_minimal_tie_is_replayed_like_eager_on_the_same_parameters() -> None:
     assert step.bitwise
 
 
+@pytest.mark.parametrize("width", [1, 40])  # the float path and the array path
+def test_a_sum_of_negative_zeros_is_negative_zero_as_in_eager(width: int) -> None:
+    """-0.0 + -0.0 is -0.0. The array path's reduction started from +0.0 and gave +0.0, so
+    a float() or round() guard (bit for bit: the sign of a zero is a different number)
+    failed on the very values it was recorded on, and fit(compiled=True) raised
+    FrozenGraphError where eager trains."""
+    xs = [Value(-0.0) for _ in range(width)]
+    with guards.recording() as log:
+        sums = [x + x + x for x in xs]
+        root = sum(s * round(s, 1) for s in sums)
+    assert isinstance(root, Value)
+    assert all(math.copysign(1.0, s.data) == -1.0 for s in sums)
+    replay = compile_graph(root, watch=sums, guards=log)
+    replay.run()  # the recorded values: every guard holds
+    assert [math.copysign(1.0, v) for v in replay.watched_values()] == [-1.0] * width
+
+
+def test_fit_compiled_on_negative_zero_inputs_equals_eager() -> None:
+    """The case hypothesis found (tie-heavy data): round() of x0 + x0 with x0 = -0.0."""
+    program: Program = [("add", 0, 0, 0.0)] * 3 + [("round", 0, 5, 0.0)]
+    data = [0.0] * 12 + [-0.0] + [0.0] * 3
+    checked, history = lockstep_fit(program, [0.0, 0.0, 0.0], data)
+    assert checked.steps == 6
+    assert checked.bitwise
+    assert plain_fit(program, [0.0, 0.0, 0.0], data, compiled=False) == history
+
+
 def _with_w(model: Module, w: float) -> Module:
     model.parameters()[0].data = w
     return model
