@@ -24,7 +24,10 @@ What a guard sees: ``float(v)``, ``int(v)``, ``round(v)``, ``bool(v)`` (and so `
 and ``v < w``, ``v <= w``, ``v > w``, ``v >= w`` with ``w`` a Value or a number (so
 ``max``, ``min`` and ``sorted`` over Values). ``float(v)`` can be used for anything, so its
 guard holds only while ``v`` is bit-for-bit the recorded number; the comparisons hold as
-long as their answer does.
+long as their answer does. The replay computes ``tanh``, ``exp``, ... with NumPy, which may
+differ from :mod:`math` in the last bit, so a ``float`` guard on such a node can fail even
+on the values it was recorded on: loud, never wrong (``fit(compiled=True)`` then takes that
+step eagerly).
 
 What a guard cannot see: a direct read of ``v.data`` (an attribute, not a call), numbers
 computed under ``no_grad()`` (leaves without a history, so the replay cannot recompute

@@ -282,8 +282,9 @@ class SumStep:
     """Sums of products with the same number of terms: one column of a matrix per sum.
 
     ``a[k, j] * b[k, j]`` is term k of sum j. Reducing down the columns adds each sum's terms
-    in order, exactly as the chain of ``+`` did (NumPy adds row after row along axis 0; a
-    single column uses ``add.accumulate``, which is sequential by definition).
+    in order, exactly as the chain of ``+`` did (NumPy adds row after row along axis 0,
+    starting from ``-0.0`` so that even the sign of a zero sum is eager's; a single column
+    uses ``add.accumulate``, which is sequential by definition).
     """
 
     vectorized = True
@@ -304,7 +305,9 @@ class SumStep:
         elif num_sums == 1:
             sums = np.add.accumulate(products[:, 0])[-1:]
         else:
-            sums = np.add.reduce(products, axis=0)
+            # initial=-0.0, the exact identity of +: without it NumPy starts from +0.0, and
+            # a sum of negative zeros came out +0.0 where the chain of + gives -0.0.
+            sums = np.add.reduce(products, axis=0, initial=-0.0)
         if not _all_finite(sums):
             self.fallback.forward(values)
             return None

@@ -29,7 +29,10 @@ When an answer changed, the step tries the other recordings kept for such batche
 :attr:`CompiledStep.rerecords`, and each re-recording is logged on the ``nn.compiled``
 logger) or, with ``CompiledStep(rerecord=False)``, raises
 :class:`FrozenGraphError` naming the node and the branch. Either way no step is ever
-replayed on a branch eager training would not take.
+replayed on a branch eager training would not take. A replay equals eager to rounding,
+not always bit for bit (NumPy's ``tanh``, ``exp``... may differ from :mod:`math`'s in the
+last bit), so a ``float(v)`` guard can fail even on the batch the graph was just recorded
+on: that step is then taken eagerly (:attr:`CompiledStep.eager_steps`).
 
 What guards cannot see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data)``),
 which is an attribute, not a call. For that only, the first time a recording is replayed
@@ -127,12 +130,15 @@ class CompiledStep:
 
     Attributes:
         rerecords: how many times a graph was recorded again because a guard failed.
+        eager_steps: how many steps were taken by :func:`nn.train.train_step` because a
+            new recording failed its own guards (see :meth:`_replay`).
     """
 
     def __init__(self, rerecord: bool = True) -> None:
         self._recordings: OrderedDict[Hashable, list[_Recording]] = OrderedDict()
         self.rerecord = rerecord
         self.rerecords = 0
+        self.eager_steps = 0
 
     def __call__(
         self,
@@ -142,11 +148,14 @@ class CompiledStep:
         inputs: Sequence[Sequence[float]],
         targets: Sequence[Any],
     ) -> Any:
-        from .train import StepResult
+        from .train import StepResult, train_step
 
         batch = _fingerprint(inputs, targets)
         optimizer.zero_grad()
-        recording, value = self._replay(model, loss_fn, inputs, targets, batch)
+        replayed = self._replay(model, loss_fn, inputs, targets, batch)
+        if replayed is None:  # no recording can replay this batch: the eager step is exact
+            return train_step(model, loss_fn, optimizer, inputs, targets)
+        recording, value = replayed
         outputs = _fill(recording.outputs, recording.replay.watched_values())
         if not recording.verified and batch != recording.batch:
             self._verify(model, loss_fn, inputs, targets, value, outputs)
@@ -162,12 +171,18 @@ class CompiledStep:
         inputs: Sequence[Sequence[float]],
         targets: Sequence[Any],
         batch: tuple[Hashable, ...],
-    ) -> tuple[_Recording, float]:
+    ) -> tuple[_Recording, float] | None:
         """Replay the first recording whose guards all hold on this batch; else record anew.
 
         A failed guard raises before any ``.grad`` changes, so trying the next recording
         is safe. Recordings of one kind of batch are tried most recently used first: a
         branch that flips back and forth (a parameter near 0) finds its graph again.
+
+        None when even the new recording fails a guard on the batch it was recorded on:
+        the replay computes a guarded number differently from eager, which is allowed in
+        the last bit (NumPy's ``tanh``, ``exp``, ... are not :mod:`math`'s), while a
+        ``float(v)`` guard holds only for the same bits. The caller then takes the eager
+        step, and the recording, which could never be replayed, is dropped.
         """
         variants = self._lookup(inputs, batch)
         error: FrozenGraphError | None = None
@@ -190,7 +205,28 @@ class CompiledStep:
                 "compiled step: graph recorded again (%d so far): %s", self.rerecords, error
             )
         self._feed(recording, inputs, targets)
-        return recording, recording.replay.run()
+        try:
+            return recording, recording.replay.run()
+        except FrozenGraphError as own:
+            self._forget(recording, inputs, batch)
+            self.eager_steps += 1
+            _logger.info(
+                "compiled step: the new recording fails its own guards (%s); this step is "
+                "taken eagerly (%d so far)",
+                own,
+                self.eager_steps,
+            )
+            return None
+
+    def _forget(
+        self, recording: _Recording, inputs: Sequence[Sequence[float]], batch: tuple[Hashable, ...]
+    ) -> None:
+        for key in self._keys(inputs, batch):
+            variants = self._recordings.get(key)
+            if variants is not None:
+                variants[:] = [kept for kept in variants if kept is not recording]
+                if not variants:
+                    del self._recordings[key]
 
     @staticmethod
     def _keys(inputs: Sequence[Sequence[float]], batch: tuple[Hashable, ...]) -> list[Hashable]:
