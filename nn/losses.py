@@ -62,11 +62,13 @@ def _score(name: str, index: int, score: object) -> Scalar:
 
 
 def _mean(terms: Sequence[Value]) -> Value:
-    """(t_1 + ... + t_n) * (1/n)."""
+    """(t_1 + ... + t_n) * (1/n), labelled ``loss`` so drawings and the stepper name it."""
     total = terms[0]
     for term in terms[1:]:
         total = total + term
-    return total * (1.0 / len(terms))
+    loss = total * (1.0 / len(terms))
+    loss.label = "loss"
+    return loss
 
 
 def _as_value(x: Scalar) -> Value:

@@ -222,3 +222,18 @@ def test_softmax_equals_torch() -> None:
     assert [p.data for p in softmax(z)] == pytest.approx(expected, rel=1e-14, abs=1e-300)
     expected_log = torch.log_softmax(torch.tensor(z, dtype=torch.float64), dim=0).tolist()
     assert [p.data for p in log_softmax(z)] == pytest.approx(expected_log, rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("loss_fn", "outputs", "targets"),
+    [
+        (mse_loss, [Value(0.5)], [1.0]),
+        (hinge_loss, [Value(0.5)], [1.0]),
+        (binary_cross_entropy_with_logits, [Value(0.5)], [1.0]),
+        (cross_entropy, [[Value(0.5), Value(-0.5)]], [0]),
+    ],
+)
+def test_every_loss_is_labelled_loss_for_drawings(
+    loss_fn: Any, outputs: list[Any], targets: list[Any]
+) -> None:
+    assert loss_fn(outputs, targets).label == "loss"
