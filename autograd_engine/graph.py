@@ -117,12 +117,14 @@ def backward(root: Value, gradient: float = 1.0) -> None:
             for node in order:
                 node.grad = 0.0  # every sum starts empty, a leaf's too: this call's part alone
             root.grad = seed
+            checksum = 0.0  # the sum of every gradient: finite only if each one is
             # The chain rule, one node at a time, from the root back to the leaves.
             for node in reversed(order):
                 op = node._op
                 if op is None:
                     continue
                 g = node.grad  # complete: every consumer of node came before it
+                checksum += g
                 parents = node.parents
                 # Each parent's sum gets one term: g * d(node)/d(parent).
                 if len(parents) == 2:
@@ -140,8 +142,11 @@ def backward(root: Value, gradient: float = 1.0) -> None:
                         parent.grad += parent_grad
             for node in constants:
                 node.grad = 0.0  # a constant gets no gradient: what rules sent it is dropped
-            # A sum of floats is finite only if every term is: one loop checks every gradient.
-            finite = -_INF < sum([node.grad for node in order]) < _INF
+            # A sum of floats is finite only if every term is, so one comparison checks every
+            # gradient: the non-leaves' (summed as the loop read them, while each node was at
+            # hand: a second walk over a big graph's nodes costs more) and the leaves'.
+            checksum += sum([leaf.grad for leaf in leaves])
+            finite = -_INF < checksum < _INF
         except (ArithmeticError, ValueError):
             finite = False
         except BaseException:
