@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,11 +44,13 @@ def topological_order(root: Value) -> list[Value]:
     return _order_and_leaves(root)[0]
 
 
-def _order_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
-    """:func:`topological_order`, and apart the leaves ``backward()`` writes (no constants)."""
+def _order_and_leaves(root: Value) -> tuple[list[Value], list[Value], list[Value]]:
+    """:func:`topological_order`, and apart its leaves: the ones ``backward()`` writes, and
+    the constants (which it does not)."""
     constant = _value.Constant
     order: list[Value] = []
     leaves: list[Value] = []
+    constants: list[Value] = []
     visited: set[Value] = set()
     # Nodes still to explore. A node pushed back under a None is listed when the None is
     # popped: by then everything pushed above it, its parents, has been listed.
@@ -68,9 +71,11 @@ def _order_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
                         stack.append(parent)
             else:
                 order.append(node)  # a leaf has nothing to wait for
-                if type(node) is not constant:
+                if type(node) is constant:
+                    constants.append(node)
+                else:
                     leaves.append(node)
-    return order, leaves
+    return order, leaves, constants
 
 
 def _float(gradient: object) -> float:
@@ -89,91 +94,123 @@ def backward(root: Value, gradient: float = 1.0) -> None:
 
     * every *non-leaf* node's ``.grad`` holds d(root)/d(node) for *this call*, never stale
       from an earlier call;
-    * *leaves* (inputs, parameters) *accumulate*: this call adds to their ``.grad``. Calling
-      ``backward()`` twice gives leaves exactly twice the gradient; zero them between steps;
+    * *leaves* (inputs, parameters) *accumulate*: this call adds its gradient to their
+      ``.grad``. Calling ``backward()`` twice gives leaves exactly twice the gradient; zero
+      them between steps;
     * a :class:`~autograd_engine.value.Constant` (a number mixed into an expression) gets
-      no gradient at all;
+      no gradient at all: its ``.grad`` stays 0.0;
     * *all or nothing*: if any rule raises, or a gradient overflows (see the policy table in
       :mod:`autograd_engine.ops`), the error names the op, its inputs and the incoming
       gradient, and no leaf ``.grad`` has changed;
-    * several threads may call it on one shared graph at once: each call sums gradients in
-      its own dict, and adds to the leaves at the end under a lock. (Non-leaf ``.grad`` is
-      written as the pass goes: every call with the same seed writes the same numbers.)
+    * several threads may call it, even on one shared graph, and each call is exact: passes
+      take turns, holding one process-wide lock from start to end. Nothing real is lost by
+      that: a pass is pure Python, and the GIL already runs one thread's Python at a time.
 
     Each node's local-gradient rule runs once, in reverse topological order, so each edge of
     the graph carries exactly one product of the chain rule.
     """
     seed = _float(gradient)
-    order, leaves = _order_and_leaves(root)
-    constant = _value.Constant
-    grads: dict[Value, float] = {root: seed}
-    try:
-        # The chain rule, one node at a time, from the root back to the leaves.
-        for node in reversed(order):
-            op = node._op
-            if op is None:
-                continue
-            g = node.grad = grads[node]  # complete: every consumer of node came before it
-            parents = node.parents
-            # Each parent's sum gets one term, g * d(node)/d(parent); a constant gets none.
-            if len(parents) == 2:
-                a, b = parents
-                grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
-                if a in grads:
-                    grads[a] += grad_a
-                elif type(a) is not constant:
-                    grads[a] = grad_a
-                if b in grads:
-                    grads[b] += grad_b
-                elif type(b) is not constant:
-                    grads[b] = grad_b
-            elif len(parents) == 1:
-                (x,) = parents
-                (grad_x,) = op.backward(g, node.data, x.data)
-                if x in grads:
-                    grads[x] += grad_x
-                elif type(x) is not constant:
-                    grads[x] = grad_x
-            else:
-                parent_grads = op.backward(g, node.data, *(p.data for p in parents))
-                for parent, parent_grad in zip(parents, parent_grads, strict=True):
-                    if parent in grads:
-                        grads[parent] += parent_grad
-                    elif type(parent) is not constant:
-                        grads[parent] = parent_grad
-        # A sum of floats is finite only if every term is: one C loop checks them all.
-        finite = -_INF < sum(grads.values()) < _INF
-    except (ArithmeticError, ValueError):
-        finite = False
-    if not finite:
-        # Rare: some gradient is NaN/inf or a rule raised. Redo the pass edge by edge, which
-        # raises naming the op if the policy forbids it (or lets IEEE propagation through).
-        grads = {}
-        for _ in accumulate_steps(root, seed, grads):
-            pass
-        for node, g in grads.items():
-            if node._op is not None:
+    with _one_pass_at_a_time():
+        order, leaves, constants = _order_and_leaves(root)
+        earlier = [leaf.grad for leaf in leaves]  # to add back at the end, or to put back
+        try:
+            for node in order:
+                node.grad = 0.0  # every sum starts empty, a leaf's too: this call's part alone
+            root.grad = seed
+            checksum = 0.0  # the sum of every gradient: finite only if each one is
+            # The chain rule, one node at a time, from the root back to the leaves.
+            for node in reversed(order):
+                op = node._op
+                if op is None:
+                    continue
+                g = node.grad  # complete: every consumer of node came before it
+                checksum += g
+                parents = node.parents
+                # Each parent's sum gets one term: g * d(node)/d(parent).
+                if len(parents) == 2:
+                    a, b = parents
+                    grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
+                    a.grad += grad_a
+                    b.grad += grad_b
+                elif len(parents) == 1:
+                    (x,) = parents
+                    (grad_x,) = op.backward(g, node.data, x.data)
+                    x.grad += grad_x
+                else:
+                    parent_grads = op.backward(g, node.data, *(p.data for p in parents))
+                    for parent, parent_grad in zip(parents, parent_grads, strict=True):
+                        parent.grad += parent_grad
+            for node in constants:
+                node.grad = 0.0  # a constant gets no gradient: what rules sent it is dropped
+            # A sum of floats is finite only if every term is, so one comparison checks every
+            # gradient: the non-leaves' (summed as the loop read them, while each node was at
+            # hand: a second walk over a big graph's nodes costs more) and the leaves'.
+            checksum += sum([leaf.grad for leaf in leaves])
+            finite = -_INF < checksum < _INF
+        except (ArithmeticError, ValueError):
+            finite = False
+        except BaseException:
+            _put_back(leaves, earlier, constants)
+            raise
+        if not finite:
+            # Rare: some gradient is NaN/inf or a rule raised. Redo the pass edge by edge,
+            # which raises naming the op if the policy forbids it (or lets IEEE propagation
+            # through), and otherwise gives the same numbers.
+            _put_back(leaves, earlier, constants)
+            grads: dict[Value, float] = {}
+            for _ in accumulate_steps(root, seed, grads):
+                pass
+            for node, g in grads.items():
                 node.grad = g
-    _commit(grads, leaves)
+        _add_earlier(leaves, earlier)
 
 
-_leaf_lock = threading.Lock()
+# One backward pass at a time in the whole process, and the thread running it.
+_lock = threading.Lock()
+_pass_thread: int | None = None
 
 
-def _commit(grads: dict[Value, Any], leaves: list[Value]) -> None:
-    """Add one finished pass into the leaves' ``.grad``: all of them, or none.
+@contextmanager
+def _one_pass_at_a_time() -> Iterator[None]:
+    """Hold the backward lock for one pass; a pass started from inside a pass is an error.
 
-    The new values are all computed (and checked) before any is written, under a lock, so
-    that concurrent ``backward()`` calls on a shared graph add up exactly.
+    The error rather than waiting for ever: a rule that calls ``backward()`` would otherwise
+    wait for the lock its own pass holds.
     """
-    with _leaf_lock:
-        # Every leaf but a constant receives a gradient from each node that uses it.
-        totals = [(leaf, leaf.grad + grads[leaf]) for leaf in leaves]
-        for leaf, total in totals:
-            if not -_INF < total < _INF:
-                _check_sum(leaf, leaf.grad, grads[leaf])
-        for leaf, total in totals:
-            leaf.grad = total
+    global _pass_thread
+    thread = threading.get_ident()
+    if _pass_thread == thread:
+        raise RuntimeError(
+            "backward() was called during a backward pass in the same thread (from a "
+            "local-gradient rule?); a rule must return gradients, not start another pass"
+        )
+    with _lock:
+        _pass_thread = thread
+        try:
+            yield
+        finally:
+            _pass_thread = None
+
+
+def _put_back(leaves: list[Value], earlier: list[float], constants: list[Value]) -> None:
+    """Undo a pass that failed: every leaf's ``.grad`` as it was, constants' at 0.0."""
+    for leaf, grad in zip(leaves, earlier, strict=True):
+        leaf.grad = grad
+    for node in constants:
+        node.grad = 0.0
+
+
+def _add_earlier(leaves: list[Value], earlier: list[float]) -> None:
+    """Leaves hold this call's gradient alone: add what they held before, all or none."""
+    totals = [before + leaf.grad for leaf, before in zip(leaves, earlier, strict=True)]
+    if not -_INF < sum(totals) < _INF:
+        for leaf, before, total in zip(leaves, earlier, totals, strict=True):
+            if not -_INF < total < _INF and _finite(before, leaf.grad):
+                new = leaf.grad
+                _put_back(leaves, earlier, [])
+                _check_sum(leaf, before, new)  # two finite numbers overflowed: raises
+    for leaf, total in zip(leaves, totals, strict=True):
+        leaf.grad = total
 
 
 @dataclass(frozen=True, slots=True)

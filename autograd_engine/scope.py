@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .grad_mode import grad_enabled
 from .value import Value
 
 __all__ = [
     "ScopeRecord",
+    "call_in_scope",
     "current_scope",
     "pop_scope",
     "push_scope",
@@ -104,9 +106,17 @@ def _levels(frame: _Frame | None) -> tuple[tuple[str, str, int], ...]:
 # The active scopes, innermost last.
 _stack: list[_Frame] = []
 _calls = itertools.count()
-# Output node -> the record of the innermost scope that made it. Weak keys: a record lives
-# exactly as long as its node.
-_records: weakref.WeakKeyDictionary[Value, ScopeRecord] = weakref.WeakKeyDictionary()
+# Output node -> the record of the innermost scope that made it, keyed by a weak reference
+# to the node whose callback drops the entry as the node is freed: a record lives exactly as
+# long as its node. (A plain dict and a one-line callback: a WeakKeyDictionary does the
+# same in several Python-level calls per entry, which nn pays on every neuron call.)
+_records: dict[weakref.ref[Value], ScopeRecord] = {}
+_ref = weakref.ref
+
+
+def _forget(key: weakref.ref[Value]) -> None:
+    """Called by Python as a recorded node is freed: its record goes with it."""
+    _records.pop(key, None)
 
 
 def current_scope() -> str:
@@ -166,23 +176,50 @@ def record_outputs(outputs: Any, inputs: Iterable[Any] = ()) -> None:
     taken to come from inner scopes altogether (a layer's list of neuron outputs) and adds
     nothing, which keeps a layer call cheap. Does nothing when no scope is active.
     """
-    if not _stack:
-        return
+    if _stack:
+        _record(outputs, _stack[-1], tuple(inputs))
+
+
+def _record(outputs: Any, frame: _Frame, inputs: tuple[Any, ...]) -> None:
+    """:func:`record_outputs` for the scope ``frame``."""
     if type(outputs) is Value:
-        if outputs not in _records:
-            _records[outputs] = ScopeRecord(_stack[-1], tuple(inputs))
+        # Kept only if no inner scope recorded this output first (setdefault keeps theirs).
+        _records.setdefault(_ref(outputs, _forget), ScopeRecord(frame, inputs))
         return
-    if not isinstance(outputs, list | tuple) or not outputs or outputs[0] in _records:
+    if not isinstance(outputs, list | tuple) or not outputs:
         return
-    record = ScopeRecord(_stack[-1], tuple(inputs))
+    first = outputs[0]
+    if isinstance(first, Value) and _ref(first) in _records:
+        return
+    record = ScopeRecord(frame, inputs)
     for item in outputs:
-        if isinstance(item, Value) and item not in _records:
-            _records[item] = record
+        if isinstance(item, Value):
+            _records.setdefault(_ref(item, _forget), record)
+
+
+def call_in_scope(
+    name: str, kind: str, function: Callable[..., Any], args: tuple[Any, ...], kwargs: Any
+) -> Any:
+    """``function(*args, **kwargs)`` inside a scope, recording its result as made from ``args``.
+
+    What an ``nn`` module call does: :func:`push_scope`, the call, :func:`record_outputs`
+    (while graphs are recorded) and :func:`pop_scope`, in one function, because it runs for
+    every neuron of every example.
+    """
+    frame = (_stack[-1] if _stack else None, name, kind, next(_calls))
+    _stack.append(frame)
+    try:
+        out = function(*args, **kwargs)
+    finally:
+        _stack.pop()
+    if grad_enabled():
+        _record(out, frame, args)
+    return out
 
 
 def scope_of(node: Value) -> ScopeRecord | None:
     """The record of the scope that output ``node``, or None if no scope recorded it."""
-    return _records.get(node)
+    return _records.get(_ref(node))
 
 
 def _values(items: Iterable[Any]) -> Iterator[Value]:
@@ -204,9 +241,11 @@ def scope_members(order: list[Value]) -> dict[Value, ScopeRecord]:
     """
     in_graph = set(order)
     by_record: dict[ScopeRecord, list[Value]] = {}
+    records: dict[Value, ScopeRecord] = {}
     for node in order:
-        record = _records.get(node)
+        record = _records.get(_ref(node))
         if record is not None:
+            records[node] = record
             by_record.setdefault(record, []).append(node)
     members: dict[Value, ScopeRecord] = {}
     shared: set[Value] = set()
@@ -220,7 +259,7 @@ def scope_members(order: list[Value]) -> dict[Value, ScopeRecord]:
             if node in seen or id(node) in stops or node not in in_graph:
                 continue
             seen.add(node)
-            other = _records.get(node)
+            other = records.get(node)
             if other is not None and other is not record and not _inside(other, record):
                 continue  # another scope's output that this one read: its boundary
             owner = members.setdefault(node, record)

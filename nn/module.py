@@ -28,8 +28,8 @@ import secrets
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from autograd_engine import Value, is_grad_enabled
-from autograd_engine.scope import pop_scope, push_scope, record_outputs
+from autograd_engine import Value
+from autograd_engine.scope import call_in_scope
 
 __all__ = ["Module"]
 
@@ -111,14 +111,9 @@ class Module:
         state = self.__dict__
         if "_children_named" not in state:
             _name_children(self)
-        push_scope(state.get("_scope_name", ""), state["_scope_kind"])
-        try:
-            out = self.forward(*args, **kwargs)
-            if is_grad_enabled():
-                record_outputs(out, args)
-        finally:
-            pop_scope()
-        return out
+        return call_in_scope(
+            state.get("_scope_name", ""), state["_scope_kind"], self.forward, args, kwargs
+        )
 
     # --- parameters ---------------------------------------------------------------------
 
