@@ -28,7 +28,7 @@ from .grad_mode import grad_enabled
 __all__ = ["Constant", "Value"]
 
 _new_object = object.__new__
-_INF = math.inf
+_INF, _NEG_INF = math.inf, -math.inf
 
 
 def _to_float(data: object) -> float:
@@ -53,7 +53,7 @@ def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
     replaced by a stricter one (see :mod:`autograd_engine.anomaly`).
     """
     # One chained comparison is the whole cost for finite data; NaN and ±inf both fail it.
-    if not -_INF < data < _INF:
+    if not _NEG_INF < data < _INF:
         data = _nonfinite(data, op, parents)
     out: Value = _new_object(Value)
     out.data = data
@@ -351,7 +351,15 @@ def _coerce(x: object) -> Value | None:
         return x
     # float and int first: the general numbers.Real check is an ABC lookup, several times
     # slower than the whole rest of an operation.
-    if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
+    if type(x) is float:  # the common case, made without a call to __init__
+        constant: Constant = _new_object(Constant)
+        constant.data = x
+        constant.grad = 0.0
+        constant.label = ""
+        constant._op = None
+        constant.parents = ()
+        return constant
+    if type(x) is int or isinstance(x, numbers.Real):
         return Constant(x)
     return None
 
