@@ -390,9 +390,10 @@ def _sin_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
 
 
 def _cos_forward(x: float) -> float:
-    if x == _INF or x == -_INF:
+    try:
+        return math.cos(x)
+    except ValueError:  # x is ±inf, as for sin
         return check_nonfinite("cos", math.nan, (x,))
-    return math.cos(x)
 
 
 def _cos_backward(g: Any, y: Any, x: Any) -> tuple[Any]:

@@ -31,7 +31,7 @@ from . import guards, ops
 from .guards import FrozenGraphError, Guard
 from .value import Value
 
-_INF = math.inf
+_INF, _NEG_INF = math.inf, -math.inf
 
 if TYPE_CHECKING:
     from .compile import Instruction
@@ -210,16 +210,16 @@ class FloatStep:
                 total = registers[args[0]] * registers[args[1]]
                 for k in range(2, len(args), 2):
                     total += registers[args[k]] * registers[args[k + 1]]
-                if not -_INF < total < _INF:
+                if not _NEG_INF < total < _INF:
                     total = _checked_sum(registers, args)
                 registers[out] = total
             else:
-                inputs = [registers[i] for i in args]
-                y = op.forward(*inputs)
-                if not -_INF < y < _INF:  # the numerical policy, as in the eager _node
-                    if op.arg is not None:
-                        inputs.append(op.arg)
-                    y = ops.check_nonfinite(op.name, y, tuple(inputs))
+                if len(args) == 1:  # the common case of a deep chain, without a list
+                    y = op.forward(registers[args[0]])
+                else:
+                    y = op.forward(*[registers[i] for i in args])
+                if not _NEG_INF < y < _INF:  # the numerical policy, as in the eager _node
+                    y = _checked_result(op, y, [registers[i] for i in args])
                 registers[out] = y
         values[self.outputs] = registers[: len(self.program)]
 
@@ -235,6 +235,13 @@ class FloatStep:
                     a, b = args[k], args[k + 1]
                     register_grads[a] += g * registers[b]
                     register_grads[b] += g * registers[a]
+            elif len(args) == 1:  # the common case of a deep chain, without a list
+                (arg,) = args
+                try:
+                    (arg_grad,) = op.backward(g, registers[out], registers[arg])
+                except (ArithmeticError, ValueError) as error:
+                    raise _rule_error(error, op, [registers[arg]], registers[out], g) from error
+                register_grads[arg] += arg_grad
             else:
                 inputs = [registers[i] for i in args]
                 try:
@@ -244,6 +251,13 @@ class FloatStep:
                 for arg, arg_grad in zip(args, arg_grads, strict=True):
                     register_grads[arg] += arg_grad
         np.add.at(grads, self.inputs, register_grads[len(self.program) :])
+
+
+def _checked_result(op: ops.Op, y: float, inputs: list[float]) -> float:
+    """The numerical policy for a result that is not finite (the slow path of a float step)."""
+    if op.arg is not None:  # the op's own constant (a pow exponent, a slope) is an input too
+        inputs.append(op.arg)
+    return ops.check_nonfinite(op.name, y, tuple(inputs))
 
 
 def _rule_error(
