@@ -42,8 +42,8 @@
       row.appendChild(cell);
       return cell;
     };
-    make(node.name, "name");
-    make(node.op, "op");
+    make(node.name, "name").title = node.name;  // the whole name on hover when cut short
+    make(node.op, "op").title = node.op;
     const result = { row, data: make("", "number data"), grad: make("", "number grad"),
                      terms: make("", "number terms") };
     tbody.appendChild(row);
