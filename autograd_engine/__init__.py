@@ -28,7 +28,7 @@ from .functional import grad, hessian, jacobian
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .graph import BackwardStep, backward_steps, topological_order
 from .guards import FrozenGraphError
-from .ops import Op, maximum
+from .ops import Op, atan2, maximum, minimum, where
 from .value import Value
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "GradcheckError",
     "Op",
     "Value",
+    "atan2",
     "backward_steps",
     "compile_graph",
     "detect_anomaly",
@@ -50,8 +51,10 @@ __all__ = [
     "is_grad_enabled",
     "jacobian",
     "maximum",
+    "minimum",
     "no_grad",
     "topological_order",
+    "where",
 ]
 
 __version__ = "0.1.0"

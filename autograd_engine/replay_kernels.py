@@ -566,7 +566,7 @@ class GuardCheck:
                 )
             )
             self.last_slot.append(max(left, -1 if right is None else right))
-            if guard.test == "float":
+            if guard.test == "item":
                 float_guards[0].append(index)
                 float_guards[1].append(left)
                 float_guards[2].append(guard.value)
