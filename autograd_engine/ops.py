@@ -19,7 +19,10 @@ Every rule is written with ordinary arithmetic, so it works on two kinds of argu
   is how second and higher derivatives come for free.
 
 Non-differentiable points follow PyTorch: ``relu'(0) = 0``, ``abs'(0) = 0``,
-``leaky_relu'(0) = negative_slope``.
+``leaky_relu'(0) = negative_slope``, ``clamp`` has derivative 1 at its bounds, ties of
+``max``/``min`` split the gradient evenly, ``%`` uses ``-floor(a/b)`` at its jumps too,
+``atan2`` has gradient 0 at the origin. One exception: ``hypot`` at the origin has gradient
+0 (as ``abs`` at 0), where PyTorch gives NaN, which the policy below forbids.
 
 Numbers that are not finite: the policy
 ---------------------------------------
@@ -31,8 +34,13 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
 | ``+ - * /``               | NaN out | IEEE       | OverflowError       | ValueError | IEEE, (1) |
 | ``**`` ``exp``            | NaN out | IEEE       | OverflowError       | ValueError | IEEE, (1) |
 | log tanh sigmoid softplus | NaN out | IEEE       | cannot happen       | never      | IEEE, (1) |
-| sin cos                   | NaN out | ValueError | cannot happen       | ValueError | IEEE, (1) |
-| relu leaky_relu abs       | NaN out | IEEE       | OverflowError       | ValueError | (2), (1)  |
+| sin cos tan               | NaN out | ValueError | cannot happen       | ValueError | IEEE, (1) |
+| relu leaky_relu abs max   | NaN out | IEEE       | OverflowError       | ValueError | (2), (1)  |
+| sinh cosh expm1 hypot     | NaN out | IEEE       | OverflowError       | never      | IEEE, (1) |
+| log1p log2 log10 atan2    | NaN out | IEEE, (3)  | cannot happen       | never      | IEEE, (1) |
+| asin acos atan asinh ...  | NaN out | IEEE, (3)  | cannot happen       | never      | (3), (1)  |
+| min clamp sign where      | (4)     | IEEE       | cannot happen       | never      | (2), (1)  |
+| %                         | NaN out | IEEE       | cannot happen       | ValueError | IEEE, (1) |
 
 * *IEEE*: the IEEE 754 result, as PyTorch gives it: ``inf + 1 = inf``, ``exp(-inf) = 0``,
   ``tanh(inf) = 1``. *NaN out*: ``relu(nan) = nan``; nothing turns a NaN into a number.
@@ -41,7 +49,7 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
   ``sin(inf)``) raises ``ValueError`` saying "invalid operation (IEEE would give nan)". Both
   messages name the op and its input values.
 * Domain errors stay as they were: ``ValueError`` for ``log(x <= 0)``, ``sqrt(x < 0)`` and a
-  negative base to a non-integer power; ``ZeroDivisionError`` for ``x / 0`` and
+  negative base to a non-integer power; ``ZeroDivisionError`` for ``x / 0``, ``x % 0`` and
   ``0 ** negative``.
 * (1) In ``backward()`` a gradient follows the same rule: NaN/inf already in the forward values
   or in the incoming gradient propagate by IEEE; a gradient that becomes ±inf/NaN from finite
@@ -51,6 +59,14 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
   ``0.0 ** y`` with respect to its constant base is no error.
 * (2) Local derivatives at a NaN input follow PyTorch: ``relu'(nan) = abs'(nan) = 0``,
   ``leaky_relu'(nan) = negative_slope``; the NaN still reaches the gradients through ``g``.
+* (3) Outside the domain, and at a pole (``log2(0)``, ``log1p(-1)``, ``atanh(±1)``, where
+  PyTorch gives ±inf), ``ValueError``, as for ``log(0)``. Where the derivative is infinite
+  (``asin`` and ``acos`` at ±1, ``acosh`` at 1) backward() raises ``ZeroDivisionError``, as
+  for ``sqrt`` at 0.
+* (4) NaN out (``sign(nan)`` is NaN too, where PyTorch says 0), except that ``where``
+  passes on the chosen input as it is (a NaN in the other one is dropped, as in PyTorch).
+* ``asinh ...`` stands for asinh acosh atanh. ``hypot(±inf, nan)`` is inf, as IEEE and
+  PyTorch define it.
 
 :func:`check_nonfinite` is the policy as code: every op result that is not finite passes
 through it (the only check on the fast path is ``-inf < y < inf``).
