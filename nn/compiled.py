@@ -102,6 +102,11 @@ def _hashable(target: Any) -> Hashable:
     return target  # type: ignore[no-any-return]
 
 
+def _number(x: Any) -> float:
+    """An input's number: a Value's ``.data`` (``float(v)`` refuses Values), else ``float(x)``."""
+    return x.data if isinstance(x, Value) else float(x)
+
+
 def _flatten(output: Any, watch: list[Value]) -> Any:
     """``output`` with each Value replaced by its index in ``watch`` (where it is added)."""
     if isinstance(output, Value):
@@ -254,7 +259,7 @@ class CompiledStep:
         targets: Sequence[Any],
         batch: tuple[Hashable, ...],
     ) -> _Recording:
-        input_leaves = [[Value(float(v)) for v in row] for row in inputs]
+        input_leaves = [[Value(_number(v)) for v in row] for row in inputs]
         # Everything Python reads from Values while the graph is built becomes a guard.
         with guards.recording() as model_guards:
             outputs = [model(row) for row in input_leaves]
@@ -302,7 +307,7 @@ class CompiledStep:
                     f"every example must have {len(leaves)} features, got {len(row)}: {row!r}"
                 )
             for leaf, v in zip(leaves, row, strict=True):
-                leaf.data = float(v)
+                leaf.data = _number(v)
         if recording.target_leaves is not None:
             for leaf, target in zip(recording.target_leaves, targets, strict=True):
                 leaf.data = float(target)
@@ -322,7 +327,7 @@ class CompiledStep:
         at a number), so this runs once per recording, on its first new batch.
         """
         with no_grad():
-            fresh_outputs = [model([Value(float(v)) for v in row]) for row in inputs]
+            fresh_outputs = [model([Value(_number(v)) for v in row]) for row in inputs]
             fresh = loss_fn(fresh_outputs, targets).data
         watch: list[Value] = []
         template = _flatten(fresh_outputs, watch)

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -160,3 +161,26 @@ def test_an_item_guard_stops_a_replay_when_the_number_changes() -> None:
         FrozenGraphError, match=r"x\.item\(\) was 0\.25 when the graph was recorded"
     ):
         replay.run()
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_training_on_rows_and_targets_of_values_reads_their_numbers(compiled: bool) -> None:
+    # nn read such data with float(v); it now reads .data, so Values as data still train
+    # exactly as their numbers do.
+    from nn.layers import MLP
+    from nn.losses import mse_loss
+    from nn.optim import SGD
+    from nn.train import accuracy, fit
+
+    rows, targets = [[0.1, 0.2], [-0.3, 0.5], [0.7, -0.1]], [1.0, -1.0, 1.0]
+    histories = []
+    for wrap in (float, Value):
+        random.seed(3)
+        model = MLP(2, [3, 1])
+        X = [[wrap(x) for x in row] for row in rows]
+        y = [wrap(t) for t in targets]
+        optimizer = SGD(model.parameters(), lr=0.1)
+        histories.append(fit(model, X, y, mse_loss, optimizer, epochs=3, compiled=compiled))
+    assert histories[0] == histories[1]
+    scores = [Value(0.5), Value(-2.0), Value(-0.1)]
+    assert accuracy(scores, [Value(t) for t in targets]) == accuracy(scores, targets) == 2 / 3
