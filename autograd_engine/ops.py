@@ -495,8 +495,9 @@ def maximum(*values: Any) -> Any:
 
     Like ``torch.maximum``, extended to any number of inputs: NaN if any input is NaN, and
     the gradient goes to the largest input; inputs that tie for the largest share it
-    evenly (``torch.max``/``torch.amax`` do the same), the NaN inputs when the result is
-    NaN. Unlike Python's ``max()``, the choice is re-made by a compiled replay.
+    evenly (``torch.maximum`` gives 1/2 each for a tie of two; ``torch.max``/``torch.amax``
+    split among all of them too), the NaN inputs when the result is NaN. Unlike Python's
+    ``max()``, the choice is re-made by a compiled replay.
 
     >>> from autograd_engine import Value
     >>> a, b = Value(1.0), Value(3.0)
@@ -880,7 +881,9 @@ def minimum(*values: Any) -> Any:
 
     The mirror of :func:`maximum`, like ``torch.minimum``: NaN if any input is NaN; the
     gradient goes to the smallest input, and inputs that tie share it evenly (1/k each
-    for k of them, as ``torch.minimum`` gives 1/2 each for a tie of two).
+    for k of them, as ``torch.minimum`` gives 1/2 each for a tie of two). When the result
+    is NaN the NaN inputs share the gradient (``torch.minimum(nan, 1.0)`` sends it whole
+    to both inputs, a sum of 2).
 
     >>> from autograd_engine import Value
     >>> a, b = Value(1.0), Value(1.0)

@@ -416,6 +416,11 @@ class Value:
         """
         if min is None and max is None:
             raise ValueError("clamp: give min, max or both")
+        if isinstance(min, Value) or isinstance(max, Value):
+            raise TypeError(
+                "clamp: min and max are numbers (constants of the op); for a bound that is "
+                "a Value, and gets a gradient, use x.maximum(low).minimum(high)"
+            )
         low = -math.inf if min is None else _to_float(min)
         high = math.inf if max is None else _to_float(max)
         return self.apply(ops.clamp_op(low, high))

@@ -335,6 +335,7 @@ def test_remainder_takes_the_sign_of_the_divisor_and_works_reflected() -> None:
         (lambda: Value(1.0).clamp(min=INF), ValueError, "every output infinite"),
         (lambda: Value(1.0).clamp(max=-INF), ValueError, "every output infinite"),
         (lambda: Value(1.0).clamp(max="1"), TypeError, "real number"),
+        (lambda: Value(1.0).clamp(min=Value(0.0)), TypeError, r"x\.maximum\(low\)"),
     ],
 )
 def test_clamp_refuses_bounds_that_cannot_give_a_number(
