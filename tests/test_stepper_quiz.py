@@ -261,3 +261,15 @@ def test_an_infinite_term_is_refused_loudly() -> None:
     y.label = "y"
     with pytest.raises(ValueError, match=r"the term y sends to w is inf .*needs finite numbers"):
         BackwardStepper(y, quiz=True).questions()
+
+
+def test_a_leaf_has_nothing_to_ask() -> None:
+    with pytest.raises(ValueError, match="is a leaf: there is no backward step to ask about"):
+        BackwardStepper(Value(2.0, "x"), quiz=True)
+
+
+def test_the_notebook_widget_holds_the_quiz_page() -> None:
+    pytest.importorskip("ipywidgets")
+    widget = BackwardStepper(square()[0], quiz=True).widget()
+    assert "id=&quot;answer&quot;" in widget.value
+    assert "window.stepperQuiz" in widget.value

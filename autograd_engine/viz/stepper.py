@@ -190,6 +190,11 @@ class BackwardStepper:
         self.group = group
         #: One step per non-leaf node, in the order the backward pass runs them.
         self.steps: tuple[BackwardStep, ...] = tuple(backward_steps(root, gradient))
+        if quiz and not self.steps:
+            raise ValueError(
+                f"BackwardStepper: quiz=True, but the root {root!r} is a leaf: there is no "
+                "backward step to ask about; quiz an expression built from it"
+            )
         self.seed = float(gradient)
         self.lr = None if lr is None else float(lr)
         self._position = {node: i for i, node in enumerate(self.nodes)}
