@@ -107,15 +107,18 @@ def test_the_player_waits_at_the_first_question(page: Any, quiz: BackwardStepper
     assert "firing" in page.find_element(By.ID, f"n{first.sender}").get_attribute("class")
     # ...but the answers are hidden: only the caption's first line, no label on any edge.
     assert page_labels(page) == []
-    caption = text(page, "caption")
-    assert caption == quiz.frames[first.frame].caption.split("\n")[0]
-    assert "×" not in caption
+    caption = text(page, "caption").split("\n")
+    assert caption[0] == quiz.frames[first.frame].caption.split("\n")[0]
+    assert caption[1:] == ["  to tanh#1: ?   <- your turn", "  to *#3: ?"]
+    assert "×" not in "".join(caption)
     assert not label_shown(page, first.edge)
     assert "asked" in page.find_element(By.ID, first.edge).get_attribute("class")
     prompt = text(page, "quiz-prompt")
     assert prompt.startswith(f"Question 1 of {len(quiz.questions())}: ")
     assert "incoming gradient × the local derivative" in prompt
-    assert "within 1% of the engine's number, or within 0.0001" in text(page, "tolerance")
+    assert "Right means within 1% of the engine's number, or within 0.0001" in text(
+        page, "tolerance"
+    )
     # The answer box has the keys: typing a space or an arrow does not play or step.
     box = page.find_element(By.ID, "answer")
     assert page.switch_to.active_element == box
@@ -185,6 +188,26 @@ def test_right_answers_advance_count_and_end_with_the_score(
     move_slider(page, asked[0].frame)
     check_frame(page, quiz, asked[0].frame)  # the whole caption again, every product
     assert all(label_shown(page, q.edge) for q in asked if q.frame == asked[0].frame)
+
+
+def test_a_slip_is_named_deep_in_the_pass(page: Any, quiz: BackwardStepper, tmp_path: Path) -> None:
+    """The README's picture (``make figures``): x1*w1 about to send to x1, answered with w1."""
+    asked = quiz.questions()
+    target = next(
+        q
+        for q in asked
+        if quiz.name(quiz.nodes[q.sender]) == "*#1" and quiz.name(quiz.nodes[q.receiver]) == "x1"
+    )
+    page.set_window_size(1200, 820)
+    page.find_element(By.TAG_NAME, "body").send_keys(Keys.END)
+    for q in asked[: asked.index(target)]:
+        answer(page, format_number(q.answer))
+    assert current(page) == target.frame
+    answer(page, "-3")  # w1, the local derivative, not multiplied by the incoming 0.5
+    feedback = text(page, "quiz-feedback")
+    assert "that is the local derivative ∂(*#1)/∂x1 alone" in feedback
+    assert "0.5 × -3 = -1.5" in feedback
+    screenshot(page, "quiz-slip", tmp_path)
 
 
 def test_garbage_is_refused_without_counting(page: Any, quiz: BackwardStepper) -> None:

@@ -76,10 +76,12 @@
       marked.push(el);
     }
     if (here.length > 0) {
-      // The caption's first line names the firing node; line 1 + j is edge j's product.
+      // The caption's first line names the firing node; line 1 + j is edge j's product,
+      // shown once found (until then a question mark).
       const lines = frames[k].caption.split("\n");
-      const known = here.flatMap((i, j) => (outcome[i] === null ? [] : [lines[1 + j]]));
-      byId("caption").textContent = [lines[0], ...known].join("\n");
+      const edges = here.map((i, j) => (outcome[i] !== null ? lines[1 + j]
+        : `  to ${DATA.nodes[questions[i].receiver].name}: ?` + (i === p ? "   <- your turn" : "")));
+      byId("caption").textContent = [lines[0], ...edges].join("\n");
     }
     input.disabled = !asking;
     byId("check").disabled = !asking;
@@ -141,7 +143,7 @@
   });
   const percent = Math.round(quiz.rel_tol * 1000) / 10;
   byId("tolerance").textContent =
-    `right means within ${percent}% of the engine's number, or within ${quiz.abs_tol} of it`;
+    `Enter checks. Right means within ${percent}% of the engine's number, or within ${quiz.abs_tol} of it`;
   page.onShow(redraw);
   hold();
   page.show(page.current());
