@@ -12,10 +12,13 @@ import math
 import re
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from autograd_engine import Value
 from autograd_engine.viz import BackwardStepper
 from autograd_engine.viz.quiz import ABS_TOL, REL_TOL, Question, grade, is_right, parse_answer
+from tests.expressions import Tree, evaluate, trees, well_conditioned
 from tests.test_stepper_group import mlp_loss
 
 
@@ -82,6 +85,23 @@ def test_the_answers_summed_into_their_receivers_are_what_backward_gives(make: o
     root.backward()
     for node in stepper.nodes:
         assert grads[node] == node.grad, stepper.name(node)  # exactly, same order of terms
+
+
+@settings(max_examples=60, deadline=None)
+@given(tree=trees(2, max_leaves=6), xs=st.lists(st.floats(-2.5, 2.5), min_size=2, max_size=2))
+def test_on_random_expressions_the_answers_are_backwards_terms(tree: Tree, xs: list[float]) -> None:
+    assume(tree[0] not in ("x", "c") and well_conditioned(tree, xs))
+    inputs = [Value(x, f"x{i}") for i, x in enumerate(xs)]
+    root = evaluate(tree, inputs, 0)
+    stepper = BackwardStepper(root, quiz=True)
+    grads = dict.fromkeys(stepper.nodes, 0.0)
+    grads[root] = 1.0
+    for q in stepper.questions():
+        grads[stepper.nodes[q.receiver]] += q.answer
+        assert grade(q, repr(q.answer)) == ("right", "")
+        assert not any(is_right(value, q.answer) for value, _ in q.mistakes)
+    root.backward()
+    assert all(grads[node] == node.grad for node in stepper.nodes)
 
 
 def test_one_question_per_edge_asked_at_the_frame_where_its_sender_fires() -> None:
