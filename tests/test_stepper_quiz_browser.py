@@ -160,7 +160,9 @@ def test_a_wrong_answer_is_flagged_with_the_rule_and_the_right_product(
     assert page.find_element(By.ID, "quiz-feedback").get_attribute("class") == "right"
     assert score(page) == (0, 3, 0, 1)
     assert label_shown(page, first.edge)  # its product is on its edge now
-    assert first.product.split(" = ", 1)[1] in text(page, "caption")
+    lines = quiz.frames[first.frame].caption.split("\n")
+    assert text(page, "caption").split("\n") == [*lines[:2], "  to *#3: ?   <- your turn"]
+    assert "1 × 1 = 1" in lines[1]
 
 
 def test_right_answers_advance_count_and_end_with_the_score(
