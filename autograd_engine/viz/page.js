@@ -342,7 +342,8 @@
   nodes.forEach((node, i) => { boxOf(boxes[i]); const op = byId(node.id + "_op"); if (op) boxOf(op); });
   reset();
   show(0);
-  // For tests and the console: the player's state, read-only.
+  // For tests and the console: the player's state, read-only; and the two hooks quiz.js uses
+  // (hold the player at a frame, be told of every frame shown).
   window.stepperPage = { show, current: () => current, view: () => ({ ...view }), frames: frames.length,
                          setLimit: (k) => { limit = Math.max(0, Math.min(last, k)); },
                          onShow: (listener) => { shown.push(listener); }, stop };
