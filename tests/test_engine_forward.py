@@ -409,3 +409,22 @@ def test_detect_anomaly_stops_at_the_first_infinite_tangent() -> None:
 def test_a_constants_infinite_partial_is_never_used() -> None:
     # d(0.0 ** b)/d(base) is +inf at b = 0.5, but the base is a constant: no tangent, no term.
     assert jvp(lambda b: 0.0**b, [0.5], [1.0]) == (0.0, 0.0)
+
+
+def test_rules_run_only_at_nodes_that_depend_on_an_input() -> None:
+    calls = []
+
+    def counted_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        calls.append((a, b))
+        return g * b, g * a
+
+    times = Op("times", lambda a, b: a * b, counted_backward)
+
+    def f(x: Value) -> Value:
+        constant = Value(2.0).apply(times, 3.0).apply(times, 4.0)  # depends on no input
+        return x.apply(times, constant)
+
+    assert jvp(f, [0.5], [1.0]) == (12.0, 24.0)
+    assert calls == [(0.5, 24.0)]  # one rule, at the one node that depends on x
+    # A rule that would fail at a node that depends on no input is never run either.
+    assert jvp(lambda x: x + Value(0.0).sqrt(), [1.0], [1.0]) == (1.0, 1.0)
