@@ -122,6 +122,8 @@ def push_tangents(outputs: Sequence[Value], seeds: dict[Value, float]) -> dict[V
         computed from them.
     """
     tangents = dict(seeds)
+    if not outputs:
+        return tangents
     order = topological_order(seeded_root(outputs, [0.0] * len(outputs)))[:-1]
     strict = anomaly.is_enabled()
     for node in order:  # parents before children
@@ -171,7 +173,13 @@ def hvp(f: Callable[..., Value], xs: Sequence[float], v: Sequence[float]) -> lis
     """
 
     def gradient(*values: Value) -> list[Any]:
-        return grad(_as_output(f(*values), "hvp"), values, create_graph=True)
+        y = f(*values)
+        if isinstance(y, list | tuple):
+            raise TypeError(
+                f"hvp: f must return one Value (a scalar), not a {type(y).__name__}; "
+                "the Hessian-vector product is defined for a scalar function"
+            )
+        return grad(_as_output(y, "hvp"), values, create_graph=True)
 
     _, product = jvp(gradient, xs, v)
     return list(product)

@@ -103,6 +103,8 @@ def vjp(
                     f"vjp: {len(weights)} cotangents for {len(outputs)} outputs of f; "
                     "give one per output"
                 )
+        if not outputs:  # f returned an empty list: the product is a sum of no rows
+            return [0.0] * len(values)
         return [float(d) for d in grad(seeded_root(outputs, weights), values)]
 
     value = outputs[0].data if single else [y.data for y in outputs]

@@ -31,6 +31,13 @@ from autograd_engine import (
 from autograd_engine.ops import Op, cos, sin
 from tests.expressions import Tree, evaluate, trees, well_conditioned
 
+try:  # PyTorch is one more oracle when it is installed, never a requirement
+    import torch
+
+    from tests.test_engine_torch_parity import has_pow_with_zero_exponent, torch_evaluate
+except ImportError:
+    torch = None
+
 points = st.lists(st.floats(-2.5, 2.5), min_size=3, max_size=3)
 directions = st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3)
 
@@ -368,6 +375,17 @@ def test_jvp_input_errors_name_the_problem() -> None:
         jacobian(lambda a, b: a, [1.0, None])  # type: ignore[list-item]
 
 
+def test_an_empty_list_of_outputs_has_empty_derivatives() -> None:
+    assert jvp(lambda a, b: [], [1.0, 2.0], [1.0, 1.0]) == ([], [])
+    value, vjp_fn = vjp(lambda a, b: [], [1.0, 2.0])
+    assert (value, vjp_fn([])) == ([], [0.0, 0.0])
+
+
+def test_hvp_needs_a_scalar_function() -> None:
+    with pytest.raises(TypeError, match="hvp: f must return one Value"):
+        hvp(lambda a, b: [a, b], [1.0, 2.0], [1.0, 0.0])
+
+
 def test_vjp_input_errors_name_the_problem() -> None:
     _, vjp_fn = vjp(lambda a: [a, a * 2], [1.0])
     with pytest.raises(ValueError, match="1 cotangents for 2 outputs"):
@@ -428,3 +446,27 @@ def test_rules_run_only_at_nodes_that_depend_on_an_input() -> None:
     assert calls == [(0.5, 24.0)]  # one rule, at the one node that depends on x
     # A rule that would fail at a node that depends on no input is never run either.
     assert jvp(lambda x: x + Value(0.0).sqrt(), [1.0], [1.0]) == (1.0, 1.0)
+
+
+# --- PyTorch as one more oracle (skipped when it is not installed) ----------------------------
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@settings(max_examples=60, deadline=None)
+@given(tree=trees(3, max_leaves=6), xs=points, t=directions)
+def test_jvp_and_hvp_match_pytorch(tree: Tree, xs: list[float], t: list[float]) -> None:
+    assume(well_conditioned(tree, xs) and not has_pow_with_zero_exponent(tree, xs))
+    primals = tuple(torch.tensor(x, dtype=torch.float64) for x in xs)
+    directions_ = tuple(torch.tensor(d, dtype=torch.float64) for d in t)
+
+    def f(*inputs: Any) -> Any:
+        out = torch_evaluate(tree, list(inputs))
+        return out + 0.0 * inputs[0]  # a tensor that depends on the inputs, even for a constant
+
+    _, torch_jvp = torch.autograd.functional.jvp(f, primals, directions_)
+    _, torch_hvp = torch.autograd.functional.hvp(f, primals, directions_)
+    _, derivative = jvp(engine_function(tree), xs, t)
+    product = hvp(engine_function(tree), xs, t)
+    assert derivative == pytest.approx(torch_jvp.item(), rel=1e-9, abs=1e-11), (tree, xs, t)
+    for i in range(3):
+        assert product[i] == pytest.approx(torch_hvp[i].item(), rel=1e-9, abs=1e-10), (tree, i)
