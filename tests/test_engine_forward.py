@@ -24,6 +24,7 @@ from autograd_engine import (
     hvp,
     jacobian,
     jvp,
+    maximum,
     no_grad,
     value_and_grad,
     vjp,
@@ -190,6 +191,14 @@ def test_a_users_op_works_in_forward_mode_with_no_extra_rule() -> None:
     sin2 = Op("sin2", lambda x: math.sin(x) ** 2, lambda g, y, x: (g * 2 * sin(x) * cos(x),))
     _, derivative = jvp(lambda x: x.apply(sin2), [0.4], [3.0])
     assert derivative == pytest.approx(3.0 * math.sin(0.8), rel=1e-15)
+
+
+def test_piecewise_ops_take_the_same_one_sided_choices_as_the_reverse_mode() -> None:
+    # relu'(0) = 0; abs'(0) = 0; inputs tied for a maximum share its derivative evenly.
+    assert jvp(lambda a: a.relu() + abs(a), [0.0], [1.0]) == (0.0, 0.0)
+    assert jvp(lambda a, b: maximum(a, b), [1.0, 1.0], [1.0, 0.0]) == (1.0, 0.5)
+    a, b = Value(1.0), Value(1.0)
+    assert grad(maximum(a, b), [a, b]) == [0.5, 0.5]
 
 
 def test_values_made_or_captured_inside_f_are_constants() -> None:
