@@ -21,16 +21,18 @@ No second table of rules
 ------------------------
 Every op in :mod:`autograd_engine.ops` is scalar-valued, so its Jacobian is a single row,
 (dy/dx_1, ..., dy/dx_n). Its local-gradient rule computes ``g`` times that row; with
-``g = 1.0`` it returns the row itself, exactly (a product with 1.0 is exact in floating
-point, so these are the very partial derivatives reverse mode multiplies by). The tangent
-is then that row times the parents' tangents. So each op's forward-mode rule is *derived*
-from its one local-gradient rule, and an op added to the table (a user's op too) works in
-both modes with nothing else to write.
+``g = 1.0`` it returns the row itself, exactly: a product with 1.0 is exact in floating
+point, so each entry is the partial derivative just as the rule writes it, with no
+approximation added (reverse mode evaluates the same expressions with its own ``g``). The
+tangent is then that row times the parents' tangents. So each op's forward-mode rule is
+*derived* from its one local-gradient rule, and an op added to the table (a user's op
+too) works in both modes with nothing else to write.
 
 This is dual-number arithmetic: evaluating f at x + t·ε with ε² = 0 gives
 f(x) + (f'(x) t)·ε. For ``+`` and ``*`` the sweep does the very same float operations
 ((a + ȧε)(b + ḃε) = ab + (ȧb + aḃ)ε: the rule's partials are b and a, and the tangent
-is b·ȧ + a·ḃ), so the tangents are bit for bit those of a dual-number implementation. For
+is b·ȧ + a·ḃ), so the tangents are bit for bit those of a dual-number implementation (up
+to the sign of a zero: the sweep's sums start from +0.0). For
 the other ops it is the same whenever the dual numbers use the same derivative formula
 (tanh as 1 - y², exp as y, ...). Compared with reverse mode, the partials are the same
 numbers; only the order in which products are summed differs, so forward and reverse agree
