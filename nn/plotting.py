@@ -211,8 +211,11 @@ DURING_TRAINING = "during training, each batch before its update"
 AFTER_TRAINING = "after the last update"
 
 
-def _short(number: float) -> str:
-    """4 decimals, as the demo prints a loss, or 3 significant digits for tiny numbers."""
+def _short(number: float, metric: str) -> str:
+    """An accuracy in percent; else 4 decimals, as the demo prints a loss (3 significant
+    digits for a number too small for that)."""
+    if metric == "accuracy":
+        return f"{number:.1%}"
     return f"{number:.4f}" if number == 0 or abs(number) >= 1e-3 else f"{number:.3g}"
 
 
@@ -266,7 +269,7 @@ def plot_history(
         raise ValueError(f"plot_history: the history's {metric!r} is empty: train first")
     axes = _axes(ax, (6, 3.6))
     epochs = range(1, len(values) + 1)
-    label = f"{DURING_TRAINING} (last: {_short(values[-1])})"
+    label = f"{DURING_TRAINING} (last: {_short(values[-1], metric)})"
     axes.plot(epochs, values, color=CLASS_COLORS[0], linewidth=1.5, label=label)
     if final is not None:
         axes.plot(
@@ -275,7 +278,7 @@ def plot_history(
             "*",
             color=CLASS_COLORS[3],
             markersize=12,
-            label=f"{AFTER_TRAINING}: {_short(final)}",
+            label=f"{AFTER_TRAINING}: {_short(final, metric)}",
         )
     if log_scale:
         axes.set_yscale("log")

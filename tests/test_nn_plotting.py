@@ -163,7 +163,7 @@ def test_history_options() -> None:
     )
     assert axes.get_ylim() == (0.0, 1.05)
     assert len(axes.get_lines()) == 1  # no final value: no star
-    assert legend_texts(axes) == [f"{DURING_TRAINING} (last: 1.0000)"]
+    assert legend_texts(axes) == [f"{DURING_TRAINING} (last: 100.0%)"]
     assert plot_history(HISTORY, log_scale=True).axes[0].get_yscale() == "log"
     tiny = plot_history({"loss": [1e-5, 2e-6]}, final=1.5e-6)
     assert legend_texts(tiny.axes[0]) == [
