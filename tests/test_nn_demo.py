@@ -6,9 +6,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import nn.demo
 from autograd_engine import Value
 from nn.demo import TWO_LOSSES, live_neuron_graph, main
 from nn.recipes import DATASETS, make_recipe
@@ -72,8 +74,16 @@ STEP_LINE = re.compile(r"^step +(\d+)  loss (\d+\.\d{4})  accuracy", re.MULTILIN
 
 
 def test_the_two_loss_figures_are_explained_and_both_true(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    drawn: dict[str, Any] = {}
+    draw = nn.demo.plot_history
+
+    def spy(history: dict[str, list[float]], path: Any = None, **options: Any) -> Any:
+        drawn.update(options, history=history, path=path)
+        return draw(history, path, **options)
+
+    monkeypatch.setattr(nn.demo, "plot_history", spy)
     assert main(["--steps", "10", "--output", str(tmp_path), "--no-progress"]) == 0
     output = capsys.readouterr().out
     lines = output.splitlines()
@@ -100,6 +110,10 @@ def test_the_two_loss_figures_are_explained_and_both_true(
     assert (step, logged) == ("10", f"{history['loss'][-1]:.4f}")
     assert final_line(output).group(3) == f"{after['loss']:.4f}"
     assert logged != final_line(output).group(3)
+    # loss.png draws the same two: the whole history, and the evaluation as `final`.
+    assert drawn["history"] == history
+    assert drawn["final"] == after["loss"]
+    assert drawn["path"] == str(tmp_path / "loss.png")
     assert (tmp_path / "loss.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
