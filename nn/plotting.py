@@ -15,7 +15,7 @@ Every picture is labelled by default (axis labels, a title, and a legend for its
 series), each overridable by a keyword. A function draws on the matplotlib ``ax`` you pass
 (to compose figures in a notebook) or on a figure of its own, saves it to ``path`` when one
 is given, and returns the figure. The output is deterministic: the same call writes the same
-bytes (PNG, or SVG without a date).
+bytes (PNG, or SVG and PDF without a date).
 
 Needs matplotlib (the ``nn`` extra). It is imported only when a plot is made, so ``nn``
 itself works without it.

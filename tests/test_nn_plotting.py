@@ -184,7 +184,7 @@ def test_history_errors_name_the_problem(history: dict[str, list[float]], messag
         plot_history(history, metric="accuracy")
 
 
-@pytest.mark.parametrize("extension", ["png", "svg"])
+@pytest.mark.parametrize("extension", ["png", "svg", "pdf"])
 def test_the_same_call_writes_the_same_bytes(tmp_path: Path, extension: str) -> None:
     written = []
     for run in ("first", "second"):
@@ -194,4 +194,5 @@ def test_the_same_call_writes_the_same_bytes(tmp_path: Path, extension: str) -> 
         plot_history(HISTORY, history, final=0.05)
         written.append((boundary.read_bytes(), history.read_bytes()))
     assert written[0] == written[1]
-    assert written[0][0].startswith(b"\x89PNG" if extension == "png" else b"<?xml")
+    magic = {"png": b"\x89PNG", "svg": b"<?xml", "pdf": b"%PDF"}[extension]
+    assert written[0][0].startswith(magic)
