@@ -253,7 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.steps} full-batch steps"
     )
     show_bar = _progress_bar_shown(not args.no_progress)
-    print(TWO_LOSSES)
+    if show_bar or args.steps >= 10:  # a loss will be shown during training: say which
+        print(TWO_LOSSES)
 
     def report(step: int, history: dict[str, list[float]]) -> None:
         if not show_bar and (step + 1) % 10 == 0:

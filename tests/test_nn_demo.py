@@ -36,6 +36,7 @@ def test_demo_writes_the_plot_and_the_neuron_graph(
     assert match.group(1) == "moons"
     assert match.group(2) == "3"
     assert "337 parameters" in output
+    assert TWO_LOSSES not in output  # no loss shown before the last line: nothing to explain
     png = (tmp_path / "out" / "decision_boundary.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     pytest.importorskip("autograd_engine.viz")
