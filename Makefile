@@ -56,10 +56,12 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 
 # The README's pictures: the lecture graph, stepper frames and pages of a neuron (here) and of the
-# demo's MLP grouped by layer and by neuron, the demo's decision boundary (nn.demo).
+# demo's MLP grouped by layer and by neuron, the demo's decision boundary (nn.demo), and a
+# screenshot of the stepper's quiz taken by its browser test (needs Chromium).
 figures: $(STAMP) system-deps
 	$(PY) -m autograd_engine.viz notebooks/figures
 	$(PY) -m nn.demo --output notebooks/figures --no-progress
+	QUIZ_SCREENSHOTS=notebooks/figures $(PY) -m pytest -q -p no:cacheprovider tests/test_stepper_quiz_browser.py -k slip
 
 clean:
 	rm -rf $(VENV) demo-output bench-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
