@@ -32,6 +32,7 @@ from autograd_engine import (
     atan2,
     compile_graph,
     grad,
+    jvp,
     maximum,
     minimum,
     topological_order,
@@ -571,3 +572,29 @@ def test_the_replay_raises_what_eager_raises(
     with pytest.raises(error, match=pattern):
         replay.run()
     assert all(leaf.grad == 0.0 for leaf in leaves)
+
+
+# --- forward mode: each new op's tangent rule is derived from its local-gradient rule -------
+
+FORWARD: dict[str, tuple[Callable[..., Any], tuple[float, ...]]] = {
+    **{name: (f, (sum(domain) / 2 + 0.1,)) for name, (f, _, _, domain) in UNARY.items()},
+    "atan2": (lambda a, b: a.atan2(b), (0.4, -1.3)),
+    "hypot": (lambda a, b: a.hypot(b), (0.4, -1.3)),
+    "mod": (lambda a, b: a % b, (5.3, -2.0)),
+    "sign": (lambda a: a.sign() + a, (0.7,)),
+    "clamp": (lambda a, b: (a * b).clamp(-1.0, 0.5), (0.4, -1.3)),
+    "minimum": (lambda a, b: minimum(a, b, 0.9), (0.4, -1.3)),
+    "where": (lambda a, b: where(a > b, a * b, b), (0.4, -1.3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORWARD))
+def test_forward_mode_agrees_with_reverse_mode_on_each_new_op(name: str) -> None:
+    f, xs = FORWARD[name]
+    values = [Value(x) for x in xs]
+    gradient = grad(f(*values), values)
+    for i in range(len(xs)):
+        direction = [1.0 if j == i else 0.0 for j in range(len(xs))]
+        value, tangent = jvp(f, list(xs), direction)
+        assert value == f(*map(Value, xs)).data
+        assert tangent == pytest.approx(gradient[i], rel=1e-15, abs=0.0)

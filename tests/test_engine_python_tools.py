@@ -112,6 +112,14 @@ def test_numpy_float_of_a_value_raises_with_the_hint() -> None:
         np.float64(Value(1.5))
 
 
+def test_pytorch_warns_where_we_raise() -> None:
+    # The README's comparison row: PyTorch converts, warning that the graph is cut.
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    with pytest.warns(UserWarning, match="requires_grad=True to a scalar"):
+        assert math.exp(t) == math.exp(1.5)
+
+
 def test_the_hint_names_what_was_converted_and_why() -> None:
     with pytest.raises(TypeError) as error:
         float(Value(2.0, label="x"))
