@@ -133,7 +133,8 @@ class Op:
         backward: ``backward(g, y, *inputs) -> tuple``: one gradient per input, each equal to
             ``g * d(y)/d(input)``. Works on floats and on ``Value`` nodes alike.
         arg: the constant an op was made with (the exponent of ``x ** 3``, the slope of
-            ``leaky_relu``), or ``None``. Kept so tools (drawing, the compiler) can read it.
+            ``leaky_relu``, 1.0 or 0.0 for the condition of ``where``), or ``None``. Kept so
+            tools (drawing, the compiler) can read it.
         derivative_text: the local derivatives as text for people (drawings, the stepper's
             captions, ``print_graph``), one per input, in terms of the inputs (``x``, or ``a``
             and ``b``) and the output ``out``: ``("1 - out²",)`` for tanh, ``("b", "a")`` for
@@ -873,7 +874,7 @@ WHERE = {
     False: Op("where", _second, _to_second, arg=0.0, derivative_text=("0", "1 (cond false)")),
 }
 
-__all__ += ["atan2", "clamp_op", "hypot", "minimum", "where"]
+__all__ += ["atan2", "clamp_op", "cosh", "hypot", "minimum", "sinh", "where"]
 
 
 def minimum(*values: Any) -> Any:
