@@ -83,7 +83,7 @@ def _check_state(cell: str, what: str, state: object, size: int) -> list[Value |
     """``state`` as a list of ``size`` numbers or Values, or an error naming ``what``."""
     if isinstance(state, Sequence) and not isinstance(state, str) and len(state) != size:
         raise ValueError(f"{cell} expects a {what} of {size} values, got {len(state)}")
-    return list(check_inputs(f"{cell} {what}", state, size))
+    return list(check_inputs(f"{cell} {what}", state, size))  # (a NumPy row becomes a list)
 
 
 class _GatedCell(Module):
@@ -121,7 +121,7 @@ class _GatedCell(Module):
 
     def _input_part(self, x: Inputs) -> list[Value]:
         """``W_ih x + b_ih`` for every row (every gate of every unit)."""
-        x = list(check_inputs(type(self).__name__, x, self.nin))
+        x = check_inputs(type(self).__name__, x, self.nin)
         return [_affine(w, b, x) for w, b in zip(self.weight_ih, self.bias_ih, strict=True)]
 
     def _hidden_part(self, h: list[Value | float] | None) -> list[Value]:
