@@ -3,10 +3,11 @@
 A scalar engine is for seeing backpropagation; past a few thousand parameters a tensor
 library is the tool. :func:`to_torch` builds the PyTorch module with the same structure
 and copies every weight across, so a model designed and understood here keeps its
-numbers there::
+numbers there (``tests/test_nn_to_torch.py`` checks them to 1e-12)::
 
-    >>> torch_model = to_torch(model)                         # doctest: +SKIP
-    >>> torch_model(torch.tensor([[0.5, -1.0]], dtype=torch.float64))  # doctest: +SKIP
+    model = MLP(2, [16, 16, 1], seed=0)
+    torch_model = to_torch(model)                      # a torch.nn.Sequential
+    torch_model(torch.tensor([[0.5, -1.0]], dtype=torch.float64))   # == model([0.5, -1.0])
 
 What becomes what (tensors are float64 by default, so the numbers agree to rounding):
 
