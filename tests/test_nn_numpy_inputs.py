@@ -5,7 +5,6 @@ inf in an array is refused as it is in a list."""
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
@@ -195,12 +194,3 @@ def test_mismatched_array_lengths_are_refused() -> None:
     X, y = _data()
     with pytest.raises(ValueError, match="X has 12 examples but y has 11 targets"):
         evaluate(MLP(2, [1], seed=0), X, y[:-1], hinge_loss)
-
-
-def test_randomness_untouched() -> None:
-    # model(array) draws nothing: a seeded run is the same with and without array calls
-    random.seed(14)
-    first = random.random()
-    random.seed(14)
-    MLP(2, [2, 1], seed=15)(np.zeros(2))
-    assert random.random() == first
