@@ -80,6 +80,18 @@ def test_gradients_flow_from_an_array_row() -> None:
     assert from_array == [p.grad for p in model.parameters()]
 
 
+def test_an_object_array_of_values_keeps_the_graph() -> None:
+    xs = [Value(0.5), Value(-1.0)]
+    model = MLP(2, [3, 1], seed=3)
+    model(np.array(xs, dtype=object)).backward()
+    from_array = [x.grad for x in xs]
+    for x in xs:
+        x.grad = 0.0
+    model(xs).backward()
+    assert from_array == [x.grad for x in xs]
+    assert from_array != [0.0, 0.0]
+
+
 def test_wrong_arrays_are_refused_by_shape() -> None:
     model = MLP(2, [3, 1], seed=4)
     with pytest.raises(
