@@ -199,9 +199,11 @@ def _torch_reference(torch: Any, cell: LSTMCell | GRUCell) -> Any:
 
 @pytest.mark.parametrize("kind", [LSTMCell, GRUCell])
 @pytest.mark.parametrize("start", ["zero", "given"])
-def test_agrees_with_torch_over_time_values_and_gradients(kind: type, start: str) -> None:
+@pytest.mark.parametrize(("nin", "nhidden", "steps"), [(3, 4, 6), (1, 1, 8), (5, 2, 3)])
+def test_agrees_with_torch_over_time_values_and_gradients(
+    kind: type, start: str, nin: int, nhidden: int, steps: int
+) -> None:
     torch = pytest.importorskip("torch")
-    nin, nhidden, steps = 3, 4, 6
     cell = kind(nin, nhidden, seed=21)
     _randomize_biases(cell, 22)
     reference = _torch_reference(torch, cell)
