@@ -26,6 +26,12 @@ here                PyTorch
 Activations: ``relu`` -> ``ReLU``, ``tanh`` -> ``Tanh``, ``sigmoid`` -> ``Sigmoid``,
 ``leaky_relu`` -> ``LeakyReLU(0.01)``, ``linear`` -> nothing.
 
+One difference survives the copy. An ``RNNCell`` has one bias where ``torch.nn.RNNCell``
+has two that are always added; the export puts it in ``bias_ih`` and zeros ``bias_hh``, so
+the outputs agree, but trained in PyTorch each of the two gets the whole gradient and their
+sum moves twice as far per SGD step as the bias does here. (``LSTMCell`` and ``GRUCell``
+have PyTorch's two biases, so they train identically.)
+
 The PyTorch module works on batches: where ``model(x)`` takes one row of ``nin`` numbers,
 the exported module takes a tensor of shape ``(batch, nin)`` and returns ``(batch, nout)``
 (``(batch, 1)`` for a single output, which ``model(x)`` returns as one Value).

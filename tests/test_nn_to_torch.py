@@ -156,27 +156,57 @@ def test_one_sgd_step_gives_the_same_weights_mlp() -> None:
     assert min(moved) > 1e-4
 
 
-def test_one_sgd_step_gives_the_same_weights_lstm() -> None:
-    torch = pytest.importorskip("torch")
-    cell = LSTMCell(2, 3, seed=19)
-    _set_biases(cell, 20)
+def _one_step_both_ways(torch: Any, cell: Any, lr: float) -> Any:
+    """One SGD step on sum(h**2) (+ sum(c**2)) after 5 steps, here and on the export."""
     exported = to_torch(cell)
     sequence = _rows(5, 2, seed=21)
-    h, c = cell.unroll(sequence)[-1]
-    loss = sum((v * v for v in h + c), Value(0.0))
-    optimizer = SGD(cell.parameters(), lr=0.3)
+    final = cell.unroll(sequence)[-1]
+    states = final[0] + final[1] if isinstance(cell, LSTMCell) else final
+    loss = sum((v * v for v in states), Value(0.0))
+    optimizer = SGD(cell.parameters(), lr=lr)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    torch_optimizer = torch.optim.SGD(exported.parameters(), lr=0.3)
+    torch_optimizer = torch.optim.SGD(exported.parameters(), lr=lr)
     state = None
     for x in sequence:
         state = exported(torch.tensor([x], dtype=torch.float64), state)
-    torch_loss = (state[0] ** 2).sum() + (state[1] ** 2).sum()
+    pieces = state if isinstance(cell, LSTMCell) else (state,)
+    torch_loss = sum((piece**2).sum() for piece in pieces)
     torch_optimizer.zero_grad()
     torch_loss.backward()
     torch_optimizer.step()
+    return exported
+
+
+@pytest.mark.parametrize("kind", [LSTMCell, GRUCell])
+def test_one_sgd_step_gives_the_same_weights_gated_cells(kind: type) -> None:
+    torch = pytest.importorskip("torch")
+    cell = kind(2, 3, seed=19)
+    _set_biases(cell, 20)
+    exported = _one_step_both_ways(torch, cell, lr=0.3)
     _same_weights(torch, cell, exported)
+
+
+def test_rnn_cell_bias_trains_twice_as_fast_in_torch() -> None:
+    # Documented: RNNCell's one bias is PyTorch's bias_ih + bias_hh. Each of the two gets the
+    # whole gradient, so one SGD step in torch moves their sum twice as far as here.
+    torch = pytest.importorskip("torch")
+    cell = RNNCell(2, 3, seed=19)
+    _set_biases(cell, 20)
+    before = [b.data for b in cell.bias]
+    exported = _one_step_both_ways(torch, cell, lr=0.3)
+    ours = [b.data - b0 for b, b0 in zip(cell.bias, before, strict=True)]
+    theirs = (exported.bias_ih + exported.bias_hh).tolist()
+    assert [b0 + 2 * d for b0, d in zip(before, ours, strict=True)] == pytest.approx(
+        theirs, rel=0, abs=1e-12
+    )
+    assert min(abs(d) for d in ours) > 1e-6
+    for name in ("weight_ih", "weight_hh"):  # the weights do agree
+        expected = [[w.data for w in row] for row in getattr(cell, name)]
+        assert getattr(exported, name).tolist() == [
+            pytest.approx(row, rel=0, abs=1e-12) for row in expected
+        ]
 
 
 # --- the export is a copy, in the dtype asked for ---------------------------------------
