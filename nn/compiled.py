@@ -340,7 +340,7 @@ class CompiledStep:
                 f"building it anew gives {fresh!r}. The model or the loss reads .data in "
                 "Python (an if on x.data, a number copied into a new Value), which a "
                 "recording repeats as it was and no guard can see. Train with "
-                "compiled=False, read numbers with float(x) or compare Values directly "
+                "compiled=False, read numbers with x.item() or compare Values directly "
                 "(guards check those), or compute the choice with ops (relu, abs, maximum)."
             )
 
