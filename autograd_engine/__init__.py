@@ -30,7 +30,7 @@ from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .graph import BackwardStep, backward_steps, topological_order
 from .guards import FrozenGraphError
-from .ops import Op, maximum
+from .ops import Op, atan2, maximum, minimum, where
 from .value import Value
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "GradcheckError",
     "Op",
     "Value",
+    "atan2",
     "backward_steps",
     "compile_graph",
     "detect_anomaly",
@@ -54,10 +55,12 @@ __all__ = [
     "jacobian",
     "jvp",
     "maximum",
+    "minimum",
     "no_grad",
     "topological_order",
     "value_and_grad",
     "vjp",
+    "where",
 ]
 
 __version__ = "0.1.0"

@@ -31,7 +31,7 @@ every run. For the Python, build the graph inside :func:`autograd_engine.guards.
 and pass the log::
 
     with guards.recording() as log:
-        loss = model_loss(params, inputs)     # every float(v), v > 0, max(a, b)... is logged
+        loss = model_loss(params, inputs)     # every v.item(), v > 0, max(a, b)... is logged
     replay = compile_graph(loss, guards=log)
 
 (``compile_graph`` called inside the block takes its log by itself.) Every ``run()`` then

@@ -3,7 +3,7 @@
 A recorded graph (:func:`~autograd_engine.compile_graph`) holds the *operations*, not the
 Python that chose them. When the code that built the graph looked at a number::
 
-    if float(h) > 0: ...          # a branch
+    if h.item() > 0: ...          # a branch
     m = max(a, b)                 # a comparison of two Values picks one of them
     n = round(v)                  # a number the code then uses
 
@@ -20,19 +20,21 @@ the replay's forward pass anyway) and, where an answer changed, raises
     x.data = -1.0
     replay.run()    # FrozenGraphError: x > 0 was True when recorded (x = 2.0), now False ...
 
-What a guard sees: ``float(v)``, ``int(v)``, ``round(v)``, ``bool(v)`` (and so ``if v:``),
+What a guard sees: ``v.item()``, ``int(v)``, ``round(v)``, ``bool(v)`` (and so ``if v:``),
 and ``v < w``, ``v <= w``, ``v > w``, ``v >= w`` with ``w`` a Value or a number (so
-``max``, ``min`` and ``sorted`` over Values). ``float(v)`` can be used for anything, so its
+``max``, ``min`` and ``sorted`` over Values). ``v.item()`` can be used for anything, so its
 guard holds only while ``v`` is bit-for-bit the recorded number; the comparisons hold as
 long as their answer does. The replay computes ``tanh``, ``exp``, ... with NumPy, which may
-differ from :mod:`math` in the last bit, so a ``float`` guard on such a node can fail even
+differ from :mod:`math` in the last bit, so an ``item`` guard on such a node can fail even
 on the values it was recorded on: loud, never wrong (``fit(compiled=True)`` then takes that
-step eagerly).
+step eagerly). ``float(v)`` (and so ``math.exp(v)``, ``np.float64(v)``) is no look at all:
+it raises ``TypeError``, since the float would cut the graph without a word.
 
-What a guard cannot see: a direct read of ``v.data`` (an attribute, not a call), numbers
-computed under ``no_grad()`` (leaves without a history, so the replay cannot recompute
-them), and anything done before recording started: :func:`compile_graph` without
-``guards=`` checks nothing, since the Python that built the graph has already run.
+What a guard cannot see: a direct read of ``v.data`` (an attribute, not a call), a
+formatted string (``f"{v:.3f}"``: for showing, not deciding), numbers computed under
+``no_grad()`` (leaves without a history, so the replay cannot recompute them), and anything
+done before recording started: :func:`compile_graph` without ``guards=`` checks nothing,
+since the Python that built the graph has already run.
 
 Recording costs nothing when it is off: each conversion checks one module global
 (:data:`log`, ``None`` when off). It is per process, not per thread.
@@ -61,7 +63,7 @@ class Guard(NamedTuple):
 
     Attributes:
         node: the Value looked at.
-        test: ``"float"``, ``"int"``, ``"round"``, ``"bool"``, or a comparison ``"<"``,
+        test: ``"item"``, ``"int"``, ``"round"``, ``"bool"``, or a comparison ``"<"``,
             ``"<="``, ``">"``, ``">="`` (``node test other``).
         other: the right side of a comparison (a Value or a number), ``round``'s
             ``ndigits``, else None.
@@ -110,7 +112,7 @@ def recording() -> Iterator[GuardLog]:
 
 def evaluate(test: str, x: float, other: Any) -> Any:
     """The answer to ``test`` for a node whose number is ``x`` (``other`` as in Guard)."""
-    if test == "float":
+    if test == "item":
         return x
     if test == "bool":
         return x != 0
@@ -122,18 +124,20 @@ def evaluate(test: str, x: float, other: Any) -> Any:
 
 
 def same_answer(test: str, recorded: Any, now: Any) -> bool:
-    """True when ``now`` is the answer recorded: ``float`` answers must match bit for bit
+    """True when ``now`` is the answer recorded: ``item`` answers must match bit for bit
     (``-0.0`` is not ``0.0``; a NaN matches a NaN)."""
-    if test in ("float", "round") and isinstance(recorded, float) and isinstance(now, float):
+    if test in ("item", "round") and isinstance(recorded, float) and isinstance(now, float):
         same_number = recorded == now and math.copysign(1, recorded) == math.copysign(1, now)
         return same_number or (math.isnan(recorded) and math.isnan(now))
     return bool(type(recorded) is type(now) and recorded == now)
 
 
 def expression(test: str, name: str, other: str) -> str:
-    """How a guard's question reads in Python: ``float(h)``, ``h > 0.5``, ``round(h, 2)``."""
+    """How a guard's question reads in Python: ``h.item()``, ``h > 0.5``, ``round(h, 2)``."""
     if test in COMPARISONS:
         return f"{name} {test} {other}"
+    if test == "item":
+        return f"{name}.item()"
     if test == "round" and other != "None":
         return f"round({name}, {other})"
     return f"{test}({name})"

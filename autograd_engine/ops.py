@@ -19,7 +19,10 @@ Every rule is written with ordinary arithmetic, so it works on two kinds of argu
   is how second and higher derivatives come for free.
 
 Non-differentiable points follow PyTorch: ``relu'(0) = 0``, ``abs'(0) = 0``,
-``leaky_relu'(0) = negative_slope``.
+``leaky_relu'(0) = negative_slope``, ``clamp`` has derivative 1 at its bounds, ties of
+``max``/``min`` split the gradient evenly, ``%`` uses ``-floor(a/b)`` at its jumps too,
+``atan2`` has gradient 0 at the origin. One exception: ``hypot`` at the origin has gradient
+0 (as ``abs`` at 0), where PyTorch gives NaN, which the policy below forbids.
 
 Numbers that are not finite: the policy
 ---------------------------------------
@@ -31,8 +34,13 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
 | ``+ - * /``               | NaN out | IEEE       | OverflowError       | ValueError | IEEE, (1) |
 | ``**`` ``exp``            | NaN out | IEEE       | OverflowError       | ValueError | IEEE, (1) |
 | log tanh sigmoid softplus | NaN out | IEEE       | cannot happen       | never      | IEEE, (1) |
-| sin cos                   | NaN out | ValueError | cannot happen       | ValueError | IEEE, (1) |
-| relu leaky_relu abs       | NaN out | IEEE       | OverflowError       | ValueError | (2), (1)  |
+| sin cos tan               | NaN out | ValueError | cannot happen       | ValueError | IEEE, (1) |
+| relu leaky_relu abs max   | NaN out | IEEE       | OverflowError       | ValueError | (2), (1)  |
+| sinh cosh expm1 hypot     | NaN out | IEEE       | OverflowError       | never      | IEEE, (1) |
+| log1p log2 log10 atan2    | NaN out | IEEE, (3)  | cannot happen       | never      | IEEE, (1) |
+| asin acos atan asinh ...  | NaN out | IEEE, (3)  | cannot happen       | never      | (3), (1)  |
+| min clamp sign where      | (4)     | IEEE       | cannot happen       | never      | (2), (1)  |
+| %                         | NaN out | IEEE       | cannot happen       | ValueError | IEEE, (1) |
 
 * *IEEE*: the IEEE 754 result, as PyTorch gives it: ``inf + 1 = inf``, ``exp(-inf) = 0``,
   ``tanh(inf) = 1``. *NaN out*: ``relu(nan) = nan``; nothing turns a NaN into a number.
@@ -41,7 +49,7 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
   ``sin(inf)``) raises ``ValueError`` saying "invalid operation (IEEE would give nan)". Both
   messages name the op and its input values.
 * Domain errors stay as they were: ``ValueError`` for ``log(x <= 0)``, ``sqrt(x < 0)`` and a
-  negative base to a non-integer power; ``ZeroDivisionError`` for ``x / 0`` and
+  negative base to a non-integer power; ``ZeroDivisionError`` for ``x / 0``, ``x % 0`` and
   ``0 ** negative``.
 * (1) In ``backward()`` a gradient follows the same rule: NaN/inf already in the forward values
   or in the incoming gradient propagate by IEEE; a gradient that becomes ±inf/NaN from finite
@@ -51,6 +59,14 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
   ``0.0 ** y`` with respect to its constant base is no error.
 * (2) Local derivatives at a NaN input follow PyTorch: ``relu'(nan) = abs'(nan) = 0``,
   ``leaky_relu'(nan) = negative_slope``; the NaN still reaches the gradients through ``g``.
+* (3) Outside the domain, and at a pole (``log2(0)``, ``log1p(-1)``, ``atanh(±1)``, where
+  PyTorch gives ±inf), ``ValueError``, as for ``log(0)``. Where the derivative is infinite
+  (``asin`` and ``acos`` at ±1, ``acosh`` at 1) backward() raises ``ZeroDivisionError``, as
+  for ``sqrt`` at 0.
+* (4) NaN out (``sign(nan)`` is NaN too, where PyTorch says 0), except that ``where``
+  passes on the chosen input as it is (a NaN in the other one is dropped, as in PyTorch).
+* ``asinh ...`` stands for asinh acosh atanh. ``hypot(±inf, nan)`` is inf, as IEEE and
+  PyTorch define it.
 
 :func:`check_nonfinite` is the policy as code: every op result that is not finite passes
 through it (the only check on the fast path is ``-inf < y < inf``).
@@ -117,7 +133,8 @@ class Op:
         backward: ``backward(g, y, *inputs) -> tuple``: one gradient per input, each equal to
             ``g * d(y)/d(input)``. Works on floats and on ``Value`` nodes alike.
         arg: the constant an op was made with (the exponent of ``x ** 3``, the slope of
-            ``leaky_relu``), or ``None``. Kept so tools (drawing, the compiler) can read it.
+            ``leaky_relu``, 1.0 or 0.0 for the condition of ``where``), or ``None``. Kept so
+            tools (drawing, the compiler) can read it.
         derivative_text: the local derivatives as text for people (drawings, the stepper's
             captions, ``print_graph``), one per input, in terms of the inputs (``x``, or ``a``
             and ``b``) and the output ``out``: ``("1 - out²",)`` for tanh, ``("b", "a")`` for
@@ -163,7 +180,7 @@ def sigmoid(x: Any) -> Any:
 
 def describe_call(name: str, inputs: tuple[float, ...]) -> str:
     """How a call looks in an error message: ``1e+308 + 1e+308``, ``x ** 2.0``, ``sin(inf)``."""
-    if len(inputs) == 2 and name in ("+", "*", "**"):
+    if len(inputs) == 2 and name in ("+", "*", "**", "%"):
         return f"{inputs[0]!r} {name} {inputs[1]!r}"
     if name.startswith("**") and name != "**":  # x ** n: the exponent is part of the op
         return f"{inputs[0]!r} ** {name[2:]}"
@@ -479,8 +496,9 @@ def maximum(*values: Any) -> Any:
 
     Like ``torch.maximum``, extended to any number of inputs: NaN if any input is NaN, and
     the gradient goes to the largest input; inputs that tie for the largest share it
-    evenly (``torch.max``/``torch.amax`` do the same), the NaN inputs when the result is
-    NaN. Unlike Python's ``max()``, the choice is re-made by a compiled replay.
+    evenly (``torch.maximum`` gives 1/2 each for a tie of two; ``torch.max``/``torch.amax``
+    split among all of them too), the NaN inputs when the result is NaN. Unlike Python's
+    ``max()``, the choice is re-made by a compiled replay.
 
     >>> from autograd_engine import Value
     >>> a, b = Value(1.0), Value(3.0)
@@ -495,3 +513,430 @@ def maximum(*values: Any) -> Any:
         raise TypeError("maximum needs at least one input")
     first, *rest = (_as_value(x, "max") for x in values)
     return first.apply(MAX, *rest)
+
+
+# ---------------------------------------------------------------------------------------
+# More functions: every scalar function of PyTorch's (and NumPy's) that the peers test.
+# Each is one forward rule on floats and one local-gradient rule, as above. Two kinds of
+# points need a decision, and the decisions are the numerical policy's:
+#
+# * a pole of the function itself (log2(0), log1p(-1), atanh(±1)) is a domain error,
+#   ``ValueError``, as log(0) already is: the input is outside where the function is finite;
+# * a point where the *derivative* is infinite (asin and acos at ±1, acosh at 1) raises
+#   ``ZeroDivisionError`` in backward(), as the derivative of sqrt at 0 already does.
+# ---------------------------------------------------------------------------------------
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+def sinh(x: Any) -> Any:
+    """sinh(x) for a float or a Value."""
+    return math.sinh(x) if isinstance(x, float) else x.sinh()
+
+
+def cosh(x: Any) -> Any:
+    """cosh(x) for a float or a Value."""
+    return math.cosh(x) if isinstance(x, float) else x.cosh()
+
+
+def hypot(a: Any, b: Any) -> Any:
+    """sqrt(a² + b²) for floats or Values, without overflow in the squares."""
+    if isinstance(a, float) and isinstance(b, float):
+        return math.hypot(a, b)
+    from .value import _as_value
+
+    return _as_value(a, "hypot").hypot(b)
+
+
+def _infinite_derivative(name: str, formula: str, x: Any) -> ZeroDivisionError:
+    """The error for a point where a derivative is infinite (as for sqrt at 0)."""
+    return ZeroDivisionError(f"{name}: the derivative {formula} at x = {_number(x)!r} is infinite")
+
+
+def _outside_domain(name: str, x: float, domain: str) -> ValueError:
+    return ValueError(f"{name}: {name}({x!r}) is undefined ({name} needs {domain})")
+
+
+def _tan_forward(x: float) -> float:
+    if x == _INF or x == -_INF:  # math.tan would say only "math domain error"
+        return check_nonfinite("tan", math.nan, (x,))
+    return math.tan(x)
+
+
+def _tan_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # d(tan x)/dx = 1/cos²(x) = 1 + tan²(x), written with the output y = tan(x).
+    return (g * (1 + y * y),)
+
+
+def _sinh_forward(x: float) -> float:
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        raise OverflowError(f"sinh: sinh({x!r}) overflows a float (|x| <= 710.47)") from None
+
+
+def _sinh_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # d(sinh x)/dx = cosh(x)
+    return (g * cosh(x),)
+
+
+def _cosh_forward(x: float) -> float:
+    try:
+        return math.cosh(x)
+    except OverflowError:
+        raise OverflowError(f"cosh: cosh({x!r}) overflows a float (|x| <= 710.47)") from None
+
+
+def _cosh_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # d(cosh x)/dx = sinh(x)
+    return (g * sinh(x),)
+
+
+def _log1p_forward(x: float) -> float:
+    # log(1 + x), exact also for tiny x, where 1 + x would round to 1.
+    if x <= -1:
+        raise _outside_domain("log1p", x, "x > -1")
+    return math.log1p(x)
+
+
+def _log1p_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # d log(1 + x)/dx = 1/(1 + x)
+    return (g / (1 + x),)
+
+
+def _expm1_forward(x: float) -> float:
+    # e**x - 1, exact also for tiny x, where e**x - 1 would cancel to 0.
+    if _EXP_LIMIT < x < _INF:
+        raise OverflowError(f"expm1: expm1({x!r}) overflows a float (the limit is x <= 709.78)")
+    return math.expm1(x)
+
+
+def _expm1_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # d(e**x - 1)/dx = e**x. Not ``out + 1``: for x < -37, out rounds to -1.0 and out + 1
+    # would be 0 instead of the tiny e**x.
+    return (g * exp(x),)
+
+
+def _log2_forward(x: float) -> float:
+    if x <= 0:
+        raise _outside_domain("log2", x, "x > 0")
+    return math.log2(x)
+
+
+def _log2_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # log2(x) = log(x) / ln 2, so d/dx = 1/(x ln 2)
+    return (g / (x * _LN2),)
+
+
+def _log10_forward(x: float) -> float:
+    if x <= 0:
+        raise _outside_domain("log10", x, "x > 0")
+    return math.log10(x)
+
+
+def _log10_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # log10(x) = log(x) / ln 10, so d/dx = 1/(x ln 10)
+    return (g / (x * _LN10),)
+
+
+def _asin_forward(x: float) -> float:
+    if x < -1 or x > 1:  # written so that a NaN passes through to math.asin(nan) = nan
+        raise _outside_domain("asin", x, "-1 <= x <= 1")
+    return math.asin(x)
+
+
+def _asin_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # d(asin x)/dx = 1/sqrt(1 - x²): infinite at x = ±1, where the curve stands vertical.
+    if abs(_number(x)) == 1:
+        raise _infinite_derivative("asin", "1/√(1 - x²)", x)
+    return (g * (1 - x * x) ** -0.5,)
+
+
+def _acos_forward(x: float) -> float:
+    if x < -1 or x > 1:
+        raise _outside_domain("acos", x, "-1 <= x <= 1")
+    return math.acos(x)
+
+
+def _acos_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # acos(x) = pi/2 - asin(x), so d/dx = -1/sqrt(1 - x²), infinite at x = ±1.
+    if abs(_number(x)) == 1:
+        raise _infinite_derivative("acos", "-1/√(1 - x²)", x)
+    return (g * -((1 - x * x) ** -0.5),)
+
+
+def _atan_forward(x: float) -> float:
+    return math.atan(x)  # atan(±inf) = ±pi/2, as IEEE and PyTorch give it
+
+
+def _atan_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # d(atan x)/dx = 1/(1 + x²)
+    return (g / (1 + x * x),)
+
+
+def _asinh_forward(x: float) -> float:
+    return math.asinh(x)
+
+
+def _asinh_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # asinh(x) = log(x + sqrt(x² + 1)), so d/dx = 1/sqrt(x² + 1)
+    return (g * (x * x + 1) ** -0.5,)
+
+
+def _acosh_forward(x: float) -> float:
+    if x < 1:
+        raise _outside_domain("acosh", x, "x >= 1")
+    return math.acosh(x)
+
+
+def _acosh_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # acosh(x) = log(x + sqrt(x² - 1)), so d/dx = 1/sqrt(x² - 1): infinite at x = 1.
+    if _number(x) == 1:
+        raise _infinite_derivative("acosh", "1/√(x² - 1)", x)
+    return (g * (x * x - 1) ** -0.5,)
+
+
+def _atanh_forward(x: float) -> float:
+    # atanh(±1) = ±inf is a pole, like log(0): a domain error, not an overflow.
+    if x <= -1 or x >= 1:
+        raise _outside_domain("atanh", x, "-1 < x < 1")
+    return math.atanh(x)
+
+
+def _atanh_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # atanh(x) = log((1 + x)/(1 - x)) / 2, so d/dx = 1/(1 - x²)
+    return (g / (1 - x * x),)
+
+
+def _sign_forward(x: float) -> float:
+    # -1, 0 or 1, and NaN for NaN (as NumPy; PyTorch's sign(nan) is 0, which the numerical
+    # policy forbids: nothing turns a NaN into a number).
+    if x > 0:
+        return 1.0
+    if x < 0:
+        return -1.0
+    return 0.0 if x == 0 else x
+
+
+def _sign_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # A step function: flat everywhere, so 0 (at the jump x = 0 too, as in PyTorch).
+    return (g * 0.0,)
+
+
+def _atan2_forward(a: float, b: float) -> float:
+    # The angle of the point (b, a): atan(a/b), placed in the right quadrant.
+    return math.atan2(a, b)
+
+
+def _atan2_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # d atan2(a, b)/da = b/(a² + b²), d/db = -a/(a² + b²). Written with r = hypot(a, b) as
+    # (b/r)/r: a² + b² would overflow for |a| > 1e154 and underflow to 0 for |a| < 1e-162.
+    # At the origin, where the angle jumps, the gradient is 0, as in PyTorch.
+    r = hypot(a, b)
+    if _number(r) == 0:
+        return g * 0.0, g * 0.0
+    return g * (b / r) / r, g * (-a / r) / r
+
+
+def _hypot_forward(a: float, b: float) -> float:
+    return math.hypot(a, b)  # inf for a finite overflow: the policy check raises then
+
+
+def _hypot_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # d sqrt(a² + b²)/da = a/out, d/db = b/out. At the origin hypot is a cone's tip, a kink
+    # like abs at 0: the gradient is 0 there, as abs'(0) = 0 (PyTorch gives NaN, which the
+    # numerical policy forbids; 0 is what torch.linalg.vector_norm gives at 0).
+    if _number(y) == 0:
+        return g * 0.0, g * 0.0
+    return g * a / y, g * b / y
+
+
+def _mod_forward(a: float, b: float) -> float:
+    # Python's and PyTorch's remainder: a - floor(a/b) * b, with the sign of the divisor b
+    # (-1 % 3 = 2, 1 % -3 = -2). C's fmod takes the sign of a instead.
+    if b == 0:
+        raise ZeroDivisionError(f"%: {a!r} % {b!r} (remainder of a division by zero)")
+    return a % b
+
+
+def _floor_of(q: float) -> float:
+    """floor(q) as a float; NaN and ±inf stay themselves (math.floor would raise)."""
+    return float(math.floor(q)) if -_INF < q < _INF else q
+
+
+def _mod_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # a % b = a - floor(a/b) * b, and floor is flat between its jumps: d/da = 1,
+    # d/db = -floor(a/b). At a jump (a/b an integer k) the remainder drops from |b| to 0;
+    # like PyTorch, the rule uses floor(a/b) = k there, the derivative on the side a/b >= k.
+    # floor(a/b) is a constant of the rule, so second derivatives through it are 0.
+    quotient = _floor_of(_number(a) / _number(b))
+    return g, g * -quotient
+
+
+def _min_forward(*xs: float) -> float:
+    # NaN in, NaN out (Python's min() would depend on where the NaN stands).
+    for x in xs:
+        if x != x:
+            return x
+    return min(xs)
+
+
+TAN = Op("tan", _tan_forward, _tan_backward, derivative_text=("1 + out²",))
+SINH = Op("sinh", _sinh_forward, _sinh_backward, derivative_text=("cosh(x)",))
+COSH = Op("cosh", _cosh_forward, _cosh_backward, derivative_text=("sinh(x)",))
+LOG1P = Op("log1p", _log1p_forward, _log1p_backward, derivative_text=("1/(1 + x)",))
+EXPM1 = Op("expm1", _expm1_forward, _expm1_backward, derivative_text=("exp(x)",))
+LOG2 = Op("log2", _log2_forward, _log2_backward, derivative_text=("1/(x·ln 2)",))
+LOG10 = Op("log10", _log10_forward, _log10_backward, derivative_text=("1/(x·ln 10)",))
+ASIN = Op("asin", _asin_forward, _asin_backward, derivative_text=("1/√(1 - x²)",))
+ACOS = Op("acos", _acos_forward, _acos_backward, derivative_text=("-1/√(1 - x²)",))
+ATAN = Op("atan", _atan_forward, _atan_backward, derivative_text=("1/(1 + x²)",))
+ASINH = Op("asinh", _asinh_forward, _asinh_backward, derivative_text=("1/√(x² + 1)",))
+ACOSH = Op("acosh", _acosh_forward, _acosh_backward, derivative_text=("1/√(x² - 1)",))
+ATANH = Op("atanh", _atanh_forward, _atanh_backward, derivative_text=("1/(1 - x²)",))
+SIGN = Op("sign", _sign_forward, _sign_backward, derivative_text=("0",))
+ATAN2 = Op(
+    "atan2", _atan2_forward, _atan2_backward, derivative_text=("b/(a² + b²)", "-a/(a² + b²)")
+)
+HYPOT = Op("hypot", _hypot_forward, _hypot_backward, derivative_text=("a/out", "b/out"))
+MOD = Op("%", _mod_forward, _mod_backward, derivative_text=("1", "-floor(a/b)"))
+MIN = Op(
+    "min",
+    _min_forward,
+    _max_backward,  # the same rule as max: the gradient goes to the inputs equal to out
+    derivative_text=("1 if x = out else 0 (k tied inputs get 1/k each)",),
+)
+OPS.update(
+    (op.name, op)
+    for op in (TAN, SINH, COSH, LOG1P, EXPM1, LOG2, LOG10, ASIN, ACOS, ATAN, ASINH, ACOSH)
+)
+OPS.update((op.name, op) for op in (ATANH, SIGN, ATAN2, HYPOT, MOD, MIN))
+
+
+# ---------------------------------------------------------------------------------------
+# clamp and where: op families, one Op per constant, like pow_op and leaky_relu_op.
+# ---------------------------------------------------------------------------------------
+
+
+def _bound_text(low: float, high: float) -> str:
+    if low == -_INF:
+        return f"x ≤ {high:g}"
+    if high == _INF:
+        return f"{low:g} ≤ x"
+    return f"{low:g} ≤ x ≤ {high:g}"
+
+
+@lru_cache(maxsize=256)
+def clamp_op(low: float, high: float) -> Op:
+    """The op ``clamp(x, low, high) = min(max(x, low), high)`` (one shared Op per pair).
+
+    Its derivative is 1 inside ``[low, high]``, boundaries included, and 0 outside, as in
+    PyTorch (also when ``low > high``, where every x gives ``high`` and the derivative is 0).
+    A NaN stays NaN, with derivative 0 (PyTorch too). Use ``-inf``/``inf`` for no bound.
+    """
+    if low != low or high != high:
+        raise ValueError(f"clamp: a bound is NaN (min={low!r}, max={high!r})")
+    if low == _INF or high == -_INF:
+        raise ValueError(f"clamp: min={low!r}, max={high!r} would make every output infinite")
+
+    def forward(x: float) -> float:
+        y = low if x < low else x  # a NaN fails both comparisons and comes out as itself
+        return high if y > high else y
+
+    def backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+        return (g * (1.0 if low <= _number(x) <= high else 0.0),)
+
+    text = f"1 if {_bound_text(low, high)} else 0"
+    return Op("clamp", forward, backward, derivative_text=(text,))
+
+
+def _first(a: float, b: float) -> float:
+    return a
+
+
+def _second(a: float, b: float) -> float:
+    return b
+
+
+def _to_first(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    return g, g * 0.0
+
+
+def _to_second(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    return g * 0.0, g
+
+
+#: ``where(cond, a, b)`` as two ops: one for a true condition (the output is a), one for a
+#: false one (the output is b). The gradient goes to the chosen input only.
+WHERE = {
+    True: Op("where", _first, _to_first, arg=1.0, derivative_text=("1 (cond true)", "0")),
+    False: Op("where", _second, _to_second, arg=0.0, derivative_text=("0", "1 (cond false)")),
+}
+
+__all__ += ["atan2", "clamp_op", "cosh", "hypot", "minimum", "sinh", "where"]
+
+
+def minimum(*values: Any) -> Any:
+    """The smallest of ``values`` (Values or numbers, at least one) as a node of the graph.
+
+    The mirror of :func:`maximum`, like ``torch.minimum``: NaN if any input is NaN; the
+    gradient goes to the smallest input, and inputs that tie share it evenly (1/k each
+    for k of them, as ``torch.minimum`` gives 1/2 each for a tie of two). When the result
+    is NaN the NaN inputs share the gradient (``torch.minimum(nan, 1.0)`` sends it whole
+    to both inputs, a sum of 2).
+
+    >>> from autograd_engine import Value
+    >>> a, b = Value(1.0), Value(1.0)
+    >>> m = minimum(a, b, 2.0)
+    >>> m.backward()
+    >>> m.data, a.grad, b.grad
+    (1.0, 0.5, 0.5)
+    """
+    from .value import _as_value
+
+    if not values:
+        raise TypeError("minimum needs at least one input")
+    first, *rest = (_as_value(x, "min") for x in values)
+    return first.apply(MIN, *rest)
+
+
+def atan2(a: Any, b: Any) -> Any:
+    """The angle of the point ``(b, a)`` in radians, in ``[-pi, pi]``, as ``torch.atan2(a, b)``.
+
+    ``atan2(a, b) = atan(a / b)`` for ``b > 0``, placed in the right quadrant otherwise. The
+    gradient is ``(b, -a) / (a² + b²)``, and 0 at the origin (as in PyTorch).
+    """
+    from .value import _as_value
+
+    return _as_value(a, "atan2").apply(ATAN2, b)
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """``a`` if ``cond`` else ``b``, as a node: the gradient flows to the chosen one only.
+
+    As ``torch.where``: ``cond`` is a bool (``x > 0``, say; a comparison of Values gives
+    one). The choice is made when the graph is built, from that bool; a compiled replay
+    re-checks it only as a guard of the comparison (see :mod:`autograd_engine.guards`).
+    For a choice an op re-makes on every replay, use ``relu``, ``clamp``, ``maximum``.
+
+    >>> from autograd_engine import Value
+    >>> x = Value(-2.0)
+    >>> y = where(x > 0, x * 3, x * x)
+    >>> y.backward()
+    >>> y.data, x.grad
+    (4.0, -4.0)
+    """
+    from .value import _as_value
+
+    if not _is_bool(cond):
+        raise TypeError(
+            f"where: cond must be a bool, such as x > 0, not {type(cond).__name__} {cond!r}"
+        )
+    return _as_value(a, "where").apply(WHERE[bool(cond)], b)
+
+
+def _is_bool(cond: object) -> bool:
+    """True for Python's bool and NumPy's (without importing NumPy)."""
+    kind = type(cond)
+    return kind is bool or (kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"))

@@ -505,6 +505,52 @@ RULES[ops.MAX] = VectorRule(_max_forward, _max_backward)
 
 
 # ---------------------------------------------------------------------------------------
+# Issue 11's functions, the same formulas as their float rules in ops.py. Where a float rule
+# raises (asin(2), a remainder by 0, the infinite derivative of asin at 1) NumPy gives nan
+# or inf instead, which sends the step to the float fallback, and so to the same error; the
+# fallback also gives the rules' finite answers at the origin of atan2 and hypot (0).
+# ---------------------------------------------------------------------------------------
+
+
+def _min_forward(*xs: Floats) -> Floats:
+    result: Floats = np.min(np.stack(xs), axis=0)  # NaN if any input is NaN, as the float rule
+    return result
+
+
+def _atan2_backward(g: Floats, y: Floats, a: Floats, b: Floats) -> tuple[Floats, Floats]:
+    r = np.hypot(a, b)  # (b/r)/r rather than b/(a² + b²), which overflows, as in ops.py
+    return g * (b / r) / r, g * (-a / r) / r
+
+
+def _mod_backward(g: Floats, y: Floats, a: Floats, b: Floats) -> tuple[Floats, Floats]:
+    return g, g * -np.floor(a / b)
+
+
+RULES.update(
+    {
+        ops.TAN: VectorRule(np.tan, lambda g, y, x: (g * (1 + y * y),)),
+        ops.SINH: VectorRule(np.sinh, lambda g, y, x: (g * np.cosh(x),)),
+        ops.COSH: VectorRule(np.cosh, lambda g, y, x: (g * np.sinh(x),)),
+        ops.LOG1P: VectorRule(np.log1p, lambda g, y, x: (g / (1 + x),)),
+        ops.EXPM1: VectorRule(np.expm1, lambda g, y, x: (g * np.exp(x),)),
+        ops.LOG2: VectorRule(np.log2, lambda g, y, x: (g / (x * math.log(2.0)),)),
+        ops.LOG10: VectorRule(np.log10, lambda g, y, x: (g / (x * math.log(10.0)),)),
+        ops.ASIN: VectorRule(np.arcsin, lambda g, y, x: (g * (1 - x * x) ** -0.5,)),
+        ops.ACOS: VectorRule(np.arccos, lambda g, y, x: (g * -((1 - x * x) ** -0.5),)),
+        ops.ATAN: VectorRule(np.arctan, lambda g, y, x: (g / (1 + x * x),)),
+        ops.ASINH: VectorRule(np.arcsinh, lambda g, y, x: (g * (x * x + 1) ** -0.5,)),
+        ops.ACOSH: VectorRule(np.arccosh, lambda g, y, x: (g * (x * x - 1) ** -0.5,)),
+        ops.ATANH: VectorRule(np.arctanh, lambda g, y, x: (g / (1 - x * x),)),
+        ops.SIGN: VectorRule(np.sign, lambda g, y, x: (g * 0.0,)),
+        ops.ATAN2: VectorRule(np.arctan2, _atan2_backward),
+        ops.HYPOT: VectorRule(np.hypot, lambda g, y, a, b: (g * a / y, g * b / y)),
+        ops.MOD: VectorRule(np.remainder, _mod_backward),
+        ops.MIN: VectorRule(_min_forward, _max_backward),
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------
 # Guards: the answers Python got from the recorded values, asked again on each run's values.
 # ---------------------------------------------------------------------------------------
 
@@ -566,7 +612,7 @@ class GuardCheck:
                 )
             )
             self.last_slot.append(max(left, -1 if right is None else right))
-            if guard.test == "float":
+            if guard.test == "item":
                 float_guards[0].append(index)
                 float_guards[1].append(left)
                 float_guards[2].append(guard.value)

@@ -142,9 +142,35 @@ class Value:
     # re-decide; autograd_engine.guards logs each look (and its answer) while recording.
 
     def __float__(self) -> float:
+        """``float(v)`` raises TypeError: a plain float would cut the graph silently.
+
+        ``math.exp(v)``, ``math.floor(v)``, ``np.float64(v)`` all go through ``float(v)``;
+        whatever they computed would have no gradient, so ``x.grad`` would stay 0 with no
+        sign of why. Use the Value's methods for a differentiable result, and
+        :meth:`item` (or ``.data``) for the plain number.
+        """
+        raise TypeError(
+            f"float() of {self!r}: a plain float would cut the graph, so anything computed "
+            "from it (math.exp(v), math.floor(v), np.float64(v), ...) would silently get "
+            "gradient 0. For a differentiable result use the Value's methods (v.exp(), "
+            "v.log(), v.sin(), v.tanh(), ...); for the plain number use v.item() or v.data."
+        )
+
+    def item(self) -> float:
+        """The number inside, as a plain float (``v.data``), as ``torch.Tensor.item()``.
+
+        Not differentiable: the float has no graph. While a graph is being recorded, the
+        look is logged as a guard, as ``round(v)`` and ``int(v)`` are.
+        """
         if guards.log is not None:
-            guards.log.append(guards.Guard(self, "float", None, self.data, self.data))
+            guards.log.append(guards.Guard(self, "item", None, self.data, self.data))
         return self.data
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats the number (``format(v.data, spec)``); ``f"{v}"`` is
+        ``str(v)``. Not differentiable (a string), and not a guard: formatting is for
+        showing a number, not for deciding with it."""
+        return format(self.data, spec) if spec else str(self)
 
     def __int__(self) -> int:
         """``int(v)``: the number truncated toward zero, as ``int(v.data)``."""
@@ -257,6 +283,19 @@ class Value:
     def __abs__(self) -> Value:
         return self.apply(ops.ABS)
 
+    def __mod__(self, other: Value | float) -> Value:
+        """``a % b``: the remainder with the sign of b, as Python's and ``torch.remainder``.
+
+        d/da = 1, d/db = -floor(a/b). At the jumps (a/b an integer) the rule uses
+        floor(a/b) as it is, as PyTorch does. Raises ZeroDivisionError for b = 0.
+        """
+        right = _coerce(other)
+        return NotImplemented if right is None else self.apply(ops.MOD, right)
+
+    def __rmod__(self, other: float) -> Value:
+        value = _coerce(other)
+        return NotImplemented if value is None else value.apply(ops.MOD, self)
+
     # --- functions ----------------------------------------------------------------------
 
     def exp(self) -> Value:
@@ -300,6 +339,110 @@ class Value:
     def cos(self) -> Value:
         """The cosine (radians)."""
         return _node(ops.COS.forward(self.data), ops.COS, (self,))
+
+    def tan(self) -> Value:
+        """The tangent (radians). Raises ValueError for ±inf, as sin and cos do."""
+        return self.apply(ops.TAN)
+
+    def sinh(self) -> Value:
+        """The hyperbolic sine. Raises OverflowError for |x| > 710.47."""
+        return self.apply(ops.SINH)
+
+    def cosh(self) -> Value:
+        """The hyperbolic cosine. Raises OverflowError for |x| > 710.47."""
+        return self.apply(ops.COSH)
+
+    def log1p(self) -> Value:
+        """log(1 + x), accurate for tiny x. Raises ValueError for x <= -1."""
+        return self.apply(ops.LOG1P)
+
+    def expm1(self) -> Value:
+        """e**x - 1, accurate for tiny x. Raises OverflowError for x > 709.78."""
+        return self.apply(ops.EXPM1)
+
+    def log2(self) -> Value:
+        """The base-2 logarithm. Raises ValueError for x <= 0."""
+        return self.apply(ops.LOG2)
+
+    def log10(self) -> Value:
+        """The base-10 logarithm. Raises ValueError for x <= 0."""
+        return self.apply(ops.LOG10)
+
+    def asin(self) -> Value:
+        """The inverse sine, in [-pi/2, pi/2]. Raises ValueError outside [-1, 1]; its
+        derivative is infinite at ±1, so backward() raises ZeroDivisionError there."""
+        return self.apply(ops.ASIN)
+
+    def acos(self) -> Value:
+        """The inverse cosine, in [0, pi]. Raises ValueError outside [-1, 1]; its
+        derivative is infinite at ±1, so backward() raises ZeroDivisionError there."""
+        return self.apply(ops.ACOS)
+
+    def atan(self) -> Value:
+        """The inverse tangent, in (-pi/2, pi/2)."""
+        return self.apply(ops.ATAN)
+
+    def asinh(self) -> Value:
+        """The inverse hyperbolic sine."""
+        return self.apply(ops.ASINH)
+
+    def acosh(self) -> Value:
+        """The inverse hyperbolic cosine. Raises ValueError for x < 1; its derivative is
+        infinite at 1, so backward() raises ZeroDivisionError there."""
+        return self.apply(ops.ACOSH)
+
+    def atanh(self) -> Value:
+        """The inverse hyperbolic tangent. Raises ValueError unless -1 < x < 1 (at ±1 it is
+        a pole, like log at 0)."""
+        return self.apply(ops.ATANH)
+
+    def atan2(self, other: Value | float) -> Value:
+        """``atan2(self, other)``: the angle of the point (other, self), as ``torch.atan2``."""
+        return self.apply(ops.ATAN2, other)
+
+    def hypot(self, other: Value | float) -> Value:
+        """sqrt(self² + other²), without overflow in the squares. Its gradient at the
+        origin is 0 (as abs'(0) = 0)."""
+        return self.apply(ops.HYPOT, other)
+
+    def sign(self) -> Value:
+        """-1, 0 or 1 by the sign of x (NaN for NaN); its derivative is 0 everywhere."""
+        return self.apply(ops.SIGN)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Value:
+        """x limited to [min, max] (either bound may be None), as ``torch.clamp``.
+
+        The derivative is 1 inside [min, max], boundaries included, 0 outside.
+        """
+        if min is None and max is None:
+            raise ValueError("clamp: give min, max or both")
+        if isinstance(min, Value) or isinstance(max, Value):
+            raise TypeError(
+                "clamp: min and max are numbers (constants of the op); for a bound that is "
+                "a Value, and gets a gradient, use x.maximum(low).minimum(high)"
+            )
+        low = -math.inf if min is None else _to_float(min)
+        high = math.inf if max is None else _to_float(max)
+        return self.apply(ops.clamp_op(low, high))
+
+    def maximum(self, other: Value | float) -> Value:
+        """The larger of self and other, as ``torch.maximum``: a tie splits the gradient
+        evenly (1/2 each); NaN if either is NaN. See :func:`autograd_engine.maximum`."""
+        return self.apply(ops.MAX, other)
+
+    def minimum(self, other: Value | float) -> Value:
+        """The smaller of self and other, as ``torch.minimum``: a tie splits the gradient
+        evenly (1/2 each); NaN if either is NaN. See :func:`autograd_engine.minimum`."""
+        return self.apply(ops.MIN, other)
+
+    # NumPy's names for the same functions: plain aliases.
+    arcsin = asin
+    arccos = acos
+    arctan = atan
+    arcsinh = asinh
+    arccosh = acosh
+    arctanh = atanh
+    arctan2 = atan2
 
     # --- gradients ----------------------------------------------------------------------
 

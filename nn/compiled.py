@@ -20,7 +20,7 @@ full-batch training, or per batch without shuffling; shuffled mini-batches recor
 every step, which is correct but slower than ``compiled=False``.
 
 Frozen control flow: guards. Python in the model or the loss that looks at a Value's number
-(``if float(h) > 0``, ``max(a, b)``, ``round(v)``) decided something once, at recording (see
+(``if h.item() > 0``, ``max(a, b)``, ``round(v)``) decided something once, at recording (see
 :mod:`autograd_engine.guards`). The model and the loss are therefore recorded inside
 ``guards.recording()``, and every replay re-asks each of those questions on the new values.
 When an answer changed, the step tries the other recordings kept for such batches (up to
@@ -31,7 +31,7 @@ logger) or, with ``CompiledStep(rerecord=False)``, raises
 :class:`FrozenGraphError` naming the node and the branch. Either way no step is ever
 replayed on a branch eager training would not take. A replay equals eager to rounding,
 not always bit for bit (NumPy's ``tanh``, ``exp``... may differ from :mod:`math`'s in the
-last bit), so a ``float(v)`` guard can fail even on the batch the graph was just recorded
+last bit), so a ``v.item()`` guard can fail even on the batch the graph was just recorded
 on: that step is then taken eagerly (:attr:`CompiledStep.eager_steps`).
 
 What guards cannot see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data)``),
@@ -39,7 +39,7 @@ which is an attribute, not a call. For that only, the first time a recording is 
 on a batch other than its own, the step is also computed eagerly, and a
 :class:`FrozenGraphError` is raised if the two disagree. This is a heuristic: a ``.data``
 branch that agrees on that batch, or one on the parameters in full-batch training, is not
-seen; read numbers through ``float(v)`` or compare Values directly instead.
+seen; read numbers through ``v.item()`` or compare Values directly instead.
 """
 
 from __future__ import annotations
@@ -100,6 +100,11 @@ def _hashable(target: Any) -> Hashable:
     if isinstance(target, Sequence) and not isinstance(target, str):
         return tuple(map(_hashable, target))
     return target  # type: ignore[no-any-return]
+
+
+def _number(x: Any) -> float:
+    """An input's number: a Value's ``.data`` (``float(v)`` refuses Values), else ``float(x)``."""
+    return x.data if isinstance(x, Value) else float(x)
 
 
 def _flatten(output: Any, watch: list[Value]) -> Any:
@@ -181,7 +186,7 @@ class CompiledStep:
         None when even the new recording fails a guard on the batch it was recorded on:
         the replay computes a guarded number differently from eager, which is allowed in
         the last bit (NumPy's ``tanh``, ``exp``, ... are not :mod:`math`'s), while a
-        ``float(v)`` guard holds only for the same bits. The caller then takes the eager
+        ``v.item()`` guard holds only for the same bits. The caller then takes the eager
         step, and the recording, which could never be replayed, is dropped.
         """
         variants = self._lookup(inputs, batch)
@@ -254,7 +259,7 @@ class CompiledStep:
         targets: Sequence[Any],
         batch: tuple[Hashable, ...],
     ) -> _Recording:
-        input_leaves = [[Value(float(v)) for v in row] for row in inputs]
+        input_leaves = [[Value(_number(v)) for v in row] for row in inputs]
         # Everything Python reads from Values while the graph is built becomes a guard.
         with guards.recording() as model_guards:
             outputs = [model(row) for row in input_leaves]
@@ -302,7 +307,7 @@ class CompiledStep:
                     f"every example must have {len(leaves)} features, got {len(row)}: {row!r}"
                 )
             for leaf, v in zip(leaves, row, strict=True):
-                leaf.data = float(v)
+                leaf.data = _number(v)
         if recording.target_leaves is not None:
             for leaf, target in zip(recording.target_leaves, targets, strict=True):
                 leaf.data = float(target)
@@ -322,7 +327,7 @@ class CompiledStep:
         at a number), so this runs once per recording, on its first new batch.
         """
         with no_grad():
-            fresh_outputs = [model([Value(float(v)) for v in row]) for row in inputs]
+            fresh_outputs = [model([Value(_number(v)) for v in row]) for row in inputs]
             fresh = loss_fn(fresh_outputs, targets).data
         watch: list[Value] = []
         template = _flatten(fresh_outputs, watch)
@@ -335,7 +340,7 @@ class CompiledStep:
                 f"building it anew gives {fresh!r}. The model or the loss reads .data in "
                 "Python (an if on x.data, a number copied into a new Value), which a "
                 "recording repeats as it was and no guard can see. Train with "
-                "compiled=False, read numbers with float(x) or compare Values directly "
+                "compiled=False, read numbers with x.item() or compare Values directly "
                 "(guards check those), or compute the choice with ops (relu, abs, maximum)."
             )
 

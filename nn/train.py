@@ -131,7 +131,7 @@ def _is_correct(scores: Any, target: Any) -> bool:
         if any(math.isnan(score) for score in scores):
             return False
         return bool(max(range(len(scores)), key=scores.__getitem__) == target)
-    label = float(target)
+    label = target.data if isinstance(target, Value) else float(target)  # float(v) refuses
     if math.isnan(scores) or math.isnan(label):
         return False
     return bool((scores > 0) == (label > 0))

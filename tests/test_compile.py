@@ -22,6 +22,7 @@ from autograd_engine import (
     Value,
     compile_graph,
     maximum,
+    minimum,
     ops,
     topological_order,
 )
@@ -47,6 +48,21 @@ UNARY: dict[str, Callable[[Value], Value]] = {
     "neg": lambda x: -x,
     "scale": lambda x: x * 0.7,
     "shift": lambda x: 0.3 + x,
+    "tan": lambda x: x.tanh().tan(),
+    "sinh": lambda x: x.tanh().sinh(),
+    "cosh": lambda x: x.tanh().cosh(),
+    "log1p": lambda x: x.sigmoid().log1p(),
+    "expm1": lambda x: x.tanh().expm1(),
+    "log2": lambda x: (x * x + 0.5).log2(),
+    "log10": lambda x: (x * x + 0.5).log10(),
+    "asin": lambda x: (x.tanh() * 0.9).asin(),
+    "acos": lambda x: (x.tanh() * 0.9).acos(),
+    "atan": lambda x: x.atan(),
+    "asinh": lambda x: x.asinh(),
+    "acosh": lambda x: (x * x + 1.5).acosh(),
+    "atanh": lambda x: (x.tanh() * 0.9).atanh(),
+    "sign": lambda x: x.sign(),
+    "clamp": lambda x: x.clamp(-0.5, 0.5),
 }
 BINARY: dict[str, Callable[[Value, Value], Value]] = {
     "add": lambda a, b: a + b,
@@ -58,6 +74,10 @@ BINARY: dict[str, Callable[[Value, Value], Value]] = {
     "dot": lambda a, b: sum((w * x for w, x in [(a, b), (b, b), (a, 0.5)]), a),
     "sum": lambda a, b: sum([a, b, a, 1.0, b * 2]),
     "max": lambda a, b: maximum(a, b.sin(), 0.25),  # n-ary; ties (a, a) share the gradient
+    "min": lambda a, b: minimum(a, b.cos(), 0.1),
+    "atan2": lambda a, b: a.atan2(b * b + 0.5),
+    "hypot": lambda a, b: a.hypot(b),
+    "mod": lambda a, b: a % (b * b + 0.5),
 }
 
 

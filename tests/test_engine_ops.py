@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from autograd_engine import Value, gradcheck, gradgradcheck, maximum
+from autograd_engine import Value, atan2, gradcheck, gradgradcheck, maximum, minimum, where
 from autograd_engine.ops import OPS
 
 # name -> (op names it exercises, function, points). Points avoid the kinks of relu/abs.
@@ -44,6 +44,32 @@ OP_TABLE: dict[str, tuple[set[str], Callable[..., Any], list[tuple[float, ...]]]
     "cos": ({"cos"}, lambda a: a.cos(), [(0.5,), (-2.0,)]),
     "abs": ({"abs"}, lambda a: abs(a), [(0.5,), (-2.0,)]),
     "max": ({"max"}, lambda a, b, c: maximum(a, b, c), [(0.5, -2.0, 0.1), (-1.0, 0.3, 2.0)]),
+    # Issue 11: every scalar function of PyTorch's that the peers' test suites use.
+    "tan": ({"tan"}, lambda a: a.tan(), [(0.5,), (-1.2,), (2.0,)]),
+    "sinh": ({"sinh"}, lambda a: a.sinh(), [(0.5,), (-2.0,), (4.0,)]),
+    "cosh": ({"cosh"}, lambda a: a.cosh(), [(0.5,), (-2.0,), (4.0,)]),
+    "log1p": ({"log1p"}, lambda a: a.log1p(), [(0.5,), (-0.7,), (1e-3,)]),
+    "expm1": ({"expm1"}, lambda a: a.expm1(), [(0.5,), (-3.0,), (1e-3,)]),
+    "log2": ({"log2"}, lambda a: a.log2(), [(0.5,), (3.0,), (8.0,)]),
+    "log10": ({"log10"}, lambda a: a.log10(), [(0.5,), (3.0,), (100.0,)]),
+    "asin": ({"asin"}, lambda a: a.asin(), [(0.5,), (-0.3,), (0.9,)]),
+    "acos": ({"acos"}, lambda a: a.acos(), [(0.5,), (-0.3,), (0.9,)]),
+    "atan": ({"atan"}, lambda a: a.atan(), [(0.5,), (-2.0,), (10.0,)]),
+    "asinh": ({"asinh"}, lambda a: a.asinh(), [(0.5,), (-2.0,), (10.0,)]),
+    "acosh": ({"acosh"}, lambda a: a.acosh(), [(1.5,), (3.0,), (10.0,)]),
+    "atanh": ({"atanh"}, lambda a: a.atanh(), [(0.5,), (-0.3,), (0.9,)]),
+    "sign": ({"sign"}, lambda a: a.sign(), [(0.5,), (-2.0,)]),
+    "atan2": ({"atan2"}, lambda a, b: a.atan2(b), [(0.5, 2.0), (1.0, -0.3), (-0.7, -1.5)]),
+    "atan2 function": ({"atan2"}, lambda a: atan2(1.5, a), [(0.4,), (-2.0,)]),
+    "hypot": ({"hypot"}, lambda a, b: a.hypot(b), [(0.5, 2.0), (3.0, -4.0), (-1e-3, 1e-3)]),
+    "mod": ({"%"}, lambda a, b: a % b, [(5.3, 2.0), (-5.3, 2.0), (5.3, -2.0), (0.3, 0.7)]),
+    "rmod": ({"%"}, lambda b: 7.5 % b, [(2.0,), (-3.1,)]),
+    "min": ({"min"}, lambda a, b, c: minimum(a, b, c), [(0.5, -2.0, 0.1), (-1.0, 0.3, 2.0)]),
+    "minimum method": ({"min"}, lambda a, b: a.minimum(b), [(0.5, -2.0), (-1.0, 0.3)]),
+    "maximum method": ({"max"}, lambda a, b: a.maximum(b), [(0.5, -2.0), (-1.0, 0.3)]),
+    "clamp": ({"clamp"}, lambda a: (a * a).clamp(0.5, 2.0), [(1.1,), (-0.2,), (3.0,)]),
+    "clamp min": ({"clamp"}, lambda a: (a * 3.0).clamp(min=0.0), [(0.5,), (-2.0,)]),
+    "where": ({"where"}, lambda a, b: where(a > b, a * a, b.sin()), [(0.5, -2.0), (-1.0, 0.3)]),
 }
 
 CASES = [

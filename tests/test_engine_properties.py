@@ -67,7 +67,7 @@ def test_derivatives_match_sympy_on_small_smooth_trees(tree: Tree, xs: list[floa
     first = grad(y, values, create_graph=True)
     for i, s in enumerate(symbols):
         d = sympy.diff(expression, s)
-        assert close(float(first[i]), float(d.evalf(subs=at)), 1e-9, 1e-9)
+        assert close(first[i].item(), float(d.evalf(subs=at)), 1e-9, 1e-9)
         second = grad(first[i], values)
         for j, t in enumerate(symbols):
             exact = float(sympy.diff(d, t).evalf(subs=at))

@@ -78,13 +78,13 @@ def test_values_and_derivatives_match_pytorch(tree: Tree, xs: list[float]) -> No
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
     ty = torch_evaluate(tree, ts)
     if not ty.requires_grad:  # a constant tree
-        assert all(float(d) == 0.0 for d in first)
+        assert all(d.item() == 0.0 for d in first)
         return
     tfirst = torch.autograd.grad(ty, ts, create_graph=True, allow_unused=True)
     assert y.data == pytest.approx(ty.item(), rel=1e-12, abs=1e-12)
     for i, td in enumerate(tfirst):
         expected = 0.0 if td is None else td.item()
-        assert float(first[i]) == pytest.approx(expected, rel=1e-9, abs=1e-12), (tree, xs, i)
+        assert first[i].item() == pytest.approx(expected, rel=1e-9, abs=1e-12), (tree, xs, i)
         if td is None or not td.requires_grad:
             assert second[i] == [0.0, 0.0]
             continue

@@ -106,10 +106,10 @@ def test_operators_reject_non_numbers_with_type_error(f: Callable[[Value], objec
         f(Value(3.0))
 
 
-def test_float_conversion_and_detach() -> None:
+def test_item_and_detach() -> None:
     x = Value(3.0, label="x")
     y = x * 2
-    assert float(y) == 6.0
+    assert y.item() == 6.0
     d = y.detach()
     assert d.data == 6.0
     assert d.is_leaf

@@ -97,3 +97,19 @@ def test_a_nan_propagates_in_both_and_only_we_find_where_it_began() -> None:
     assert math.isnan(Value(math.nan).relu().data)
     with detect_anomaly(), pytest.raises(AnomalyError, match="relu"):
         Value(math.nan).relu()
+
+
+def test_micrograd_lacks_the_new_functions_comparisons_and_a_hint_for_math_exp() -> None:
+    import math
+
+    for name in ["tan", "log1p", "asin", "atan2", "hypot", "clamp", "minimum"]:
+        assert not hasattr(MicroValue(1.0), name)
+        assert hasattr(Value(1.0), name)
+    with pytest.raises(TypeError, match="not supported between instances"):
+        max(MicroValue(1.0), MicroValue(2.0))
+    assert max(Value(1.0), Value(2.0)).data == 2.0
+    with pytest.raises(TypeError, match="must be real number") as theirs:
+        math.exp(MicroValue(1.0))
+    assert "item()" not in str(theirs.value)
+    with pytest.raises(TypeError, match=r"use the Value's methods \(v\.exp\(\)"):
+        math.exp(Value(1.0))

@@ -1,7 +1,7 @@
 """Compiled replay is right or loud: it equals rebuilding eagerly, or it raises.
 
 Python that looks at a Value's number while a graph is recorded (``if v > 0``,
-``float(v) > c``, ``max(a, b)``, ``round(v)``) takes a branch the recording cannot re-take.
+``v.item() > c``, ``max(a, b)``, ``round(v)``) takes a branch the recording cannot re-take.
 Guards (:mod:`autograd_engine.guards`) log each look; every ``run()`` re-asks them on the
 new values. The oracle is the eager engine: the same Python program rebuilt on the new
 values and differentiated with ``backward()``. A replay must agree with it to 1e-12
@@ -50,7 +50,7 @@ STEPS: dict[str, Callable[[Value, Value, float], Value]] = {
     "tanh": lambda a, b, c: (a + c).tanh(),
     "sin": lambda a, b, c: (a * b).sin(),
     "if a > c": lambda a, b, c: a * 2.0 if a > c else b - a,
-    "if float(a) > c": lambda a, b, c: a.tanh() if float(a) > c else b * 0.5,
+    "if a.item() > c": lambda a, b, c: a.tanh() if a.item() > c else b * 0.5,
     "if c >= a": lambda a, b, c: a + 1.0 if c >= a else a * a,  # reflected: a <= c
     "if a < b": lambda a, b, c: a + 1.0 if a < b else b * a,
     "python max": lambda a, b, c: max(a, b),
@@ -150,14 +150,16 @@ def test_both_outcomes_happen_on_a_branchy_program() -> None:
 def test_the_error_names_the_node_and_the_branch() -> None:
     x = Value(0.3, label="x")
     with guards.recording() as log:
-        y = x * 2 if float(x) > 0 else x * -3
+        y = x * 2 if x.item() > 0 else x * -3
         z = y + 1.0 if y > 0.5 else y
     replay = compile_graph(z, guards=log)
     assert replay.num_guards == 2
     x.data = 0.3
     assert replay.run() == pytest.approx(1.6)
     x.data = -0.2
-    with pytest.raises(FrozenGraphError, match=r"float\(x\) was 0\.3 when the graph was recorded "):
+    with pytest.raises(
+        FrozenGraphError, match=r"x\.item\(\) was 0\.3 when the graph was recorded "
+    ):
         replay.run()
     y.label = "y"
     x.data = 0.3
@@ -261,12 +263,12 @@ def test_recording_is_off_outside_the_block_and_blocks_nest() -> None:
     with guards.recording() as outer:
         x > 0  # noqa: B015 (the comparison is what is recorded)
         with guards.recording() as inner:
-            float(x)
+            x.item()
         assert guards.log is outer
     assert guards.log is None
     bool(x)
-    assert [g.test for g in inner] == ["float"]
-    assert [g.test for g in outer] == [">", "float"]
+    assert [g.test for g in inner] == ["item"]
+    assert [g.test for g in outer] == [">", "item"]
 
 
 def test_comparisons_return_plain_bools_and_equality_stays_identity() -> None:
@@ -289,7 +291,7 @@ def test_comparisons_return_plain_bools_and_equality_stays_identity() -> None:
 
 
 class GuardedBranchy(Module):
-    """Branches a guard sees: a comparison with a number, max() of Values, float()."""
+    """Branches a guard sees: a comparison with a number, max() of Values, item()."""
 
     def __init__(self) -> None:
         self.w = Value(0.5)
@@ -299,7 +301,7 @@ class GuardedBranchy(Module):
     def forward(self, x: list[Value]) -> Value:
         h = x[0] * (self.w if x[0] > 0 else self.v)
         h = max(h, x[1] * self.u)
-        return h * 2.0 if float(self.w) > 0.45 else h
+        return h * 2.0 if self.w.item() > 0.45 else h
 
 
 def branchy_fit(compiled: bool, **options: Any) -> tuple[dict[str, list[float]], list[float]]:
@@ -353,7 +355,7 @@ def test_compiled_step_counts_re_recordings_or_raises_when_told() -> None:
 
 
 class Flips(Module):
-    """One guarded branch on the input's sign (float(w) would change with every step)."""
+    """One guarded branch on the input's sign (w.item() would change with every step)."""
 
     def __init__(self) -> None:
         self.w = Value(0.5)
@@ -613,7 +615,7 @@ def test_a_minimal_tie_is_replayed_like_eager_on_the_same_parameters() -> None:
 @pytest.mark.parametrize("width", [1, 40])  # the float path and the array path
 def test_a_sum_of_negative_zeros_is_negative_zero_as_in_eager(width: int) -> None:
     """-0.0 + -0.0 is -0.0. The array path's reduction started from +0.0 and gave +0.0, so
-    a float() or round() guard (bit for bit: the sign of a zero is a different number)
+    an item() or round() guard (bit for bit: the sign of a zero is a different number)
     failed on the very values it was recorded on, and fit(compiled=True) raised
     FrozenGraphError where eager trains."""
     xs = [Value(-0.0) for _ in range(width)]
@@ -638,11 +640,11 @@ def test_fit_compiled_on_negative_zero_inputs_equals_eager() -> None:
 
 
 def test_a_recording_that_fails_its_own_float_guard_takes_the_eager_step() -> None:
-    """float(t) of a tanh computed by NumPy for 40 examples at once: np.tanh may differ
-    from math.tanh in the last bit, so the new recording failed its own float() guard on
+    """t.item() of a tanh computed by NumPy for 40 examples at once: np.tanh may differ
+    from math.tanh in the last bit, so the new recording failed its own item() guard on
     the batch it was just recorded on, and fit(compiled=True) raised FrozenGraphError where
     eager trains (found by hypothesis on a full batch of 40). Now that step is eager."""
-    program: Program = [("if float(a) > c", 97, 0, 0.0), ("if float(a) > c", 5, 0, 0.0)]
+    program: Program = [("if a.item() > c", 97, 0, 0.0), ("if a.item() > c", 5, 0, 0.0)]
     data = [0.0] * 80
     checked, history = lockstep_fit(program, [0.5, 0.0, 0.0], data, batch_size=None)
     assert checked.steps == 2

@@ -51,12 +51,31 @@ UNARY: dict[str, tuple[str, Callable[[Value], Value]]] = {
     "pow zero": ("**0", lambda a: a**0),
     "leaky_relu 0.1": ("leaky_relu", lambda a: a.leaky_relu(0.1)),
     "leaky_relu 0": ("leaky_relu", lambda a: a.leaky_relu(0.0)),
+    "tan": ("tan", Value.tan),
+    "sinh": ("sinh", Value.sinh),
+    "cosh": ("cosh", Value.cosh),
+    "log1p": ("log1p", Value.log1p),
+    "expm1": ("expm1", Value.expm1),
+    "log2": ("log2", Value.log2),
+    "log10": ("log10", Value.log10),
+    "asin": ("asin", Value.asin),
+    "acos": ("acos", Value.acos),
+    "atan": ("atan", Value.atan),
+    "asinh": ("asinh", Value.asinh),
+    "acosh": ("acosh", Value.acosh),
+    "atanh": ("atanh", Value.atanh),
+    "sign": ("sign", Value.sign),
+    "clamp": ("clamp", lambda a: a.clamp(-1.0, 1.0)),
 }
 BINARY: dict[str, tuple[str, Callable[[Value, Value], Value]]] = {
     "add": ("+", lambda a, b: a + b),
     "mul": ("*", lambda a, b: a * b),
     "pow": ("**", lambda a, b: a**b),
     "max": ("max", lambda a, b: maximum(a, b)),
+    "min": ("min", lambda a, b: a.minimum(b)),
+    "atan2": ("atan2", lambda a, b: a.atan2(b)),
+    "hypot": ("hypot", lambda a, b: a.hypot(b)),
+    "mod": ("%", lambda a, b: a % b),
 }
 
 
@@ -89,6 +108,10 @@ NAN_DERIVATIVE = {
     "pow zero": 0.0,
     "leaky_relu 0.1": 0.1,
     "leaky_relu 0": 0.0,
+    **dict.fromkeys(["tan", "sinh", "cosh", "log1p", "expm1", "log2", "log10"], NAN),
+    **dict.fromkeys(["asin", "acos", "atan", "asinh", "acosh", "atanh"], NAN),
+    "sign": 0.0,  # flat everywhere (PyTorch: 0 too)
+    "clamp": 0.0,  # NaN is inside no interval (PyTorch: 0 too)
 }
 
 
@@ -114,7 +137,7 @@ def test_nan_in_nan_out_for_every_binary_op(name: str, nan_at: int) -> None:
     assert y.op == op_name
     assert math.isnan(y.data)
     y.backward()
-    if name == "max":  # the NaN input is the max: it gets the whole gradient (PyTorch too)
+    if name in ("max", "min"):  # the NaN input is the max: it gets the whole gradient
         assert [x.grad for x in inputs] == [1.0 if k == nan_at else 0.0 for k in range(2)]
     else:
         assert any(math.isnan(x.grad) for x in inputs) or name == "add"
