@@ -264,6 +264,7 @@ class Watch(Callback):
     error: BaseException | None = None
     widget: Any = None
     epochs: int | None = None
+    report: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
@@ -307,7 +308,10 @@ class Watch(Callback):
             self._scratch = None
         target = self.path if self.path is not None else (None if self.live else "training.html")
         if target is not None:
-            self.write_page(target)
+            written = self.write_page(target)
+            if self.report is not None:
+                size = written.stat().st_size
+                self.report(f"wrote {written} ({len(self.frames)} frames, {size / 1e3:.0f} kB)")
 
     # Frames.
 
@@ -458,6 +462,7 @@ def watch(
     feature_names: Sequence[str] | None = None,
     resolution: int = 50,
     epochs: int | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> Watch:
     """A callback that shows training as it happens; pass it in ``fit(..., callbacks=[...])``.
 
@@ -472,6 +477,7 @@ def watch(
         features, feature_names, resolution: passed to
             :func:`~nn.plotting.plot_decision_boundary`.
         epochs: the length of the live loss curve's x axis (default: the epochs so far).
+        report: called with a line saying where the page was written (e.g. ``print``).
 
     Returns:
         A :class:`Watch`; after training, ``.frames`` holds what it drew.
@@ -487,4 +493,5 @@ def watch(
         feature_names=feature_names,
         resolution=resolution,
         epochs=epochs,
+        report=report,
     )
