@@ -265,6 +265,7 @@ class Watch(Callback):
     widget: Any = None
     epochs: int | None = None
     report: Callable[[str], None] | None = None
+    container: Any = None
 
     def __post_init__(self) -> None:
         if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
@@ -377,7 +378,10 @@ class Watch(Callback):
         self.widget = widgets.VBox(
             [self._views["status"], widgets.HBox(panels), self._views["network"]]
         )
-        display(self.widget)  # type: ignore[no-untyped-call]
+        if self.container is not None:
+            self.container.children = (self.widget,)
+        else:
+            display(self.widget)  # type: ignore[no-untyped-call]
 
     def _update_widgets(self) -> None:
         if not self._views or not self.frames:
@@ -463,6 +467,7 @@ def watch(
     resolution: int = 50,
     epochs: int | None = None,
     report: Callable[[str], None] | None = None,
+    container: Any = None,
 ) -> Watch:
     """A callback that shows training as it happens; pass it in ``fit(..., callbacks=[...])``.
 
@@ -478,6 +483,8 @@ def watch(
             :func:`~nn.plotting.plot_decision_boundary`.
         epochs: the length of the live loss curve's x axis (default: the epochs so far).
         report: called with a line saying where the page was written (e.g. ``print``).
+        container: in live mode, an ipywidgets box to show the view in (its children are
+            replaced) instead of displaying it under the cell.
 
     Returns:
         A :class:`Watch`; after training, ``.frames`` holds what it drew.
@@ -494,4 +501,5 @@ def watch(
         resolution=resolution,
         epochs=epochs,
         report=report,
+        container=container,
     )

@@ -1,0 +1,156 @@
+"""The watch callback without a browser: its frames, its page, its live widgets, and the
+Playground panel run headless."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from nn import MLP
+from nn.callbacks import Callback
+from nn.datasets import make_moons, make_spirals
+from nn.losses import binary_cross_entropy_with_logits
+from nn.module import Module
+from nn.optim import Adam
+from nn.train import fit, predict
+from nn.watch import _chart_top, _picture_model, loss_curve_svg, watch
+
+pytest.importorskip("matplotlib")
+
+
+def small_run(path: Path | None, every: int = 2, epochs: int = 5, **options: object) -> object:
+    X, y = make_moons(30, noise=0.1, seed=1)
+    model = MLP(2, [4, 1], seed=1)
+    watcher = watch(X, y, every=every, path=path, live=False, resolution=20, **options)  # type: ignore[arg-type]
+    history = fit(
+        model, X, y, binary_cross_entropy_with_logits, Adam(model.parameters(), 0.05), epochs,
+        progress=False, callbacks=[watcher],
+    )  # fmt: skip
+    return watcher, history, model
+
+
+def test_the_page_is_deterministic_self_contained_and_small(tmp_path: Path) -> None:
+    first, _, _ = small_run(tmp_path / "a.html")  # type: ignore[misc]
+    second, _, _ = small_run(tmp_path / "b.html")  # type: ignore[misc]
+    page = (tmp_path / "a.html").read_text(encoding="utf-8")
+    assert page == (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert re.search(r"(src|href)=\"(https?:)?//", page) is None  # nothing fetched
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in page
+    assert len(page) < 150_000
+    assert first.frames[-1].network == second.frames[-1].network
+
+
+def test_outside_jupyter_the_page_is_written_to_training_html(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    lines: list[str] = []
+    watcher, _, _ = small_run(None, report=lines.append)  # type: ignore[misc]
+    assert watcher.live is False
+    assert (tmp_path / "training.html").is_file()
+    assert len(lines) == 1
+    assert re.fullmatch(r"wrote training\.html \(4 frames, \d+ kB\)", lines[0])
+
+
+def test_the_boundary_picture_uses_the_models_own_function() -> None:
+    X, _ = make_spirals(30, n_classes=3, seed=0)
+    for activation in ("relu", "tanh", "sigmoid", "leaky_relu"):
+        model = MLP(2, [5, 4, 3], activation, seed=2)
+        copy = _picture_model(model)
+        assert copy is not model
+        assert predict(copy, X) == predict(model, X)  # the same sums in the same order
+
+    class Custom(Module):
+        def forward(self, x: Sequence[float]) -> float:
+            return float(x[0])
+
+    custom = Custom()
+    assert _picture_model(custom) is custom  # not an MLP: drawn with the model itself
+
+
+def test_the_loss_axis_has_round_ticks_and_the_chart_is_labelled() -> None:
+    assert _chart_top([1.76 * 1.05]) == 2.0
+    assert _chart_top([0.0163]) == pytest.approx(0.02)
+    assert _chart_top([float("nan")]) == 1.0  # no finite loss: an axis 0..1
+    svg = loss_curve_svg([1.0, 0.5, float("inf"), 0.25], epochs=10)
+    assert ">epoch<" in svg
+    assert ">loss (mean over the epoch)<" in svg
+    assert ">training loss<" in svg
+    assert 'id="marker"' in svg
+
+
+def test_live_mode_fills_a_container_with_the_three_views() -> None:
+    widgets = pytest.importorskip("ipywidgets")
+    box = widgets.VBox()
+    X, y = make_moons(30, noise=0.1, seed=1)
+    model = MLP(2, [4, 1], seed=1)
+    watcher = watch(X, y, every=2, live=True, container=box, resolution=20, epochs=4)
+    fit(
+        model, X, y, binary_cross_entropy_with_logits, Adam(model.parameters(), 0.05), 4,
+        progress=False, callbacks=[watcher],
+    )  # fmt: skip
+    assert box.children == (watcher.widget,)
+    status, row, network = watcher.widget.children
+    assert status.value.startswith("<b>epoch 4 / 4")
+    assert "<polyline" in row.children[0].value
+    assert row.children[1].value == watcher.frames[-1].boundary
+    assert network.value == watcher.frames[-1].network
+    assert [frame.epoch for frame in watcher.frames] == [0, 2, 4]
+
+
+def test_a_watcher_that_is_told_to_stop_stops_and_takes_a_last_frame() -> None:
+    class StopAfter(Callback):
+        def __init__(self, target: object) -> None:
+            self.target = target
+
+        def on_epoch_end(
+            self, model: Module, epoch: int, history: Mapping[str, Sequence[float]]
+        ) -> None:
+            if epoch == 2:
+                self.target.stop_training = True  # type: ignore[attr-defined]
+
+    X, y = make_moons(30, noise=0.1, seed=1)
+    model = MLP(2, [4, 1], seed=1)
+    watcher = watch(X, y, every=10, live=False, path=None, resolution=20)
+    watcher.live = False
+    history = fit(
+        model, X, y, binary_cross_entropy_with_logits, Adam(model.parameters(), 0.05), 20,
+        progress=False, callbacks=[StopAfter(watcher), watcher],
+    )  # fmt: skip
+    assert len(history["loss"]) == 3
+    assert [frame.epoch for frame in watcher.frames] == [0, 3]
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="every"):
+        watch(every=0)
+    with pytest.raises(ValueError, match="both X and labels"):
+        watch([[0.0, 1.0]])
+    with pytest.raises(ValueError, match="2 rows but labels has 1"):
+        watch([[0.0], [1.0]], [1])
+
+
+def test_the_playground_trains_headless_and_reports() -> None:
+    pytest.importorskip("ipywidgets")
+    from nn.playground import Playground, parse_sizes
+
+    assert parse_sizes("8, 8") == [8, 8]
+    assert parse_sizes("") == []
+    with pytest.raises(ValueError, match="commas"):
+        parse_sizes("8, x")
+    panel = Playground(every=2)
+    panel.hidden.value = "4"
+    history = panel.run(epochs=4)
+    assert history is not None
+    assert len(history["loss"]) == 4
+    assert "trained MLP(2, [4, 1]" in panel.status.value
+    assert "(compiled)" in panel.status.value
+    assert panel.view.children == (panel.watcher.widget,)  # type: ignore[union-attr]
+    panel.hidden.value = "4, zero"
+    assert panel.run(epochs=2) is None
+    assert "hidden sizes must be numbers" in panel.status.value
+    assert panel.train_button.disabled is False
