@@ -22,7 +22,12 @@ the last good epoch, with the error on it: that too is worth watching.
 
 The page is small: each frame's network view is stored gzipped (the browser unpacks it
 with ``DecompressionStream``), and each boundary image is a 64-colour PNG. micrograd's demo,
-100 epochs every 5, is about 0.5 MB.
+100 epochs every 5, is about 0.6 MB.
+
+``python -m nn.watch OUTDIR [--dataset NAME] [--steps N]`` watches micrograd's demo learn
+(or another recipe of :mod:`nn.recipes`) and writes ``OUTDIR/watch.html`` and the trained
+network's view ``OUTDIR/network.svg``: the README's pictures (``make figures``; a link to
+``watch.html#frame=6`` opens that frame).
 
 The boundary is computed from a copy of the weights with plain float arithmetic (the same
 function as the model, without building a graph, so a frame costs a fraction of a second);
@@ -170,6 +175,14 @@ def _chart_top(losses: Sequence[float]) -> float:
     return 4 * step
 
 
+def _epoch_ticks(epochs: int) -> list[int]:
+    """1 and the multiples of a round step (1, 2, 5 times a power of 10): 1, 25, 50, 75, 100."""
+    base = 10 ** max(0, math.floor(math.log10(max(epochs, 1) / 5)))
+    step = next(m * base for m in (1, 2, 2.5, 5, 10) if epochs / (m * base) <= 5)
+    step = max(1, round(step))
+    return [1, *(m for m in range(step, epochs + 1, step) if m - 1 >= step / 2)]
+
+
 def loss_curve_svg(losses: Sequence[float], epochs: int | None = None, title: str = "") -> str:
     """An SVG line chart of the loss per epoch (epoch 1 to ``epochs``), axes labelled.
 
@@ -199,8 +212,7 @@ def loss_curve_svg(losses: Sequence[float], epochs: int | None = None, title: st
             f'<line x1="{x0 - 4}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}" stroke="#ddd"/>'
             f'<text x="{x0 - 7}" y="{y + 4:.1f}" text-anchor="end">{value:.4g}</text>'
         )
-    for i in range(5):
-        epoch = 1 + round((epochs - 1) * i / 4)
+    for epoch in _epoch_ticks(epochs):
         x, _ = _chart_point(epoch, 0.0, epochs, top)
         parts.append(
             f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y0 + 4}" stroke="#333"/>'
@@ -349,7 +361,7 @@ class Watch(Callback):
             target,
             features=self.features,
             feature_names=self.feature_names,
-            title=f"{self.title + ': ' if self.title else ''}decision boundary {when}",
+            title=f"decision boundary {when}",
             resolution=self.resolution,
         )
         with open(target, "rb") as file:
@@ -503,3 +515,53 @@ def watch(
         report=report,
         container=container,
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m nn.watch OUTDIR``: the README's watch page and network view."""
+    import argparse
+
+    from .recipes import DATASETS, make_recipe
+    from .train import fit
+
+    parser = argparse.ArgumentParser(
+        prog="python -m nn.watch", description="Watch a recipe of nn.recipes learn."
+    )
+    parser.add_argument("output", help="folder for watch.html and network.svg")
+    parser.add_argument("--dataset", choices=DATASETS, default="moons", help="default: moons")
+    parser.add_argument("--steps", type=int, default=100, help="training steps (default: 100)")
+    args = parser.parse_args(argv)
+    recipe = make_recipe(args.dataset, steps=args.steps)
+    watcher = watch(
+        recipe.X,
+        recipe.labels,
+        every=max(1, args.steps // 20),
+        path=os.path.join(args.output, "watch.html"),
+        live=False,
+        title=f"{recipe.name}: {recipe.model!r} learning",
+        features=recipe.plot_features,
+        feature_names=recipe.feature_names,
+        report=print,
+    )
+    fit(
+        recipe.model,
+        recipe.X,
+        recipe.targets,
+        recipe.loss_fn,
+        recipe.optimizer,
+        args.steps,
+        progress=False,
+        lr_schedule=recipe.lr_schedule,
+        compiled=True,
+        callbacks=[watcher],
+    )
+    network = os.path.join(args.output, "network.svg")
+    title = f"{recipe.name}: {recipe.model!r} after {args.steps} steps"
+    with open(network, "w", encoding="utf-8") as file:
+        file.write(draw_network(recipe.model, title=title, input_names=recipe.feature_names))
+    print(f"wrote {network}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -154,3 +154,17 @@ def test_the_playground_trains_headless_and_reports() -> None:
     assert panel.run(epochs=2) is None
     assert "hidden sizes must be numbers" in panel.status.value
     assert panel.train_button.disabled is False
+
+
+def test_python_m_nn_watch_writes_the_readme_pictures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nn.watch import main
+
+    assert main([str(tmp_path), "--steps", "4"]) == 0
+    assert (tmp_path / "watch.html").is_file()
+    svg = (tmp_path / "network.svg").read_text(encoding="utf-8")
+    assert "moons: MLP(2, [16, 16, 1]" in svg
+    out = capsys.readouterr().out
+    assert "watch.html (5 frames," in out  # before training and after each of the 4 steps
+    assert "wrote " + str(tmp_path / "network.svg") in out

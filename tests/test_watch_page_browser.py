@@ -196,3 +196,16 @@ def test_a_diverging_run_still_writes_its_page_with_the_error(browser: Any, tmp_
     assert "stopped: FloatingPointError" in error
     assert re.search(r"epoch \d+, batch 0", error)
     assert browser.find_element(By.ID, "boundary-panel").is_displayed() is False
+
+
+def test_a_link_opens_the_frame_it_names(
+    browser: Any, trained: tuple[Watch, dict[str, list[float]], Path]
+) -> None:
+    watcher, _, path = trained
+    browser.get("about:blank")
+    browser.get(path.resolve().as_uri() + "#frame=2")
+    WebDriverWait(browser, 20).until(
+        lambda d: d.execute_script("return document.body.dataset.ready") == "1"
+    )
+    assert text(browser, "epoch") == str(watcher.frames[2].epoch)
+    assert browser.find_element(By.ID, "slider").get_attribute("value") == "2"
