@@ -171,6 +171,7 @@ class Playground:
             labels,
             every=self.every,
             live=True,
+            path=False,
             title=f"{self.dataset.value}, {model!r}",
             epochs=total,
             container=self.view,

@@ -13,12 +13,13 @@ Every ``every`` epochs (and before the first and after the last) it takes a *fra
   so you see them change colour and thickness as the boundary bends.
 
 In Jupyter the three update in place (``ipywidgets``: an HTML panel for each SVG, an image
-for the boundary). Anywhere, with ``path`` (outside Jupyter it defaults to
-``training.html``), the frames are written at the end of training as one self-contained
-HTML page: a slider over the frames, play/pause, the epoch, loss and accuracy of each frame,
-no network access. Share it, or open it in front of a class. Training that fails (a learning
-rate too large makes the step diverge: ``FloatingPointError``) still writes the page, up to
-the last good epoch, with the error on it: that too is worth watching.
+for the boundary). With ``path`` (outside Jupyter it defaults to ``training.html``;
+``path=False`` writes none), the frames are written at the end of training as one
+self-contained HTML page: a slider over the frames, play/pause, the epoch, loss and accuracy
+of each frame, no network access. Share it, or open it in front of a class. Training that
+fails (a learning rate too large makes the step diverge: ``FloatingPointError``) still
+writes the page, up to the last good epoch, with the error on it: that too is worth
+watching.
 
 The page is small: each frame's network view is stored gzipped (the browser unpacks it
 with ``DecompressionStream``), and each boundary image is a 64-colour PNG. micrograd's demo,
@@ -48,7 +49,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from .callbacks import Callback
 from .module import Module
@@ -251,6 +252,18 @@ def _in_notebook() -> bool:
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
+def _page_path(
+    path: str | os.PathLike[str] | Literal[False] | None,
+) -> str | os.PathLike[str] | None:
+    """Where the page goes: ``path``; for None, ``training.html`` outside Jupyter (and
+    nowhere in it, where the view is live); for False, nowhere."""
+    if path is False:
+        return None
+    if path is None:
+        return None if _in_notebook() else "training.html"
+    return path
+
+
 @dataclass(eq=False)
 class Watch(Callback):
     """The callback :func:`watch` makes; its arguments are described there.
@@ -265,7 +278,7 @@ class Watch(Callback):
     X: Sequence[Sequence[float]] | None = None
     labels: Sequence[int] | None = None
     every: int = 5
-    path: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str] | Literal[False] | None = None
     live: bool | None = None
     title: str = ""
     features: tuple[int, int] = (0, 1)
@@ -319,7 +332,7 @@ class Watch(Callback):
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
-        target = self.path if self.path is not None else (None if self.live else "training.html")
+        target = _page_path(self.path)
         if target is not None:
             written = self.write_page(target)
             if self.report is not None:
@@ -471,7 +484,7 @@ def watch(
     labels: Sequence[int] | None = None,
     *,
     every: int = 5,
-    path: str | os.PathLike[str] | None = None,
+    path: str | os.PathLike[str] | Literal[False] | None = None,
     live: bool | None = None,
     title: str = "",
     features: tuple[int, int] = (0, 1),
@@ -487,8 +500,9 @@ def watch(
         X, labels: the examples and their class labels (0, 1, ...), to draw the decision
             boundary; leave both out for a model that is not a classifier.
         every: take a frame every this many epochs (and before the first, after the last).
-        path: where to write the HTML page at the end of training. Default: nowhere in
-            Jupyter (the view is live), ``training.html`` elsewhere.
+        path: where to write the HTML page at the end of training. Default (None):
+            nowhere in Jupyter (the view is live there), ``training.html`` in the current
+            folder elsewhere. ``False``: no page (the frames stay on the callback).
         live: update ipywidgets in the notebook; default: True exactly in Jupyter.
         title: shown over the page and in the pictures.
         features, feature_names, resolution: passed to

@@ -21,7 +21,9 @@ from nn.watch import _chart_top, _picture_model, loss_curve_svg, watch
 pytest.importorskip("matplotlib")
 
 
-def small_run(path: Path | None, every: int = 2, epochs: int = 5, **options: object) -> object:
+def small_run(
+    path: Path | bool | None, every: int = 2, epochs: int = 5, **options: object
+) -> object:
     X, y = make_moons(30, noise=0.1, seed=1)
     model = MLP(2, [4, 1], seed=1)
     watcher = watch(X, y, every=every, path=path, live=False, resolution=20, **options)  # type: ignore[arg-type]
@@ -88,7 +90,7 @@ def test_live_mode_fills_a_container_with_the_three_views() -> None:
     box = widgets.VBox()
     X, y = make_moons(30, noise=0.1, seed=1)
     model = MLP(2, [4, 1], seed=1)
-    watcher = watch(X, y, every=2, live=True, container=box, resolution=20, epochs=4)
+    watcher = watch(X, y, every=2, live=True, container=box, resolution=20, epochs=4, path=False)
     fit(
         model, X, y, binary_cross_entropy_with_logits, Adam(model.parameters(), 0.05), 4,
         progress=False, callbacks=[watcher],
@@ -115,8 +117,7 @@ def test_a_watcher_that_is_told_to_stop_stops_and_takes_a_last_frame() -> None:
 
     X, y = make_moons(30, noise=0.1, seed=1)
     model = MLP(2, [4, 1], seed=1)
-    watcher = watch(X, y, every=10, live=False, path=None, resolution=20)
-    watcher.live = False
+    watcher = watch(X, y, every=10, live=False, path=False, resolution=20)
     history = fit(
         model, X, y, binary_cross_entropy_with_logits, Adam(model.parameters(), 0.05), 20,
         progress=False, callbacks=[StopAfter(watcher), watcher],
@@ -168,3 +169,10 @@ def test_python_m_nn_watch_writes_the_readme_pictures(
     out = capsys.readouterr().out
     assert "watch.html (5 frames," in out  # before training and after each of the 4 steps
     assert "wrote " + str(tmp_path / "network.svg") in out
+
+
+def test_path_false_writes_no_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    watcher, _, _ = small_run(False)  # type: ignore[misc,arg-type]
+    assert len(watcher.frames) == 4
+    assert list(tmp_path.iterdir()) == []
