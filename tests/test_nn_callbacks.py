@@ -265,6 +265,9 @@ def test_early_stopping_min_delta_and_nan() -> None:
     assert stopper.stopped_epoch == 2
     never = run_early_stopping([1.0, float("nan"), float("nan")], patience=2)
     assert never.stopped_epoch == 2
+    # A NaN first epoch is not a best to beat: the finite losses after it improve.
+    late = run_early_stopping([float("nan"), 1.0, 0.5, 0.4], patience=2)
+    assert (late.best, late.best_epoch, late.stopped_epoch) == (0.4, 3, None)
 
 
 def test_early_stopping_in_fit_restores_the_best_weights() -> None:

@@ -4,6 +4,7 @@ Playground panel run headless."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def test_the_boundary_picture_uses_the_models_own_function() -> None:
     X, _ = make_spirals(30, n_classes=3, seed=0)
     for activation in ("relu", "tanh", "sigmoid", "leaky_relu"):
         model = MLP(2, [5, 4, 3], activation, seed=2)
+        for k, p in enumerate(model.parameters()):  # biases start at 0: give them values
+            p.data += 0.1 * (k % 7) - 0.3
         copy = _picture_model(model)
         assert copy is not model
         assert predict(copy, X) == predict(model, X)  # the same sums in the same order
@@ -176,3 +179,47 @@ def test_path_false_writes_no_page(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     watcher, _, _ = small_run(False)  # type: ignore[misc,arg-type]
     assert len(watcher.frames) == 4
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_playground_trains_in_a_thread_and_stop_ends_it() -> None:
+    pytest.importorskip("ipywidgets")
+    import threading
+
+    from nn.playground import Playground
+
+    panel = Playground(every=1)
+    panel.hidden.value = "4"
+    panel.epochs.value = 500
+    started = threading.Event()
+    original = panel.run
+
+    def run(epochs: int | None = None) -> object:
+        started.set()
+        return original(epochs)
+
+    panel.run = run  # type: ignore[method-assign]
+    panel.start()
+    assert started.wait(10)
+    deadline = time.monotonic() + 30
+    while (panel.watcher is None or len(panel.watcher.frames) < 3) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    panel.stop()
+    assert panel.thread is not None
+    panel.thread.join(60)
+    assert not panel.thread.is_alive()
+    assert panel.history is not None
+    assert 2 <= len(panel.history["loss"]) < 500
+    assert "(stopped)" in panel.status.value
+    assert panel.train_button.disabled is False
+    assert panel.stop_button.disabled is True
+
+
+def test_the_demo_writes_a_watch_page_with_watch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nn.demo import main
+
+    assert main(["--watch", "--steps", "3", "--output", str(tmp_path), "--no-progress"]) == 0
+    page = tmp_path / "watch.html"
+    assert page.is_file()
+    assert f"wrote {page} (4 frames, " in capsys.readouterr().out
