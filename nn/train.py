@@ -238,9 +238,9 @@ def fit(
     seed: int | None = None,
     lr_schedule: Callable[[int], float] | None = None,
     accuracy_fn: AccuracyFn | None = accuracy,
+    callbacks: Sequence[Callback] = (),
     callback: Callable[[int, dict[str, list[float]]], None] | None = None,
     compiled: bool = False,
-    callbacks: Sequence[Callback] = (),
 ) -> dict[str, list[float]]:
     """Train ``model`` on ``(X, y)``; returns the history ``{"loss": [...], "accuracy": [...]}``.
 
@@ -260,15 +260,15 @@ def fit(
             micrograd's demo uses ``lambda k: 1.0 - 0.9 * k / 100``.
         accuracy_fn: how to score a batch (default :func:`accuracy`); ``None`` for
             regression, and then the history has no ``"accuracy"``.
+        callbacks: objects following :class:`nn.callbacks.Callback`'s protocol, called at
+            the start and end of training, of each epoch, and after each step, in the order
+            given; one that sets ``stop_training = True`` ends training after that epoch
+            (e.g. :class:`~nn.callbacks.EarlyStopping`, :func:`nn.watch.watch`).
         callback: ``callback(epoch, history)``, called after each epoch (0, 1, 2, ...), after
             ``callbacks``; the shorthand for one :class:`~nn.callbacks.EpochFunction`.
         compiled: record each batch size's graph once and replay it (``compile_graph``,
             needs NumPy) instead of rebuilding it every step: the same results, many times
             faster. The model and loss must not branch on ``.data`` (see :mod:`nn.compiled`).
-        callbacks: objects following :class:`nn.callbacks.Callback`'s protocol, called at
-            the start and end of training, of each epoch, and after each step, in the order
-            given; one that sets ``stop_training = True`` ends training after that epoch
-            (e.g. :class:`~nn.callbacks.EarlyStopping`, :func:`nn.watch.watch`).
 
     Returns:
         Per epoch, the mean loss over the examples and (unless ``accuracy_fn`` is None) the

@@ -45,6 +45,7 @@ import json
 import math
 import operator
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -464,12 +465,14 @@ class Watch(Callback):
         )
         title = self.title or "watching a network learn"
         chart = loss_curve_svg(losses, len(losses), "training loss") if losses else ""
+        fills = {
+            "title": html.escape(title),
+            "chart": chart,
+            "data": data.replace("</", "<\\/"),  # the JSON cannot close its <script>
+        }
         page = _PAGE_TEMPLATE.read_text(encoding="utf-8")
-        return (
-            page.replace("{{title}}", html.escape(title))
-            .replace("{{chart}}", chart)
-            .replace("{{data}}", data.replace("</", "<\\/"))
-        )
+        # One pass, so that a title containing "{{data}}" stays text.
+        return re.sub(r"\{\{(title|chart|data)\}\}", lambda m: fills[m.group(1)], page)
 
     def write_page(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`page` to ``path`` (folders created); returns the path."""

@@ -223,3 +223,11 @@ def test_the_demo_writes_a_watch_page_with_watch(
     page = tmp_path / "watch.html"
     assert page.is_file()
     assert f"wrote {page} (4 frames, " in capsys.readouterr().out
+
+
+def test_a_title_is_text_even_when_it_looks_like_a_placeholder(tmp_path: Path) -> None:
+    watcher, _, _ = small_run(tmp_path / "t.html", title="<b>{{data}}</b> & {{chart}}")  # type: ignore[misc]
+    page = (tmp_path / "t.html").read_text(encoding="utf-8")
+    assert "<h1>&lt;b&gt;{{data}}&lt;/b&gt; &amp; {{chart}}</h1>" in page
+    assert page.count('<script type="application/json" id="data">{"frames"') == 1
+    assert len(watcher.frames) == 4
