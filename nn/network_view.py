@@ -169,9 +169,12 @@ def draw_network(
     largest_bias = max(biases, default=0.0) or 1.0
 
     height = _SPACING * (min(max(sizes), max_nodes) - 1)
-    width = _LEFT + _COLUMN_GAP * (len(sizes) - 1) + _RIGHT
+    # Room for the longest label on each side (about 7 px per character at 12 px).
+    left = max(_LEFT, 30 + 7 * max(len(name) for name in inputs))
+    right = max(_RIGHT, 30 + 7 * max(len(name) for name in outputs))
+    width = left + _COLUMN_GAP * (len(sizes) - 1) + right
     columns = [_column(n, height, max_nodes) for n in sizes]
-    xs = [_LEFT + _COLUMN_GAP * c for c in range(len(sizes))]
+    xs = [left + _COLUMN_GAP * c for c in range(len(sizes))]
     notes: list[str] = []
     body: list[str] = []
 

@@ -368,6 +368,7 @@ class Watch(Callback):
             self._scratch = tempfile.TemporaryDirectory(prefix="nn-watch-")
         target = os.path.join(self._scratch.name, "boundary.png")
         when = "before training" if epoch == 0 else f"after epoch {epoch}"
+        sliced = "\nother features held at their mean" if len(self.X[0]) > 2 else ""
         plot_decision_boundary(
             _picture_model(model),
             self.X,
@@ -375,7 +376,7 @@ class Watch(Callback):
             target,
             features=self.features,
             feature_names=self.feature_names,
-            title=f"decision boundary {when}",
+            title=f"decision boundary {when}{sliced}",
             resolution=self.resolution,
         )
         with open(target, "rb") as file:

@@ -141,3 +141,11 @@ def test_bad_arguments_are_refused() -> None:
         draw_network(MLP(2, [1], seed=0), input_names=["a"])
     with pytest.raises(ValueError, match="max_edges"):
         draw_network(MLP(2, [1], seed=0), max_edges=0)
+
+
+def test_long_input_names_fit_in_the_picture() -> None:
+    names = ["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"]
+    root = parse(draw_network(MLP(4, [5, 3], seed=0), input_names=names))
+    first_input = circles(root)["n0-0"]
+    # The label ends 5 px left of the circle and needs ~7 px per character.
+    assert float(first_input.get("cx", 0)) - 16 - 7 * len(names[0]) >= 0
