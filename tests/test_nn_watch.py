@@ -214,6 +214,7 @@ def test_the_playground_trains_in_a_thread_and_stop_ends_it() -> None:
     assert panel.stop_button.disabled is True
 
 
+@pytest.mark.slow  # the demo also draws its stepper pages
 def test_the_demo_writes_a_watch_page_with_watch(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
