@@ -57,7 +57,8 @@ bench: $(STAMP)
 
 # The README's pictures: the lecture graph, stepper frames and pages of a neuron (here) and of the
 # demo's MLP grouped by layer and by neuron, the demo's decision boundary (nn.demo), the demo
-# learning frame by frame with its network view (nn.watch) and a screenshot of frame 6 of that page.
+# learning frame by frame with its network view (nn.watch) and a screenshot of frame 6 of that page,
+# and a screenshot of the stepper's quiz taken by its browser test (needs Chromium).
 figures: $(STAMP) system-deps
 	$(PY) -m autograd_engine.viz notebooks/figures
 	$(PY) -m nn.demo --output notebooks/figures --no-progress
@@ -68,6 +69,7 @@ figures: $(STAMP) system-deps
 	    "file://$(CURDIR)/notebooks/figures/watch.html#frame=6" 2>/dev/null \
 	    && echo "wrote notebooks/figures/watch-frame.png"; \
 	else echo "skipped notebooks/figures/watch-frame.png: taking it needs chromium"; fi
+	QUIZ_SCREENSHOTS=notebooks/figures $(PY) -m pytest -q -p no:cacheprovider tests/test_stepper_quiz_browser.py -k slip
 
 clean:
 	rm -rf $(VENV) demo-output bench-output .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -12,7 +12,8 @@ Modules, one concern each:
 * :mod:`.value`: the ``Value`` node and its operators;
 * :mod:`.ops`: the op table, each primitive's forward and local-gradient rule;
 * :mod:`.graph`: topological order, ``backward``, ``backward_steps``;
-* :mod:`.functional`: ``grad``, ``jacobian``, ``hessian``;
+* :mod:`.functional`: ``grad``, ``vjp``, ``value_and_grad``, ``jacobian``, ``hessian``;
+* :mod:`.forward`: forward mode, ``jvp`` and ``hvp``;
 * :mod:`.checks`: ``gradcheck``, ``gradgradcheck``;
 * :mod:`.grad_mode`: ``no_grad``, ``enable_grad``;
 * :mod:`.anomaly`: ``detect_anomaly``, which stops at the first NaN or inf;
@@ -24,7 +25,8 @@ Modules, one concern each:
 from .anomaly import AnomalyError, detect_anomaly
 from .checks import GradcheckError, gradcheck, gradgradcheck
 from .compile import CompiledGraph, compile_graph
-from .functional import grad, hessian, jacobian
+from .forward import hvp, jvp
+from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .graph import BackwardStep, backward_steps, topological_order
 from .guards import FrozenGraphError
@@ -47,11 +49,15 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "hessian",
+    "hvp",
     "is_grad_enabled",
     "jacobian",
+    "jvp",
     "maximum",
     "no_grad",
     "topological_order",
+    "value_and_grad",
+    "vjp",
 ]
 
 __version__ = "0.1.0"

@@ -13,6 +13,7 @@ Modules, one concern each:
 
 * :mod:`.module`: ``Module`` (parameters, names, ``zero_grad``, state, save/load);
 * :mod:`.layers`: ``Neuron``, ``Layer``, ``MLP``; :mod:`.rnn`: ``RNNCell``;
+  :mod:`.gates`: ``LSTMCell``, ``GRUCell`` (PyTorch's gates and equations);
 * :mod:`.activations` and :mod:`.init`: activations by name, weight initialisation;
 * :mod:`.functional`: ``softmax``, ``log_softmax``, ``logsumexp``;
 * :mod:`.losses`: ``mse_loss``, ``hinge_loss``, ``binary_cross_entropy_with_logits``,
@@ -23,13 +24,16 @@ Modules, one concern each:
   step before it changes the model;
 * :mod:`.callbacks`: what ``fit`` calls back (progress bar, ``EarlyStopping``); :mod:`.watch`
   and :mod:`.network_view`: watching a network learn; :mod:`.playground`: a Jupyter panel;
+* :mod:`.torch_export`: ``to_torch``, the same model as a ``torch.nn.Module``;
 * :mod:`.demo`: ``python -m nn.demo``, micrograd's two-moons demo (``make demo``).
 
 The engine never imports ``nn``; ``nn`` uses only the engine's public API.
 """
 
+from .gates import GRUCell, LSTMCell
 from .layers import MLP, Layer, Neuron
 from .module import Module
 from .rnn import RNNCell
+from .torch_export import to_torch
 
-__all__ = ["MLP", "Layer", "Module", "Neuron", "RNNCell"]
+__all__ = ["MLP", "GRUCell", "LSTMCell", "Layer", "Module", "Neuron", "RNNCell", "to_torch"]

@@ -8,6 +8,7 @@ It trains the recipe of :mod:`nn.recipes` for the chosen data set, shows a progr
 (default ``demo-output/``):
 
 * ``decision_boundary.png``: the trained model's decision regions with the data on top;
+* ``loss.png``: the loss step by step, and the final evaluation after the last step;
 * ``neuron.svg``: the computation graph of one live neuron of layer 0 (the first whose relu
   passes a gradient) on the first example, after a fresh ``backward()`` of that graph, with
   every node's value and gradient: backpropagation at the smallest scale;
@@ -20,7 +21,11 @@ It trains the recipe of :mod:`nn.recipes` for the chosen data set, shows a progr
   curve, the decision boundary and the network's weights every ``steps // 20`` steps, with a
   slider and play/pause.
 
-The last line printed gives the trained model's loss and accuracy.
+The demo reports the loss twice, and the two numbers differ on purpose. The step lines (or
+the progress bar) give what each training step measured on its batch *before* its update,
+at no extra cost: step 100's loss is that of the model after 99 updates. The last line
+printed evaluates the trained model once more, *after* the last update (:func:`nn.train.evaluate`),
+and gives its loss and accuracy: the numbers of the model you get. ``loss.png`` draws both.
 
 Training is compiled by default (``fit(..., compiled=True)``): the graph of a step is
 recorded once and replayed (:func:`autograd_engine.compile_graph`), which trains micrograd's
@@ -39,8 +44,9 @@ from collections.abc import Sequence
 from autograd_engine import Value
 from autograd_engine.graph import topological_order
 
+from .datasets import IRIS_CLASSES
 from .losses import cross_entropy, hinge_loss
-from .plotting import plot_decision_boundary
+from .plotting import plot_decision_boundary, plot_history
 from .recipes import DATASETS, Recipe, make_recipe
 from .train import evaluate, fit
 from .watch import Watch, watch
@@ -104,12 +110,39 @@ def _write_plot(recipe: Recipe, path: str, accuracy: float) -> None:
             path,
             features=(first, second),
             feature_names=recipe.feature_names,
+            class_names=IRIS_CLASSES if recipe.name == "iris" else None,
             title=title,
         )
     except ImportError as error:
         print(f"skipped {path}: {error}")
         return
     print(f"wrote {path}")
+
+
+def _write_loss_plot(
+    recipe: Recipe, path: str, history: dict[str, list[float]], final: float
+) -> None:
+    try:
+        plot_history(
+            history,
+            path,
+            final=final,
+            xlabel="step (one full-batch update)",
+            ylabel="loss (log scale)",
+            title=f"{recipe.name}: the loss during training, and after the last update",
+            log_scale=True,
+        )
+    except ImportError as error:
+        print(f"skipped {path}: {error}")
+        return
+    print(f"wrote {path}")
+
+
+#: Printed before training: what the two loss figures of the demo are.
+TWO_LOSSES = (
+    "(a step's loss and accuracy are measured on its batch before its update; "
+    "the last line evaluates the model after the final update)"
+)
 
 
 def live_neuron_graph(recipe: Recipe) -> tuple[Value, str]:
@@ -243,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.steps} full-batch steps"
     )
     show_bar = _progress_bar_shown(not args.no_progress)
+    if show_bar or args.steps >= 10:  # a loss will be shown during training: say which
+        print(TWO_LOSSES)
 
     def report(step: int, history: dict[str, list[float]]) -> None:
         if not show_bar and (step + 1) % 10 == 0:
@@ -252,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
 
-    fit(
+    history = fit(
         model,
         recipe.X,
         recipe.targets,
@@ -268,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     final = evaluate(model, recipe.X, recipe.targets, recipe.loss_fn)
     os.makedirs(args.output, exist_ok=True)
     _write_plot(recipe, os.path.join(args.output, "decision_boundary.png"), final["accuracy"])
+    _write_loss_plot(recipe, os.path.join(args.output, "loss.png"), history, final["loss"])
     _write_neuron_graph(recipe, os.path.join(args.output, "neuron.svg"))
     _write_mlp_steps(
         recipe,

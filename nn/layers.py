@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from autograd_engine import Value
 
@@ -37,14 +38,38 @@ def check_count(name: str, what: str, number: object) -> int:
     return number
 
 
+def is_array(x: object) -> bool:
+    """True for a NumPy array (or anything like one: ``ndim >= 1`` and ``tolist()``).
+
+    Found by duck typing, so ``nn`` never imports NumPy: it stays optional.
+    """
+    return getattr(x, "ndim", 0) >= 1 and hasattr(x, "tolist")
+
+
 def check_inputs(name: str, x: object, expected: int) -> Inputs:
-    """``x`` if it is a list of ``expected`` inputs, else an error saying what was wrong."""
+    """``x`` as a list of ``expected`` inputs, else an error saying what was wrong.
+
+    A list (or tuple) is returned as it is. A 1-D NumPy array, such as a row of
+    scikit-learn's ``X``, becomes a list of Python floats (``x.tolist()``), which the
+    engine multiplies faster than NumPy scalars; an array of more dimensions is refused,
+    since one call of a model takes one example.
+    """
+    row: Any = x
     # A plain list skips the abstract-class check, which is slow and runs for every neuron.
-    if type(x) is not list and (isinstance(x, Value | str | bytes) or not isinstance(x, Sequence)):
-        raise TypeError(f"{name} expects a list of {expected} inputs, got {type(x).__name__}")
-    if len(x) != expected:
-        raise ValueError(f"{name} expects {expected} inputs, got {len(x)}")
-    return x
+    if type(x) is not list:
+        if is_array(x):
+            if row.ndim != 1:
+                shape = tuple(getattr(row, "shape", ()))
+                raise ValueError(
+                    f"{name} expects one example, a row of {expected} inputs, got an array of "
+                    f"shape {shape}; call the model on each row: [model(x) for x in X]"
+                )
+            row = row.tolist()
+        elif isinstance(x, Value | str | bytes) or not isinstance(x, Sequence):
+            raise TypeError(f"{name} expects a list of {expected} inputs, got {type(x).__name__}")
+    if len(row) != expected:
+        raise ValueError(f"{name} expects {expected} inputs, got {len(row)}")
+    return row  # type: ignore[no-any-return]
 
 
 def _prefixed(label: str, name: str) -> str:
@@ -90,8 +115,9 @@ class Neuron(Module):
         self.b = Value(0.0, _prefixed(label, "b"))
 
     def forward(self, x: Inputs) -> Value:
-        """``activation(b + w0*x0 + w1*x1 + ...)`` for a list ``x`` of ``nin`` numbers or Values."""
-        check_inputs("Neuron", x, len(self.w))
+        """``activation(b + w0*x0 + w1*x1 + ...)`` for a list ``x`` of ``nin`` numbers or Values
+        (or a 1-D NumPy array)."""
+        x = check_inputs("Neuron", x, len(self.w))
         total = self.b  # summed in micrograd's order, so the floats match it exactly
         for wi, xi in zip(self.w, x, strict=True):
             total = total + wi * xi
@@ -140,7 +166,7 @@ class Layer(Module):
 
     def forward(self, x: Inputs) -> list[Value]:
         """Every neuron's output for the inputs ``x`` (always a list, even of one)."""
-        check_inputs("Layer", x, self.nin)
+        x = check_inputs("Layer", x, self.nin)  # an array row becomes a list, once
         return [neuron(x) for neuron in self.neurons]
 
     def __repr__(self) -> str:

@@ -80,13 +80,13 @@ class RNNCell(Module):
 
     def forward(self, x: Inputs, h: Inputs | None = None) -> list[Value]:
         """The next hidden state for input ``x`` and hidden state ``h`` (zeros if omitted)."""
-        check_inputs("RNNCell", x, self.nin)
+        x = check_inputs("RNNCell", x, self.nin)
         if h is not None:
             if isinstance(h, Sequence) and len(h) != self.nhidden:
                 raise ValueError(
                     f"RNNCell expects a hidden state of {self.nhidden} values, got {len(h)}"
                 )
-            check_inputs("RNNCell hidden state", h, self.nhidden)
+            h = check_inputs("RNNCell hidden state", h, self.nhidden)
         out = []
         for w_in, w_rec, b in zip(self.weight_ih, self.weight_hh, self.bias, strict=True):
             total = b

@@ -33,6 +33,7 @@ from .callbacks import Callback, EpochFunction, ProgressBar
 from .compiled import CompiledStep
 from .datasets import batches
 from .finite import check_before_step, divergence_error
+from .layers import is_array
 from .module import Module
 from .optim import Optimizer
 
@@ -137,12 +138,26 @@ def _is_correct(scores: Any, target: Any) -> bool:
     return bool((scores > 0) == (label > 0))
 
 
-def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> None:
+def _plain(data: Any) -> Any:
+    """``data`` with a NumPy array, or NumPy rows in a list, made into lists of Python
+    numbers (``tolist()``): what the losses and the engine read fastest."""
+    if is_array(data):
+        return data.tolist()
+    if isinstance(data, list | tuple) and any(is_array(row) for row in data):
+        return [row.tolist() if is_array(row) else row for row in data]
+    return data
+
+
+def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> tuple[Rows, Sequence[Any]]:
     """Refuse data that cannot train: mismatched lengths, nothing at all, or a NaN/inf.
 
     A NaN in one input row spreads through the shared weights to every prediction (NaN in,
     NaN out), so it is refused up front, naming the row, rather than met mid-training.
+
+    Returns ``(inputs, targets)``, with NumPy arrays (scikit-learn's ``X`` and ``y``, or a
+    list of array rows) as lists, so everything after sees plain numbers.
     """
+    inputs, targets = _plain(inputs), _plain(targets)
     if len(inputs) != len(targets):
         raise ValueError(f"X has {len(inputs)} examples but y has {len(targets)} targets")
     if len(inputs) == 0:
@@ -157,6 +172,7 @@ def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> None:
                     f"{kind} {index} is not finite: {where} is {number}; training needs "
                     "finite numbers: drop or fix that example"
                 )
+    return inputs, targets
 
 
 def _non_finite(item: Any, where: str) -> tuple[str, str] | None:
@@ -170,6 +186,8 @@ def _non_finite(item: Any, where: str) -> tuple[str, str] | None:
         except OverflowError:  # an int too large for a float
             return where, "a number too large for a float"
         return None if finite else (where, repr(float(item)))  # nan, inf, -inf
+    if is_array(item):  # deeper NumPy rows, e.g. the steps of a sequence
+        item = item.tolist()
     if isinstance(item, list | tuple):
         for index, element in enumerate(item):
             found = _non_finite(element, f"{where}[{index}]")
@@ -288,7 +306,7 @@ def fit(
             are exactly as they were after the last good step, so the model can be saved.
         Exception: whatever a callback raises, unchanged (after every ``on_train_end``).
     """
-    _check_data(X, y)
+    X, y = _check_data(X, y)  # noqa: N806 (NumPy arrays become lists)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if batch_size is not None and (
@@ -401,7 +419,7 @@ def evaluate(
         ValueError: ``X`` and ``y`` differ in length or are empty, or an input row or a
             target holds a NaN or an infinity (the message names the row).
     """
-    _check_data(X, y)
+    X, y = _check_data(X, y)  # noqa: N806
     with no_grad():
         outputs = [model(x) for x in X]
         result = {"loss": loss_fn(outputs, y).data}

@@ -1,4 +1,4 @@
-"""The demo command: it trains, writes its two pictures, and ends with loss and accuracy."""
+"""The demo command: it trains, writes its pictures, and ends with loss and accuracy."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import nn.demo
 from autograd_engine import Value
-from nn.demo import live_neuron_graph, main
+from nn.demo import TWO_LOSSES, live_neuron_graph, main
 from nn.recipes import DATASETS, make_recipe
-from nn.train import fit
+from nn.train import evaluate, fit
 
 ROOT = Path(__file__).resolve().parent.parent
 FINAL_LINE = re.compile(r"^(\w+): after (\d+) steps, loss (\d+\.\d{4}), accuracy (\d+\.\d)%")
@@ -34,6 +36,7 @@ def test_demo_writes_the_plot_and_the_neuron_graph(
     assert match.group(1) == "moons"
     assert match.group(2) == "3"
     assert "337 parameters" in output
+    assert TWO_LOSSES not in output  # no loss shown before the last line: nothing to explain
     png = (tmp_path / "out" / "decision_boundary.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     pytest.importorskip("autograd_engine.viz")
@@ -61,11 +64,58 @@ def test_demo_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[str
         assert main(["--dataset", "iris", "--steps", "2", "--output", str(tmp_path / run)]) == 0
         last_lines.append(capsys.readouterr().out.strip().splitlines()[-1])
     assert last_lines[0] == last_lines[1]
-    for name in ("decision_boundary.png", "neuron.svg"):
+    for name in ("decision_boundary.png", "loss.png", "neuron.svg"):
         first, second = tmp_path / "first" / name, tmp_path / "second" / name
         assert first.exists() == second.exists()
         if first.exists():
             assert first.read_bytes() == second.read_bytes()
+
+
+STEP_LINE = re.compile(r"^step +(\d+)  loss (\d+\.\d{4})  accuracy", re.MULTILINE)
+
+
+def test_the_two_loss_figures_are_explained_and_both_true(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: dict[str, Any] = {}
+    draw = nn.demo.plot_history
+
+    def spy(history: dict[str, list[float]], path: Any = None, **options: Any) -> Any:
+        drawn.update(options, history=history, path=path)
+        return draw(history, path, **options)
+
+    monkeypatch.setattr(nn.demo, "plot_history", spy)
+    assert main(["--steps", "10", "--output", str(tmp_path), "--no-progress"]) == 0
+    output = capsys.readouterr().out
+    lines = output.splitlines()
+    # The explanation comes before the first step line, once.
+    assert lines.count(TWO_LOSSES) == 1
+    first_step = next(i for i, line in enumerate(lines) if STEP_LINE.match(line))
+    assert lines.index(TWO_LOSSES) < first_step
+    assert "before its update" in TWO_LOSSES
+    assert "after the final update" in TWO_LOSSES
+    # Step 10's loss is the model before its 10th update; the last line is after it.
+    recipe = make_recipe("moons", seed=1337, steps=10)
+    args = (recipe.X, recipe.targets, recipe.loss_fn)
+    history = fit(
+        recipe.model,
+        *args,
+        recipe.optimizer,
+        10,
+        progress=False,
+        lr_schedule=recipe.lr_schedule,
+        compiled=True,
+    )
+    after = evaluate(recipe.model, *args)
+    (step, logged) = STEP_LINE.findall(output)[-1]
+    assert (step, logged) == ("10", f"{history['loss'][-1]:.4f}")
+    assert final_line(output).group(3) == f"{after['loss']:.4f}"
+    assert logged != final_line(output).group(3)
+    # loss.png draws the same two: the whole history, and the evaluation as `final`.
+    assert drawn["history"] == history
+    assert drawn["final"] == after["loss"]
+    assert drawn["path"] == str(tmp_path / "loss.png")
+    assert (tmp_path / "loss.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 @pytest.mark.parametrize("dataset", DATASETS)

@@ -14,7 +14,8 @@ y      *     data -6  grad  1
 * :func:`draw_dot` (``draw.py``): the graph as a ``graphviz.Digraph``, shown inline in Jupyter;
   :func:`render_svg`: the same as SVG text (:mod:`.render` finds ``dot`` or ``graphviz-pure``);
 * :class:`BackwardStepper` (``stepper.py``): the backward pass frame by frame, as drawings, an
-  ipywidgets player, or a self-contained web page (``to_html``);
+  ipywidgets player, or a self-contained web page (``to_html``); with ``quiz=True`` the page
+  asks for each chain-rule term before it is sent and checks the answer (``quiz.py``);
 * :func:`print_graph` (``text.py``): an indented tree (a table for deep graphs) for terminals;
 * ``format.py``: the one number formatter and node naming rule all of them share;
   ``group.py``: collapsing ``nn``'s neurons or layers into one box each (``group=``).

@@ -72,9 +72,13 @@
   const cellText = (text) => text.replace(/^(data|grad) /, "");
 
   let current = 0;
+  // The furthest frame the player may show: the last, unless a quiz (quiz.js) holds the
+  // learner at a question until it is answered.
+  let limit = last;
+  const shown = [];  // called after every frame is shown (the quiz redraws its panel)
   let decorated = { nodes: [], edges: [] };
   function show(k) {
-    current = Math.max(0, Math.min(last, k));
+    current = Math.max(0, Math.min(limit, k));
     const frame = frames[current];
     applyUpTo(current);
     const firingSet = new Set(frame.firing === null ? [] : [frame.firing]);
@@ -122,9 +126,10 @@
     byId("phase").textContent = frame.phase;
     byId("caption").textContent = frame.caption;
     byId("prev").disabled = current === 0;
-    byId("next").disabled = current === last;
+    byId("next").disabled = current >= limit;
     if (frame.firing !== null) scrollRow(frame.firing);
     if (followBox.checked) follow();
+    for (const listener of shown) listener(current);
   }
 
   // Scrolling needs the page laid out, so it waits for the next paint (which lays it out
@@ -276,7 +281,7 @@
     playButton.innerHTML = "&#9654; play";
   }
   function tick() {
-    if (current >= last) { stop(); return; }
+    if (current >= limit) { stop(); return; }
     show(current + 1);
     timer = setTimeout(tick, interval());
   }
@@ -305,6 +310,7 @@
     // The slider moves itself with the arrow keys (and fires "input"); a select keeps its keys.
     if (event.target === slider && event.key.startsWith("Arrow")) return;
     if (tag === "SELECT") return;
+    if (tag === "INPUT" && event.target.type === "text") return;  // the quiz's answer box
     const keys = {
       " ": toggle,
       ArrowLeft: () => { stop(); show(current - 1); },
@@ -336,6 +342,9 @@
   nodes.forEach((node, i) => { boxOf(boxes[i]); const op = byId(node.id + "_op"); if (op) boxOf(op); });
   reset();
   show(0);
-  // For tests and the console: the player's state, read-only.
-  window.stepperPage = { show, current: () => current, view: () => ({ ...view }), frames: frames.length };
+  // For tests and the console: the player's state, read-only; and the two hooks quiz.js uses
+  // (hold the player at a frame, be told of every frame shown).
+  window.stepperPage = { show, current: () => current, view: () => ({ ...view }), frames: frames.length,
+                         setLimit: (k) => { limit = Math.max(0, Math.min(last, k)); },
+                         onShow: (listener) => { shown.push(listener); }, stop };
 })();

@@ -50,6 +50,7 @@ from .draw import GraphDrawing, _shared_parameters, check_node_count, draw_dot
 from .format import format_number, node_names
 from .group import group_nodes
 from .layout import NodeBox, apply_frame, layout_svg
+from .quiz import ABS_TOL, NUMBER, REL_TOL, Question, questions
 from .stepper_group import (
     _EDGE,
     RawFrame,
@@ -66,6 +67,8 @@ __all__ = ["BackwardStepper", "Frame"]
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _INFIX = ("+", "*")
 WAITING = "–"  # what a gradient shows before any term has arrived: not 0, nothing yet
+_TITLE = "Stepping through backpropagation"
+_QUIZ_TITLE = "Backpropagation quiz: what does each node send?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,14 @@ class BackwardStepper:
             :meth:`firing`, :meth:`frame`, :meth:`static_frame`) then raise.
         focus, depth: step through only the boxes within ``depth`` edges of ``focus``'s box;
             steps elsewhere are folded into the next frame shown (its caption says so).
+        quiz: make the page (:meth:`to_html`, :meth:`widget`) a quiz: before each backward
+            step the learner types the term the firing node sends along each edge, incoming
+            gradient × local derivative, and the page checks it against the engine, shows
+            the rule and the right product when it is wrong, and keeps a score (see
+            :mod:`.quiz`; the questions are :meth:`questions`). Not with ``group=`` or
+            ``focus=``: a grouped box runs many rules in one frame (its term is a sum over
+            the paths inside a neuron, no single rule to show), and a focused view folds
+            steps away, so there is no one chain-rule product to ask for; those raise.
 
     Constants (numbers mixed into an expression, ``x * 0.01``) get no box, no gradient and
     no row: they are written inside their op.
@@ -138,6 +149,7 @@ class BackwardStepper:
         group: str | None = None,
         focus: Value | None = None,
         depth: int | None = None,
+        quiz: bool = False,
     ) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"BackwardStepper: root must be a Value, not {type(root).__name__}")
@@ -157,11 +169,32 @@ class BackwardStepper:
             raise ValueError(
                 f"BackwardStepper: depth must be a non-negative integer, not {depth!r}"
             )
+        if not isinstance(quiz, bool):
+            raise TypeError(f"BackwardStepper: quiz must be True or False, not {quiz!r}")
+        if quiz and (group is not None or focus is not None):
+            shows = (
+                "boxes that each run many rules at once"
+                if group is not None
+                else "part of the graph, folding steps away"
+            )
+            raise ValueError(
+                "BackwardStepper: quiz=True asks for one op's chain-rule term per edge, but "
+                f"{'group=' if group is not None else 'focus='} shows {shows}: quiz a small "
+                "expression node by node (no group=, no focus=)"
+            )
         if group is None and focus is None:
             check_node_count(len(self.nodes), max_nodes)
+        #: Whether the page is a quiz (see :mod:`.quiz`).
+        self.quiz = quiz
+        self._questions: tuple[Question, ...] | None = None
         self.group = group
         #: One step per non-leaf node, in the order the backward pass runs them.
         self.steps: tuple[BackwardStep, ...] = tuple(backward_steps(root, gradient))
+        if quiz and not self.steps:
+            raise ValueError(
+                f"BackwardStepper: quiz=True, but the root {root!r} is a leaf: there is no "
+                "backward step to ask about; quiz an expression built from it"
+            )
         self.seed = float(gradient)
         self.lr = None if lr is None else float(lr)
         self._position = {node: i for i, node in enumerate(self.nodes)}
@@ -720,6 +753,43 @@ class BackwardStepper:
             **options,
         )
 
+    # --- the quiz -------------------------------------------------------------------------
+
+    def questions(self) -> tuple[Question, ...]:
+        """The quiz: one :class:`~.quiz.Question` per edge of each backward step, in order.
+
+        Each asks for the term the firing node sends along one edge, ``dL/d(node) ×
+        d(node)/d(input)``, and holds the engine's number as the answer. Available on any
+        node-by-node stepper (the page asks them only with ``quiz=True``).
+        """
+        self._per_node("questions")
+        if self._questions is None:
+            self._questions = questions(self)
+        return self._questions
+
+    def quiz_data(self) -> dict[str, Any]:
+        """What the quiz page needs: the tolerance, the number syntax, and every question."""
+        return {
+            "rel_tol": REL_TOL,
+            "abs_tol": ABS_TOL,
+            "number": NUMBER,
+            "questions": [
+                {
+                    "frame": q.frame,
+                    "step": q.step,
+                    "sender": q.sender,
+                    "receiver": q.receiver,
+                    "edge": q.edge,
+                    "prompt": q.prompt,
+                    "answer": q.answer,
+                    "rule": q.rule,
+                    "product": q.product,
+                    "mistakes": q.mistakes,
+                }
+                for q in self.questions()
+            ],
+        }
+
     # --- the page -------------------------------------------------------------------------
 
     def page_data(self) -> dict[str, Any]:
@@ -745,26 +815,38 @@ class BackwardStepper:
             ],
         }
 
-    def html(self, title: str = "Stepping through backpropagation") -> str:
+    def html(self, title: str | None = None) -> str:
         """The self-contained web page :meth:`to_html` writes, as a string."""
+        if title is None:
+            title = _QUIZ_TITLE if self.quiz else _TITLE
         folder = resources.files("autograd_engine.viz")
         template = folder.joinpath("page.html").read_text("utf-8")
         # The data is a JavaScript literal (so an infinite gradient is Infinity, not an error);
         # "<" is escaped so no label can close the <script> element it sits in.
-        data = json.dumps(self.page_data(), ensure_ascii=False, separators=(",", ":"))
+        page = self.page_data()
+        quiz_panel = quiz_script = ""
+        if self.quiz:
+            page["quiz"] = self.quiz_data()
+            quiz_panel = folder.joinpath("quiz.html").read_text("utf-8")
+            quiz_script = f"<script>\n{folder.joinpath('quiz.js').read_text('utf-8')}</script>\n"
+        data = json.dumps(page, ensure_ascii=False, separators=(",", ":"))
         return Template(template).substitute(
             title=_html_text(title),
             style=folder.joinpath("page.css").read_text("utf-8"),
             script=folder.joinpath("page.js").read_text("utf-8"),
+            quiz_panel=quiz_panel,
+            quiz_script=quiz_script,
             svg=self.layout(),
             data=data.replace("<", "\\u003c"),
         )
 
-    def to_html(self, path: str | Path, title: str = "Stepping through backpropagation") -> Path:
+    def to_html(self, path: str | Path, title: str | None = None) -> Path:
         """Write a self-contained web page of all frames: player, zoom, follow, table.
 
         The page holds the one SVG, what each frame changes, and its own script and style:
         no network, no kernel, so it can be mailed or put on a course website as it is.
+        With ``quiz=True`` it is a quiz: the player waits at each backward step until the
+        learner has typed (or revealed) the term sent along each edge, with a score.
 
         Returns:
             The path written.
