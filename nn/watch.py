@@ -23,7 +23,7 @@ watching.
 
 The page is small: each frame's network view is stored gzipped (the browser unpacks it
 with ``DecompressionStream``), and each boundary image is a 64-colour PNG. micrograd's demo,
-100 epochs every 5, is about 0.6 MB.
+100 epochs every 5, is about 0.5 MB.
 
 ``python -m nn.watch OUTDIR [--dataset NAME] [--steps N]`` watches micrograd's demo learn
 (or another recipe of :mod:`nn.recipes`) and writes ``OUTDIR/watch.html`` and the trained
