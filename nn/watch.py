@@ -414,8 +414,9 @@ class Watch(Callback):
         if not self._views or not self.frames:
             return
         frame = self.frames[-1]
-        self._views["status"].value = f"<b>{html.escape(self.status(frame))}</b>"
-        self._views["loss"].value = loss_curve_svg(self.history["loss"], self.epochs, self.title)
+        heading = f"{html.escape(self.title)}<br>" if self.title else ""
+        self._views["status"].value = f"{heading}<b>{html.escape(self.status(frame))}</b>"
+        self._views["loss"].value = loss_curve_svg(self.history["loss"], self.epochs)
         if frame.boundary:
             self._views["boundary"].value = frame.boundary
         self._views["network"].value = frame.network

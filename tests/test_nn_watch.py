@@ -101,6 +101,7 @@ def test_live_mode_fills_a_container_with_the_three_views() -> None:
     assert box.children == (watcher.widget,)
     status, row, network = watcher.widget.children
     assert status.value.startswith("<b>epoch 4 / 4")
+    assert ">training loss<" in row.children[0].value
     assert "<polyline" in row.children[0].value
     assert row.children[1].value == watcher.frames[-1].boundary
     assert network.value == watcher.frames[-1].network
