@@ -300,6 +300,15 @@ class Watch(Callback):
             raise ValueError("watch: give both X and labels (to draw the boundary), or neither")
         if self.X is not None and self.labels is not None and len(self.X) != len(self.labels):
             raise ValueError(f"watch: X has {len(self.X)} rows but labels has {len(self.labels)}")
+        if self.X is not None:
+            width = len(self.X[0]) if len(self.X) else 0
+            first, second = self.features
+            if width < 2 or not (0 <= first < width and 0 <= second < width) or first == second:
+                raise ValueError(
+                    f"watch: the decision boundary is drawn over two input columns, "
+                    f"features={self.features!r}, but X has {width} column(s); pass two "
+                    "different columns of X, or leave X and labels out (no boundary)"
+                )
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._views: dict[str, Any] = {}
 

@@ -137,6 +137,10 @@ def test_bad_arguments_are_refused() -> None:
         watch([[0.0, 1.0]])
     with pytest.raises(ValueError, match="2 rows but labels has 1"):
         watch([[0.0], [1.0]], [1])
+    with pytest.raises(ValueError, match="X has 1 column"):
+        watch([[0.0], [1.0]], [0, 1])
+    with pytest.raises(ValueError, match=r"features=\(0, 3\)"):
+        watch([[0.0, 1.0, 2.0]], [0], features=(0, 3))
 
 
 def test_the_playground_trains_headless_and_reports() -> None:
