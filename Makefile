@@ -56,11 +56,19 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 
 # The README's pictures: the lecture graph, stepper frames and pages of a neuron (here) and of the
-# demo's MLP grouped by layer and by neuron, the demo's decision boundary (nn.demo), and a
-# screenshot of the stepper's quiz taken by its browser test (needs Chromium).
+# demo's MLP grouped by layer and by neuron, the demo's decision boundary (nn.demo), the demo
+# learning frame by frame with its network view (nn.watch) and a screenshot of frame 6 of that page,
+# and a screenshot of the stepper's quiz taken by its browser test (needs Chromium).
 figures: $(STAMP) system-deps
 	$(PY) -m autograd_engine.viz notebooks/figures
 	$(PY) -m nn.demo --output notebooks/figures --no-progress
+	$(PY) -m nn.watch notebooks/figures
+	@if command -v chromium >/dev/null 2>&1; then \
+	  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000 \
+	    --window-size=960,1200 --screenshot="$(CURDIR)/notebooks/figures/watch-frame.png" \
+	    "file://$(CURDIR)/notebooks/figures/watch.html#frame=6" 2>/dev/null \
+	    && echo "wrote notebooks/figures/watch-frame.png"; \
+	else echo "skipped notebooks/figures/watch-frame.png: taking it needs chromium"; fi
 	QUIZ_SCREENSHOTS=notebooks/figures $(PY) -m pytest -q -p no:cacheprovider tests/test_stepper_quiz_browser.py -k slip
 
 clean:

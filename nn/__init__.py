@@ -22,6 +22,8 @@ Modules, one concern each:
 * :mod:`.datasets`: two moons, circles, spirals, XOR, Iris, splitting and batching;
 * :mod:`.train`: ``fit`` and ``evaluate``; :mod:`.finite`: the checks that stop a diverging
   step before it changes the model;
+* :mod:`.callbacks`: what ``fit`` calls back (progress bar, ``EarlyStopping``); :mod:`.watch`
+  and :mod:`.network_view`: watching a network learn; :mod:`.playground`: a Jupyter panel;
 * :mod:`.torch_export`: ``to_torch``, the same model as a ``torch.nn.Module``;
 * :mod:`.demo`: ``python -m nn.demo``, micrograd's two-moons demo (``make demo``).
 

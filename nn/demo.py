@@ -1,7 +1,7 @@
 """``python -m nn.demo``: watch a network learn, micrograd's two-moons demo by default.
 
     python -m nn.demo [--dataset moons|circles|spirals|xor|iris] [--steps N] [--seed S]
-                      [--output DIR] [--no-progress] [--compiled | --eager]
+                      [--output DIR] [--no-progress] [--compiled | --eager] [--watch]
 
 It trains the recipe of :mod:`nn.recipes` for the chosen data set, shows a progress bar
 (on a terminal; otherwise a line every 10 steps), and writes into the output folder
@@ -16,7 +16,10 @@ It trains the recipe of :mod:`nn.recipes` for the chosen data set, shows a progr
   by layer (:class:`~autograd_engine.viz.BackwardStepper` with ``group="layer"``): the
   gradient flowing through ``layers.1`` to ``layers.0`` and to its parameters;
 * ``mlp-stepper.html``: that example's whole forward and backward pass, one box and one
-  frame per neuron (``group="neuron"``), as a self-contained page.
+  frame per neuron (``group="neuron"``), as a self-contained page;
+* with ``--watch``, ``watch.html``: training frame by frame (:mod:`nn.watch`), the loss
+  curve, the decision boundary and the network's weights every ``steps // 20`` steps, with a
+  slider and play/pause.
 
 The demo reports the loss twice, and the two numbers differ on purpose. The step lines (or
 the progress bar) give what each training step measured on its batch *before* its update,
@@ -46,6 +49,7 @@ from .losses import cross_entropy, hinge_loss
 from .plotting import plot_decision_boundary, plot_history
 from .recipes import DATASETS, Recipe, make_recipe
 from .train import evaluate, fit
+from .watch import Watch, watch
 
 __all__ = ["example_loss", "live_neuron_graph", "main"]
 
@@ -62,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
         "--output", default="demo-output", help="folder for the pictures (default: demo-output)"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--watch", action="store_true", help="also write watch.html: training frame by frame"
+    )
     engine = parser.add_mutually_exclusive_group()
     engine.add_argument(
         "--compiled",
@@ -239,6 +246,22 @@ def _write_neuron_graph(recipe: Recipe, path: str) -> None:
     print(f"wrote {path}")
 
 
+def _watcher(recipe: Recipe, output: str, steps: int) -> Watch:
+    """The ``--watch`` callback: a frame every ``steps // 20`` steps, written to watch.html."""
+    return watch(
+        recipe.X,
+        recipe.labels,
+        every=max(1, steps // 20),
+        path=os.path.join(output, "watch.html"),
+        live=False,
+        title=f"{recipe.name}: {recipe.model!r} learning",
+        features=recipe.plot_features,
+        feature_names=recipe.feature_names,
+        epochs=steps,
+        report=print,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo with command-line arguments ``argv``; returns the exit status."""
     parser = _parser()
@@ -275,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lr_schedule=recipe.lr_schedule,
         callback=report,
         compiled=args.compiled,
+        callbacks=[_watcher(recipe, args.output, args.steps)] if args.watch else [],
     )
     final = evaluate(model, recipe.X, recipe.targets, recipe.loss_fn)
     os.makedirs(args.output, exist_ok=True)

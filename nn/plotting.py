@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .module import Module
+from .network_view import draw_network as draw_network  # the network view, see its module
 from .train import predict
 
 __all__ = ["class_margins", "plot_decision_boundary", "plot_history"]

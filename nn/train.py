@@ -29,6 +29,7 @@ from typing import Any
 
 from autograd_engine import Value, no_grad
 
+from .callbacks import Callback, EpochFunction, ProgressBar
 from .compiled import CompiledStep
 from .datasets import batches
 from .finite import check_before_step, divergence_error
@@ -195,18 +196,6 @@ def _non_finite(item: Any, where: str) -> tuple[str, str] | None:
     return None
 
 
-def _progress_bar(total: int, enabled: bool) -> Any:
-    """A tqdm bar over the epochs, or None (disabled, tqdm not installed, or not a terminal)."""
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # tqdm is optional: train silently without it
-        return None
-    # disable=None: tqdm switches itself off when stderr is not a terminal.
-    return tqdm(total=total, unit="epoch", disable=None, dynamic_ncols=True)
-
-
 def _epoch_batches(
     X: Rows,  # noqa: N803
     y: Sequence[Any],
@@ -267,6 +256,7 @@ def fit(
     seed: int | None = None,
     lr_schedule: Callable[[int], float] | None = None,
     accuracy_fn: AccuracyFn | None = accuracy,
+    callbacks: Sequence[Callback] = (),
     callback: Callable[[int, dict[str, list[float]]], None] | None = None,
     compiled: bool = False,
 ) -> dict[str, list[float]]:
@@ -280,21 +270,28 @@ def fit(
         optimizer: e.g. ``SGD(model.parameters(), lr=0.1)``.
         epochs: passes over the data.
         batch_size: examples per step; ``None`` (default) uses all of them (full batch).
-        progress: show a tqdm progress bar (when tqdm is installed and stderr is a terminal).
+        progress: show a tqdm progress bar (when tqdm is installed and stderr is a terminal):
+            a :class:`~nn.callbacks.ProgressBar` put before ``callbacks``.
         shuffle: with ``batch_size``, visit the examples in a new random order each epoch.
         seed: the shuffling seed (``None``: the global ``random`` module).
         lr_schedule: ``lr_schedule(step) -> lr``, called before each step (0, 1, 2, ...);
             micrograd's demo uses ``lambda k: 1.0 - 0.9 * k / 100``.
         accuracy_fn: how to score a batch (default :func:`accuracy`); ``None`` for
             regression, and then the history has no ``"accuracy"``.
-        callback: ``callback(epoch, history)``, called after each epoch (0, 1, 2, ...).
+        callbacks: objects following :class:`nn.callbacks.Callback`'s protocol, called at
+            the start and end of training, of each epoch, and after each step, in the order
+            given; one that sets ``stop_training = True`` ends training after that epoch
+            (e.g. :class:`~nn.callbacks.EarlyStopping`, :func:`nn.watch.watch`).
+        callback: ``callback(epoch, history)``, called after each epoch (0, 1, 2, ...), after
+            ``callbacks``; the shorthand for one :class:`~nn.callbacks.EpochFunction`.
         compiled: record each batch size's graph once and replay it (``compile_graph``,
             needs NumPy) instead of rebuilding it every step: the same results, many times
             faster. The model and loss must not branch on ``.data`` (see :mod:`nn.compiled`).
 
     Returns:
         Per epoch, the mean loss over the examples and (unless ``accuracy_fn`` is None) the
-        accuracy of the predictions made during the epoch.
+        accuracy of the predictions made during the epoch. Stopped early by a callback, it
+        holds the epochs that ran.
 
     Raises:
         ValueError: ``X`` and ``y`` differ in length, or are empty; bad ``epochs`` or
@@ -307,6 +304,7 @@ def fit(
             gradient, and says to try a smaller learning rate. The failed step changed
             nothing: the parameters and the optimizer's state (moments, ``steps``, ``lr``)
             are exactly as they were after the last good step, so the model can be saved.
+        Exception: whatever a callback raises, unchanged (after every ``on_train_end``).
     """
     X, y = _check_data(X, y)  # noqa: N806 (NumPy arrays become lists)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -320,9 +318,14 @@ def fit(
     history: dict[str, list[float]] = {"loss": []}
     if accuracy_fn is not None:
         history["accuracy"] = []
-    bar = _progress_bar(epochs, progress)
+    hooks = _hooks(epochs, progress, callbacks, callback)
+    error: BaseException | None = None
     try:
+        for hook in hooks:
+            hook.on_train_begin(model, history)
         for epoch in range(epochs):
+            for hook in hooks:
+                hook.on_epoch_begin(model, epoch, history)
             total_loss = 0.0
             total_correct = 0.0
             batches_of_epoch = _epoch_batches(X, y, batch_size, shuffle, rng)
@@ -333,19 +336,68 @@ def fit(
                 total_loss += result.loss * len(inputs)
                 if accuracy_fn is not None:
                     total_correct += accuracy_fn(result.outputs, targets) * len(inputs)
+                logs = {"loss": result.loss, "size": float(len(inputs))}
+                for hook in hooks:
+                    hook.on_batch_end(model, epoch, batch, logs)
             history["loss"].append(total_loss / len(X))
             if accuracy_fn is not None:
                 history["accuracy"].append(total_correct / len(X))
-            if bar is not None:
-                postfix = {name: f"{values[-1]:.4f}" for name, values in history.items()}
-                bar.set_postfix(postfix, refresh=False)
-                bar.update(1)
-            if callback is not None:
-                callback(epoch, history)
+            for hook in hooks:
+                hook.on_epoch_end(model, epoch, history)
+            if any(hook.stop_training for hook in hooks):
+                break
+    except BaseException as raised:
+        error = raised
+        raise
     finally:
-        if bar is not None:
-            bar.close()
+        _end_training(hooks, model, history, error)
     return history
+
+
+def _hooks(
+    epochs: int,
+    progress: bool,
+    callbacks: Sequence[Callback],
+    callback: Callable[[int, dict[str, list[float]]], None] | None,
+) -> list[Callback]:
+    """The callbacks of one ``fit``: the progress bar, the user's, then ``callback``."""
+    if isinstance(callbacks, Callback):
+        raise TypeError("fit: callbacks must be a list of callbacks, e.g. callbacks=[watcher]")
+    hooks: list[Callback] = [ProgressBar(epochs)] if progress else []
+    for hook in callbacks:
+        if not isinstance(hook, Callback):
+            raise TypeError(
+                f"fit: {hook!r} is not a Callback; subclass nn.callbacks.Callback (a plain "
+                "function f(epoch, history) goes in callback=)"
+            )
+        hook.stop_training = False
+        hooks.append(hook)
+    if callback is not None:
+        hooks.append(EpochFunction(callback))
+    return hooks
+
+
+def _end_training(
+    hooks: list[Callback],
+    model: Module,
+    history: dict[str, list[float]],
+    error: BaseException | None,
+) -> None:
+    """Every hook's ``on_train_end``, even after one of them raised: the first error wins
+    (a training error first of all), the others are attached to it as notes."""
+    failure: BaseException | None = None
+    for hook in hooks:
+        try:
+            hook.on_train_end(model, history, error)
+        except Exception as raised:
+            if error is not None or failure is not None:
+                first = error if error is not None else failure
+                assert first is not None
+                first.add_note(f"{type(hook).__name__}.on_train_end also raised: {raised!r}")
+            else:
+                failure = raised
+    if failure is not None:
+        raise failure
 
 
 def predict(model: Module, X: Rows) -> list[Any]:  # noqa: N803
