@@ -1,0 +1,194 @@
+"""Compiled mini-batches: targets are graph inputs, so one recording serves every batch of a size.
+
+Eager and compiled training must agree to 1e-12 (history and weights) with shuffled batches
+and a partial last batch, for every loss of :mod:`nn.losses`; each batch size is recorded
+once; targets the loss would refuse are refused by the compiled step too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+import nn.compiled
+from autograd_engine import CompiledGraph, Value
+from nn import MLP
+from nn.datasets import make_moons
+from nn.losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
+from nn.optim import SGD, Adam
+from nn.train import accuracy, fit
+
+TOLERANCE = {"rel": 1e-12, "abs": 1e-12}
+
+
+@pytest.fixture
+def recordings(monkeypatch: pytest.MonkeyPatch) -> list[CompiledGraph]:
+    """Every graph nn.compiled records during the test."""
+    made: list[CompiledGraph] = []
+    original = nn.compiled.compile_graph
+
+    def counting(*args: Any, **kwargs: Any) -> CompiledGraph:
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(nn.compiled, "compile_graph", counting)
+    return made
+
+
+LOSSES: list[Any] = [
+    pytest.param(hinge_loss, lambda labels: [2.0 * y - 1.0 for y in labels], 1, id="hinge"),
+    pytest.param(binary_cross_entropy_with_logits, lambda labels: labels, 1, id="bce-int"),
+    pytest.param(
+        binary_cross_entropy_with_logits, lambda labels: [float(y) for y in labels], 1, id="bce"
+    ),
+    pytest.param(mse_loss, lambda labels: [0.5 * y - 0.2 for y in labels], 1, id="mse"),
+    pytest.param(cross_entropy, lambda labels: labels, 2, id="cross_entropy"),
+]
+
+
+def train(
+    loss_fn: Any, targets: list[Any], nout: int, compiled: bool, epochs: int = 4
+) -> tuple[dict[str, list[float]], list[float]]:
+    X, _ = make_moons(70, noise=0.1, seed=5)  # 70 = 4 batches of 16 and one of 6
+    model = MLP(2, [8, nout], seed=11)
+    optimizer = Adam(model.parameters(), lr=0.02)
+    accuracy_fn = None if loss_fn is mse_loss else accuracy
+    history = fit(
+        model,
+        X,
+        targets,
+        loss_fn,
+        optimizer,
+        epochs,
+        batch_size=16,
+        progress=False,
+        seed=7,
+        accuracy_fn=accuracy_fn,
+        compiled=compiled,
+    )
+    return dict(history), [p.data for p in model.parameters()]
+
+
+@pytest.mark.parametrize(("loss_fn", "targets_of", "nout"), LOSSES)
+def test_shuffled_batches_train_like_eager_with_one_recording_per_batch_size(
+    loss_fn: Any,
+    targets_of: Callable[[list[int]], list[Any]],
+    nout: int,
+    recordings: list[CompiledGraph],
+) -> None:
+    _, labels = make_moons(70, noise=0.1, seed=5)
+    targets = targets_of(labels)
+    eager_history, eager_weights = train(loss_fn, targets, nout, compiled=False)
+    compiled_history, compiled_weights = train(loss_fn, targets, nout, compiled=True)
+    assert compiled_history.keys() == eager_history.keys()
+    for name, values in eager_history.items():
+        assert compiled_history[name] == pytest.approx(values, **TOLERANCE)
+    assert compiled_weights == pytest.approx(eager_weights, **TOLERANCE)
+    assert compiled_weights != train(loss_fn, targets, nout, compiled=False, epochs=3)[1]
+    # Batches of 16 and the last one of 6: two recordings for 20 steps.
+    assert len(recordings) == 2
+
+
+def test_one_hot_rows_give_cross_entropy_of_the_index_to_the_bit() -> None:
+    import random
+
+    rng = random.Random(3)
+    for _ in range(200):
+        logits = [[Value(rng.gauss(0, 6)) for _ in range(5)] for _ in range(3)]
+        labels = [rng.randrange(5) for _ in range(3)]
+        one_hot = [[Value(float(i == c)) for i in range(5)] for c in labels]
+        by_index = cross_entropy(logits, labels)
+        by_index.backward()
+        index_grads = [z.grad for row in logits for z in row]
+        for row in logits:
+            for z in row:
+                z.grad = 0.0
+        by_rows = cross_entropy(logits, one_hot)
+        by_rows.backward()
+        assert by_rows.data == by_index.data
+        assert [z.grad for row in logits for z in row] == pytest.approx(index_grads, abs=1e-15)
+
+
+def test_cross_entropy_checks_class_probabilities() -> None:
+    z = [[Value(0.0), Value(1.0)]]
+    with pytest.raises(ValueError, match="2 class probabilities for 3 classes"):
+        cross_entropy([[Value(0.0), Value(1.0), Value(2.0)]], [[0.5, 0.5]])
+    with pytest.raises(ValueError, match=r"probability 1\.5"):
+        cross_entropy(z, [[1.5, -0.5]])
+    soft = cross_entropy(z, [[0.25, 0.75]])
+    import math
+
+    lse = math.log(1 + math.e)
+    assert soft.data == pytest.approx(-(0.25 * (0 - lse) + 0.75 * (1 - lse)), rel=1e-15)
+
+
+def bad_target_run(targets: list[Any], loss_fn: Any, nout: int, compiled: bool) -> None:
+    X = [[0.1 * i, -0.05 * i] for i in range(12)]
+    model = MLP(2, [3, nout], seed=2)
+    fit(
+        model,
+        X,
+        targets,
+        loss_fn,
+        SGD(model.parameters(), lr=0.01),
+        2,
+        batch_size=4,
+        shuffle=False,
+        progress=False,
+        compiled=compiled,
+    )
+
+
+@pytest.mark.parametrize(
+    ("targets", "loss_fn", "nout", "message"),
+    [
+        ([1, -1, 1, -1, -1, 1, 1, -1, 1, 0.5, -1, 1], hinge_loss, 1, r"target 1 is 0\.5"),
+        ([0, 1, 0, 1, 1, 0, 0, 1, 1, 1.5, 0, 1], binary_cross_entropy_with_logits, 1, r"1 is 1\.5"),
+        ([0, 1, 0, 1, 1, 0, 0, 1, 1, 3, 0, 1], cross_entropy, 2, "class label 3"),
+    ],
+)
+def test_a_bad_target_in_a_later_batch_is_refused_as_eager_refuses_it(
+    targets: list[Any], loss_fn: Any, nout: int, message: str
+) -> None:
+    """The first batch records the graph, the second is checked against an eager step
+    (nn.compiled's one-time check), the third holds a target the loss refuses."""
+    for compiled in (False, True):
+        with pytest.raises(ValueError, match=message):
+            bad_target_run(targets, loss_fn, nout, compiled)
+
+
+def test_a_loss_whose_one_hot_form_means_something_else_bakes_its_targets() -> None:
+    """A loss of one's own that takes class indices and also accepts lists, differently:
+    the one-hot form gives another number, so it is not used."""
+
+    def picky(outputs: list[Any], targets: Sequence[Any]) -> Value:
+        total = Value(0.0)
+        for scores, target in zip(outputs, targets, strict=True):
+            if isinstance(target, list):
+                total = total + scores[0] * target[0] + scores[1] * target[1]  # another loss
+            else:
+                c = int(target)
+                total = total + (scores[c] - 1.0) ** 2 + scores[1 - c] ** 2
+        return total
+
+    X, labels = make_moons(12, noise=0.1, seed=1)
+    results = []
+    for compiled in (False, True):
+        model = MLP(2, [4, 2], seed=4)
+        history = fit(
+            model,
+            X,
+            labels,
+            picky,
+            SGD(model.parameters(), lr=0.01),
+            2,
+            batch_size=4,
+            seed=1,
+            progress=False,
+            compiled=compiled,
+        )
+        results.append((dict(history), [p.data for p in model.parameters()]))
+    assert results[1][0]["loss"] == pytest.approx(results[0][0]["loss"], **TOLERANCE)
+    assert results[1][1] == pytest.approx(results[0][1], **TOLERANCE)
