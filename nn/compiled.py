@@ -81,7 +81,7 @@ from .finite import check_before_step
 from .module import Module
 from .optim import Optimizer
 
-__all__ = ["CompiledStep", "FrozenGraphError"]
+__all__ = ["CompiledStep", "FrozenGraphError", "History", "TrainingMode"]
 
 #: Recordings kept at once (least recently used dropped first): enough for every batch of
 #: an unshuffled epoch of a small data set, bounded when targets make each batch unique.
@@ -460,3 +460,117 @@ def _close(a: Any, b: Any) -> bool:
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+class History(dict[str, list[float]]):
+    """What :func:`nn.train.fit` returns: ``{"loss": [...], "accuracy": [...]}``, a plain dict
+    in every way, plus :attr:`mode`, how the steps were taken: ``"compiled"`` or ``"eager"``.
+
+    >>> history = History({"loss": [0.5]}, mode="compiled")
+    >>> history["loss"], history.mode, history == {"loss": [0.5]}
+    ([0.5], 'compiled', True)
+    """
+
+    def __init__(self, *args: Any, mode: str = "eager", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mode = mode
+
+
+#: After this many compiled steps, fit's default mode checks that recordings are replayed.
+MIN_STEPS_BEFORE_GIVING_UP = 8
+
+_train_logger = logging.getLogger("nn.train")
+
+
+def _numpy_installed() -> bool:
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class TrainingMode:
+    """The step :func:`nn.train.fit` runs, chosen by its ``compiled`` argument
+    (``make_compiled()`` makes the compiled step: a :class:`CompiledStep`).
+
+    * ``True``: :class:`CompiledStep`, always (its errors are raised).
+    * ``False``: the eager :func:`nn.train.train_step`, always.
+    * ``None`` (fit's default): compiled where that is safe, else eager. Compiled needs
+      NumPy; it then starts compiled and switches to eager for the rest of training, with
+      the reason logged on the ``nn.train`` logger, when the compiled step cannot serve:
+      the inputs are not rows of numbers (an RNN's sequences), the one-time check against
+      an eager step finds the model reading ``.data`` (:class:`FrozenGraphError`: that
+      step is retaken eagerly, so nothing wrong is ever applied), or the recordings are
+      not being reused (a loss of one's own that reads its targets as numbers, on
+      shuffled batches: a recording per step is slower than eager).
+
+    Attributes:
+        mode: ``"compiled"`` or ``"eager"``: how the latest step was taken.
+        reason: why, in words (also logged).
+        on_change: called with the new mode when the default mode switches to eager.
+    """
+
+    def __init__(
+        self, compiled: bool | None, make_compiled: Callable[[], CompiledStep] = CompiledStep
+    ) -> None:
+        self.requested = compiled
+        self._compiled: CompiledStep | None = None
+        if compiled is False:
+            self.reason = "compiled=False"
+        elif compiled is True:
+            self.reason = "compiled=True"
+            self._compiled = make_compiled()
+        elif not _numpy_installed():
+            self.reason = "the default, but NumPy is not installed (pip install numpy)"
+        else:
+            self.reason = "the default: each batch size is recorded once and replayed"
+            self._compiled = make_compiled()
+        self.on_change: Callable[[str], None] | None = None
+        self._compiled_steps = 0
+        _train_logger.info("fit: %s mode (%s)", self.mode, self.reason)
+
+    @property
+    def mode(self) -> str:
+        return "eager" if self._compiled is None else "compiled"
+
+    def __call__(
+        self,
+        model: Module,
+        loss_fn: Any,
+        optimizer: Optimizer,
+        inputs: Sequence[Sequence[float]],
+        targets: Sequence[Any],
+    ) -> Any:
+        from .train import train_step
+
+        if self._compiled is None:
+            return train_step(model, loss_fn, optimizer, inputs, targets)
+        if self.requested:
+            return self._compiled(model, loss_fn, optimizer, inputs, targets)
+        try:
+            result = self._compiled(model, loss_fn, optimizer, inputs, targets)
+        except FrozenGraphError as error:
+            self._switch_to_eager(f"the model reads .data in Python: {error}")
+            return train_step(model, loss_fn, optimizer, inputs, targets)
+        except TypeError as error:
+            if self._compiled_steps:
+                raise
+            self._switch_to_eager(f"the inputs cannot be graph leaves ({error})")
+            return train_step(model, loss_fn, optimizer, inputs, targets)
+        self._compiled_steps += 1
+        made = self._compiled.recordings_made
+        if self._compiled_steps >= MIN_STEPS_BEFORE_GIVING_UP and 2 * made > self._compiled_steps:
+            self._switch_to_eager(
+                f"{made} recordings for {self._compiled_steps} steps (a loss that reads its "
+                "targets as numbers, or Python branching that changes from batch to batch): "
+                "recording nearly every batch is slower than eager"
+            )
+        return result
+
+    def _switch_to_eager(self, why: str) -> None:
+        self._compiled = None
+        self.reason = f"switched from compiled: {why}"
+        _train_logger.info("fit: eager mode from now on (%s)", self.reason)
+        if self.on_change is not None:
+            self.on_change(self.mode)

@@ -29,13 +29,13 @@ from typing import Any
 
 from autograd_engine import Value, no_grad
 
-from .compiled import CompiledStep
+from .compiled import CompiledStep, History, TrainingMode
 from .datasets import batches
 from .finite import check_before_step, divergence_error
 from .module import Module
 from .optim import Optimizer
 
-__all__ = ["StepResult", "accuracy", "evaluate", "fit", "predict", "train_step"]
+__all__ = ["History", "StepResult", "accuracy", "evaluate", "fit", "predict", "train_step"]
 
 #: ``loss_fn(outputs, targets) -> Value``: a batch of model outputs and targets to one loss.
 LossFn = Callable[[list[Any], Sequence[Any]], Value]
@@ -250,8 +250,8 @@ def fit(
     lr_schedule: Callable[[int], float] | None = None,
     accuracy_fn: AccuracyFn | None = accuracy,
     callback: Callable[[int, dict[str, list[float]]], None] | None = None,
-    compiled: bool = False,
-) -> dict[str, list[float]]:
+    compiled: bool | None = None,
+) -> History:
     """Train ``model`` on ``(X, y)``; returns the history ``{"loss": [...], "accuracy": [...]}``.
 
     Args:
@@ -270,13 +270,18 @@ def fit(
         accuracy_fn: how to score a batch (default :func:`accuracy`); ``None`` for
             regression, and then the history has no ``"accuracy"``.
         callback: ``callback(epoch, history)``, called after each epoch (0, 1, 2, ...).
-        compiled: record each batch size's graph once and replay it (``compile_graph``,
-            needs NumPy) instead of rebuilding it every step: the same results, many times
-            faster. The model and loss must not branch on ``.data`` (see :mod:`nn.compiled`).
+        compiled: ``True``: record each batch size's graph once and replay it
+            (``compile_graph``, needs NumPy) instead of rebuilding it every step: the same
+            results to rounding, many times faster; the model and loss must not branch on
+            ``.data`` (see :mod:`nn.compiled`). ``False``: build the graph every step
+            (eager). ``None`` (default): compiled where it is safe, else eager
+            (:class:`nn.compiled.TrainingMode` says when); the mode used is logged on the
+            ``nn.train`` logger, shown by the progress bar, and is ``history.mode``.
 
     Returns:
         Per epoch, the mean loss over the examples and (unless ``accuracy_fn`` is None) the
-        accuracy of the predictions made during the epoch.
+        accuracy of the predictions made during the epoch: a dict, whose ``.mode`` is
+        ``"compiled"`` or ``"eager"`` (the mode of the last step).
 
     Raises:
         ValueError: ``X`` and ``y`` differ in length, or are empty; bad ``epochs`` or
@@ -297,12 +302,15 @@ def fit(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
-    step: StepFn = CompiledStep() if compiled else train_step
+    step = TrainingMode(compiled, CompiledStep)
     rng = None if seed is None else random.Random(seed)
-    history: dict[str, list[float]] = {"loss": []}
+    history = History({"loss": []}, mode=step.mode)
     if accuracy_fn is not None:
         history["accuracy"] = []
     bar = _progress_bar(epochs, progress)
+    if bar is not None:
+        bar.set_description(step.mode)
+        step.on_change = bar.set_description
     try:
         for epoch in range(epochs):
             total_loss = 0.0
@@ -327,6 +335,7 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
+        history.mode = step.mode
     return history
 
 

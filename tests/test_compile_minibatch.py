@@ -7,14 +7,17 @@ once; targets the loss would refuse are refused by the compiled step too.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 
 import nn.compiled
+import nn.train
 from autograd_engine import CompiledGraph, Value
-from nn import MLP
+from nn import MLP, Module
+from nn.compiled import FrozenGraphError, History
 from nn.datasets import make_moons
 from nn.losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from nn.optim import SGD, Adam
@@ -192,3 +195,149 @@ def test_a_loss_whose_one_hot_form_means_something_else_bakes_its_targets() -> N
         results.append((dict(history), [p.data for p in model.parameters()]))
     assert results[1][0]["loss"] == pytest.approx(results[0][0]["loss"], **TOLERANCE)
     assert results[1][1] == pytest.approx(results[0][1], **TOLERANCE)
+
+
+# fit's default mode: compiled where it is safe, else eager, and it says which.
+
+
+def moons_fit(model: Module, *, loss_fn: Any = hinge_loss, **options: Any) -> Any:
+    X, labels = make_moons(40, noise=0.1, seed=2)
+    return fit(
+        model,
+        X,
+        [2 * y - 1 for y in labels],
+        loss_fn,
+        SGD(model.parameters(), lr=0.05),
+        3,
+        batch_size=8,
+        seed=3,
+        progress=False,
+        **options,
+    )
+
+
+def test_fit_compiles_by_default_says_so_and_trains_like_eager(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="nn.train"):
+        default = moons_fit(model := MLP(2, [6, 1], seed=1))
+    assert default.mode == "compiled"
+    assert "fit: compiled mode (the default" in caplog.text
+    eager = moons_fit(eager_model := MLP(2, [6, 1], seed=1), compiled=False)
+    assert eager.mode == "eager"
+    assert type(default) is History
+    assert isinstance(default, dict)
+    assert default.keys() == eager.keys() == {"loss", "accuracy"}
+    assert default["loss"] == pytest.approx(eager["loss"], **TOLERANCE)
+    weights = [p.data for p in model.parameters()]
+    assert weights == pytest.approx([p.data for p in eager_model.parameters()], **TOLERANCE)
+    assert moons_fit(MLP(2, [6, 1], seed=1), compiled=True).mode == "compiled"
+
+
+def test_without_numpy_the_default_is_eager(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(nn.compiled, "_numpy_installed", lambda: False)
+    with caplog.at_level(logging.INFO, logger="nn.train"):
+        history = moons_fit(MLP(2, [6, 1], seed=1))
+    assert history.mode == "eager"
+    assert "NumPy is not installed" in caplog.text
+
+
+class ReadsData(Module):
+    """Reads .data in Python: no guard sees it, the one-time eager check does."""
+
+    def __init__(self) -> None:
+        self.w = Value(0.5)
+        self.v = Value(-0.25)
+
+    def forward(self, x: list[Any]) -> Value:
+        first = x[0] if isinstance(x[0], Value) else Value(x[0])  # a leaf, compiled
+        return first * (self.w if first.data > 0 else self.v)
+
+
+class SumsASequence(Module):
+    """Takes a sequence of pairs per example (like an RNN): not a row of numbers."""
+
+    def __init__(self) -> None:
+        self.w = Value(0.5)
+
+    def forward(self, sequence: list[list[float]]) -> Value:
+        total = Value(0.0)
+        for a, b in sequence:
+            total = total + self.w * a + b
+        return total
+
+
+def regression_fit(model: Module, X: list[Any], **options: Any) -> Any:
+    y = [0.5, -1.0, 2.0, 1.5, -0.5, 0.25]
+    return fit(
+        model,
+        X,
+        y,
+        mse_loss,
+        SGD(model.parameters(), lr=0.01),
+        3,
+        batch_size=2,
+        shuffle=False,
+        progress=False,
+        accuracy_fn=None,
+        **options,
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_model", "X", "reason"),
+    [
+        (ReadsData, [[1.0], [2.0], [-1.0], [-3.0], [0.5], [-0.5]], "reads .data in Python"),
+        (SumsASequence, [[[0.1 * k, 1.0], [0.2, 0.3]] for k in range(6)], "cannot be graph"),
+    ],
+)
+def test_the_default_falls_back_to_eager_where_compiling_is_not_safe(
+    make_model: Callable[[], Module], X: list[Any], reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="nn.train"):
+        fallback = regression_fit(model := make_model(), X)
+    assert fallback.mode == "eager"
+    assert reason in caplog.text
+    assert "eager mode from now on" in caplog.text
+    eager = regression_fit(eager_model := make_model(), X, compiled=False)
+    assert fallback["loss"] == eager["loss"]  # every applied step was eager's, bit for bit
+    assert [p.data for p in model.parameters()] == [p.data for p in eager_model.parameters()]
+    with pytest.raises((FrozenGraphError, TypeError)):
+        regression_fit(make_model(), X, compiled=True)  # forced: the error is raised
+
+
+def test_the_default_goes_eager_when_every_batch_is_recorded_anew(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def hinge_on_numbers(scores: list[Any], targets: Sequence[Any]) -> Value:
+        return hinge_loss(scores, [float(t) for t in targets])
+
+    with caplog.at_level(logging.INFO, logger="nn.train"):
+        history = moons_fit(MLP(2, [6, 1], seed=1), loss_fn=hinge_on_numbers)
+    assert history.mode == "eager"
+    assert "recording nearly every batch is slower than eager" in caplog.text
+
+
+def test_the_progress_bar_shows_the_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[str] = []
+
+    class Bar:
+        def set_description(self, text: str) -> None:
+            shown.append(text)
+
+        def set_postfix(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def update(self, n: int) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(nn.train, "_progress_bar", lambda total, enabled: Bar())
+    moons_fit(MLP(2, [6, 1], seed=1))
+    X = [[1.0], [2.0], [-1.0], [-3.0], [0.5], [-0.5]]
+    regression_fit(ReadsData(), X)
+    assert shown == ["compiled", "compiled", "eager"]
