@@ -89,3 +89,23 @@ def test_a_malformed_file_is_refused_naming_the_line(
     monkeypatch.setattr(resources, "files", lambda _: FakeRoot())
     with pytest.raises(ValueError, match=r"digits\.csv\.gz line 2 is malformed"):
         load_digits()
+
+
+def test_the_micrograd_side_of_the_digits_benchmark_computes_the_same_loss() -> None:
+    """benchmarks/digits.py adds exp and log to micrograd: its cross-entropy and gradients
+    must be ours, or the comparison would not be of the same work."""
+    micrograd = pytest.importorskip("micrograd.engine")
+    from autograd_engine import Value
+    from benchmarks.digits import _micrograd_cross_entropy
+
+    rows = [[0.5, -1.25, 3.0], [2.0, 2.0, -0.5]]
+    labels = [2, 0]
+    theirs = [[micrograd.Value(z) for z in row] for row in rows]
+    mine = [[Value(z) for z in row] for row in rows]
+    their_loss = _micrograd_cross_entropy(theirs, labels)
+    their_loss.backward()
+    my_loss = cross_entropy(mine, labels)
+    my_loss.backward()
+    assert their_loss.data == pytest.approx(my_loss.data, rel=1e-12)
+    for their_row, my_row in zip(theirs, mine, strict=True):
+        assert [z.grad for z in their_row] == pytest.approx([z.grad for z in my_row], rel=1e-12)
