@@ -1,4 +1,9 @@
-"""Training through ``compile_graph``: what ``fit(..., compiled=True)`` runs for each step.
+"""Training through ``compile_graph``: what ``fit`` runs for each step when compiled.
+
+``fit(..., compiled=True)`` always runs :class:`CompiledStep`; ``fit``'s default
+(``compiled=None``) runs it where that is safe and falls back to eager otherwise, saying
+so (:class:`TrainingMode`); the history it returns is a :class:`History`, a dict whose
+``.mode`` is the mode used.
 
 Every training step builds the same graph: the model on a batch, the loss, the penalty.
 Only numbers change: the parameters (updated in place by the optimizer) and the batch. So
@@ -194,6 +199,8 @@ class CompiledStep:
         rerecords: how many times a graph was recorded again because a guard failed.
         eager_steps: how many steps were taken by :func:`nn.train.train_step` because a
             new recording failed its own guards (see :meth:`_replay`).
+        recordings_made: how many graphs were recorded in all (first recordings of each
+            batch size, baked targets and re-recordings alike).
     """
 
     def __init__(self, rerecord: bool = True) -> None:
