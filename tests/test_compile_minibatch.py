@@ -8,6 +8,7 @@ once; targets the loss would refuse are refused by the compiled step too.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 
 import nn.compiled
 import nn.train
-from autograd_engine import CompiledGraph, Value
+from autograd_engine import CompiledGraph, Value, compile_graph
 from nn import MLP, Module
 from nn.compiled import FrozenGraphError, History
 from nn.datasets import make_moons
@@ -341,3 +342,83 @@ def test_the_progress_bar_shows_the_mode(monkeypatch: pytest.MonkeyPatch) -> Non
     X = [[1.0], [2.0], [-1.0], [-3.0], [0.5], [-0.5]]
     regression_fit(ReadsData(), X)
     assert shown == ["compiled", "compiled", "eager"]
+
+
+# Wide layers: the backward pass of a layer's sums as two matrix products.
+
+
+def layer_loss(
+    weight: float, x: float, scale: float, examples: int = 40, neurons: int = 24, inputs: int = 6
+) -> tuple[Value, list[Value]]:
+    """sum over a batch of ``scale * sum_n (b_n + w_n . x_e)`` with a relu between, the
+    sums shaped like a layer of neurons; returns the loss and the weights."""
+    rng = random.Random(5)
+    ws = [[Value(weight * rng.uniform(0.5, 1.5)) for _ in range(inputs)] for _ in range(neurons)]
+    bs = [Value(rng.uniform(-0.1, 0.1)) for _ in range(neurons)]
+    xs = [[Value(x * rng.uniform(-1, 1)) for _ in range(inputs)] for _ in range(examples)]
+    outs = [
+        sum((w * xi for w, xi in zip(wn, xe, strict=True)), b).relu() * rng.uniform(-1, 1)
+        for xe in xs
+        for wn, b in zip(ws, bs, strict=True)
+    ]
+    total = outs[0]
+    for out in outs[1:]:
+        total = total + out
+    return total * scale, [p for row in ws for p in row] + bs + [v for row in xs for v in row]
+
+
+def dense_layers(replay: CompiledGraph) -> int:
+    return sum(getattr(step, "layer", None) is not None for step in replay._steps)
+
+
+def test_a_layers_backward_is_dense_and_equals_eager_to_rounding() -> None:
+    loss, leaves = layer_loss(0.3, 1.0, 1.0)
+    loss.backward()
+    eager = [leaf.grad for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0
+    replay = compile_graph(loss)
+    assert dense_layers(replay) == 1
+    assert replay.run() == loss.data  # the forward pass is eager's, bit for bit
+    assert [leaf.grad for leaf in leaves] == pytest.approx(eager, rel=1e-12, abs=1e-15)
+
+
+def test_a_layers_gradient_overflow_is_loud_and_changes_no_grad() -> None:
+    """Finite values, an incoming gradient of 1e300: weights' gradients overflow (eager:
+    OverflowError). The dense product sees inf or NaN and hands the layer to the float
+    rules; the replay then refuses the non-finite leaf gradients before any ``.grad``
+    changes (its message names the leaf, not eager's op: the fused sums' float fallback
+    does not check each product, as it did not before the dense path either)."""
+    loss, _ = layer_loss(1e-20, 1e10, 1e300)
+    with pytest.raises(OverflowError, match=r"sends -?inf to its input"):
+        loss.backward()
+    loss, leaves = layer_loss(1e-20, 1e10, 1e300)
+    replay = compile_graph(loss)
+    assert dense_layers(replay) == 1
+    with pytest.raises((OverflowError, ValueError), match="every value in the graph is finite"):
+        replay.run()
+    assert all(leaf.grad == 0.0 for leaf in leaves)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "is_layer"),
+    [
+        # 3 neurons x 2 examples, weights in a, inputs in b: a layer.
+        ([[0, 1, 2, 0, 1, 2]] * 700, [[10, 10, 10, 11, 11, 11]] * 700, True),
+        # The same with the factors swapped: still a layer.
+        ([[10, 10, 10, 11, 11, 11]] * 700, [[0, 1, 2, 0, 1, 2]] * 700, True),
+        # A (neuron, example) pair twice: not a layer.
+        ([[0, 1, 0, 1, 0, 1]] * 700, [[10, 10, 11, 11, 11, 11]] * 700, False),
+        # Every sum its own weights: one "neuron" per sum, not a layer.
+        ([[0, 1, 2, 3, 4, 5]] * 700, [[10, 10, 10, 11, 11, 11]] * 700, False),
+        # Too small to be worth it.
+        ([[0, 1, 2, 0, 1, 2]] * 3, [[10, 10, 10, 11, 11, 11]] * 3, False),
+    ],
+)
+def test_which_sums_are_a_layer(a: list[list[int]], b: list[list[int]], is_layer: bool) -> None:
+    import numpy as np
+
+    from autograd_engine.replay_kernels import DenseLayer
+
+    layer = DenseLayer.recognise(np.array(a, dtype=np.intp), np.array(b, dtype=np.intp))
+    assert (layer is not None) == is_layer
