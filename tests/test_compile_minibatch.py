@@ -407,7 +407,9 @@ def test_a_layers_gradient_overflow_is_loud_and_changes_no_grad() -> None:
         ([[0, 1, 2, 0, 1, 2]] * 700, [[10, 10, 10, 11, 11, 11]] * 700, True),
         # The same with the factors swapped: still a layer.
         ([[10, 10, 10, 11, 11, 11]] * 700, [[0, 1, 2, 0, 1, 2]] * 700, True),
-        # A (neuron, example) pair twice: not a layer.
+        # 2 neurons x 2 examples make 4 sums, but (neuron 0, example 10) twice: not a layer.
+        ([[0, 1, 0, 1]] * 1100, [[10, 10, 10, 11]] * 1100, False),
+        # 2 neurons x 2 examples in 6 sums: not a layer.
         ([[0, 1, 0, 1, 0, 1]] * 700, [[10, 10, 11, 11, 11, 11]] * 700, False),
         # Every sum its own weights: one "neuron" per sum, not a layer.
         ([[0, 1, 2, 3, 4, 5]] * 700, [[10, 10, 10, 11, 11, 11]] * 700, False),
