@@ -80,6 +80,17 @@ def _resident_bytes() -> int:
         return int(statm.read().split()[1]) * resource.getpagesize()
 
 
+def _peak_resident_bytes() -> int:
+    """This process's peak resident set size (``VmHWM``). Not ``ru_maxrss``: Linux carries
+    that over from the parent through fork and exec, so a child would report its
+    parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def measure(width: int, batch: int, repeats: int) -> dict[str, Any]:
     """One configuration, in this process (meant to be a fresh one)."""
     problem = scaled_problem(width, batch)
@@ -87,8 +98,7 @@ def measure(width: int, batch: int, repeats: int) -> dict[str, Any]:
     start = time.process_time()
     compiled = CompiledModel(problem)
     compile_seconds = time.process_time() - start
-    # ru_maxrss is the peak so far, in KiB on Linux: the recording and compiling above.
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _peak_resident_bytes()  # the recording and compiling above
     result: dict[str, Any] = {
         "width": width,
         "batch": batch,
