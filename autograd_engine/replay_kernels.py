@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RULES",
+    "DenseLayer",
     "FloatStep",
     "GuardCheck",
     "OpStep",
@@ -292,6 +293,73 @@ def _checked_sum(registers: list[float], args: tuple[int, ...]) -> float:
     return total
 
 
+#: A sum step is tried as a dense layer from this many multiply-adds: below it, the
+#: scatter-adds cost less than recognising the layer does.
+MIN_DENSE_WORK = 4096
+
+
+class DenseLayer:
+    """The sums of one layer of neurons over a batch: a matrix product in disguise.
+
+    Sum j of a layer is neuron n's ``sum_k w[k, n] * x[k, e]`` on example e: its factors
+    come from a (terms x neurons) matrix of weight slots and a (terms x examples) matrix
+    of input slots (the bias is a weight whose input is the constant 1). The forward pass
+    keeps :class:`SumStep`'s ordered sums (eager's rounding, bit for bit); the backward pass
+    needs, for every weight, the sum over examples of ``x * g``, and for every input the
+    sum over neurons of ``w * g``: two matrix products (``X @ G`` and ``W @ G.T``, one BLAS
+    call each) instead of a scatter-add of every term of every sum. Gradients then add in
+    another order than eager's (as they already did through ``np.add.at``): equal to
+    rounding.
+    """
+
+    def __init__(self, weights: Slots, inputs: Slots, neuron: Slots, example: Slots) -> None:
+        self.weights = weights  # terms x neurons
+        self.inputs = inputs  # terms x examples
+        self.neuron = neuron  # per sum, its neuron (column of weights)
+        self.example = example  # per sum, its example (column of inputs)
+
+    @classmethod
+    def recognise(cls, a: Slots, b: Slots) -> DenseLayer | None:
+        """The layer behind sums with factor slots ``a`` and ``b`` (terms x sums), or None.
+
+        It is one when the sums' columns of one factor take N distinct values (neurons),
+        the other's E (examples), and every (neuron, example) pair occurs exactly once.
+        """
+        terms, sums = a.shape
+        if terms * sums < MIN_DENSE_WORK or sums < 4:
+            return None
+        for weight_slots, input_slots in ((a, b), (b, a)):
+            weights, neuron = np.unique(weight_slots.T, axis=0, return_inverse=True)
+            inputs, example = np.unique(input_slots.T, axis=0, return_inverse=True)
+            neuron, example = neuron.reshape(-1), example.reshape(-1)
+            count_n, count_e = len(weights), len(inputs)
+            if count_n < 2 or count_e < 2 or count_n * count_e != sums:
+                continue
+            if len(np.unique(neuron * count_e + example)) != sums:
+                continue
+            return cls(
+                np.ascontiguousarray(weights.T),
+                np.ascontiguousarray(inputs.T),
+                neuron.astype(np.intp),
+                example.astype(np.intp),
+            )
+        return None
+
+    def backward(self, values: Floats, grads: Floats, g: Floats) -> bool:
+        """Add the layer's gradients into ``grads``; False (nothing added) if one is not
+        finite, for the caller's exact float fallback."""
+        per_pair = np.zeros((self.inputs.shape[1], self.weights.shape[1]))
+        per_pair[self.example, self.neuron] = g  # examples x neurons
+        grad_weights = values[self.inputs] @ per_pair  # terms x neurons
+        grad_inputs = values[self.weights] @ per_pair.T  # terms x examples
+        if not _all_finite(grad_weights, grad_inputs):
+            return False
+        # A slot may recur (the constant 1 of every bias, an input used twice): add.at.
+        np.add.at(grads, self.weights.ravel(), grad_weights.ravel())
+        np.add.at(grads, self.inputs.ravel(), grad_inputs.ravel())
+        return True
+
+
 class SumStep:
     """Sums of products with the same number of terms: one column of a matrix per sum.
 
@@ -309,6 +377,7 @@ class SumStep:
         self.b: Slots = np.ascontiguousarray(factors[:, 1::2].T)
         self.outputs = _outputs(group)
         self.fallback = FloatStep(group)
+        self.layer = DenseLayer.recognise(self.a, self.b)
 
     def forward(self, values: Floats) -> tuple[Floats, Floats] | None:
         a, b = values[self.a], values[self.b]
@@ -331,6 +400,10 @@ class SumStep:
     def backward(self, values: Floats, grads: Floats, saved: tuple[Floats, Floats] | None) -> None:
         if saved is None:
             self.fallback.backward(values, grads)
+            return
+        if self.layer is not None:
+            if not self.layer.backward(values, grads, grads[self.outputs]):
+                self.fallback.backward(values, grads)
             return
         a, b = saved
         g = grads[self.outputs]

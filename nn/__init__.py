@@ -19,8 +19,10 @@ Modules, one concern each:
 * :mod:`.losses`: ``mse_loss``, ``hinge_loss``, ``binary_cross_entropy_with_logits``,
   ``cross_entropy``;
 * :mod:`.optim`: ``SGD``, ``Adam``, ``AdamW``;
-* :mod:`.datasets`: two moons, circles, spirals, XOR, Iris, splitting and batching;
-* :mod:`.train`: ``fit`` and ``evaluate``; :mod:`.finite`: the checks that stop a diverging
+* :mod:`.datasets`: two moons, circles, spirals, XOR, Iris, the 8x8 digits, splitting and
+  batching;
+* :mod:`.train`: ``fit`` and ``evaluate``; :mod:`.compiled`: the compiled step ``fit`` takes
+  where it is safe; :mod:`.finite`: the checks that stop a diverging
   step before it changes the model;
 * :mod:`.callbacks`: what ``fit`` calls back (progress bar, ``EarlyStopping``); :mod:`.watch`
   and :mod:`.network_view`: watching a network learn; :mod:`.playground`: a Jupyter panel;

@@ -81,7 +81,7 @@ class EpochFunction(Callback):
 
 
 class ProgressBar(Callback):
-    """A tqdm bar over the epochs showing the last epoch's loss and accuracy.
+    """A tqdm bar over the epochs showing the training mode and the last epoch's loss and accuracy.
 
     Silent when tqdm is not installed or stderr is not a terminal (tqdm's ``disable=None``),
     so logs and tests stay clean. ``fit(progress=True)`` (the default) adds one.
@@ -90,6 +90,7 @@ class ProgressBar(Callback):
     def __init__(self, epochs: int) -> None:
         self.epochs = epochs
         self.bar: Any = None
+        self.shown_mode: str | None = None
 
     def on_train_begin(self, model: Module, history: History) -> None:
         try:
@@ -97,10 +98,21 @@ class ProgressBar(Callback):
         except ImportError:  # tqdm is optional: train silently without it
             return
         self.bar = tqdm(total=self.epochs, unit="epoch", disable=None, dynamic_ncols=True)
+        self.shown_mode = None
+        self.show_mode(history)
+
+    def show_mode(self, history: History) -> None:
+        """Show how fit trains (``history.mode``: "compiled" or "eager") as the bar's
+        description, again whenever it changes (fit's default mode may switch to eager)."""
+        mode = getattr(history, "mode", None)
+        if self.bar is not None and mode is not None and mode != self.shown_mode:
+            self.bar.set_description(mode)
+            self.shown_mode = mode
 
     def on_epoch_end(self, model: Module, epoch: int, history: History) -> None:
         if self.bar is None:
             return
+        self.show_mode(history)
         postfix = {name: f"{values[-1]:.4f}" for name, values in history.items()}
         self.bar.set_postfix(postfix, refresh=False)
         self.bar.update(1)

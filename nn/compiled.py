@@ -1,4 +1,9 @@
-"""Training through ``compile_graph``: what ``fit(..., compiled=True)`` runs for each step.
+"""Training through ``compile_graph``: what ``fit`` runs for each step when compiled.
+
+``fit(..., compiled=True)`` always runs :class:`CompiledStep`; ``fit``'s default
+(``compiled=None``) runs it where that is safe and falls back to eager otherwise, saying
+so (:class:`TrainingMode`); the history it returns is a :class:`History`, a dict whose
+``.mode`` is the mode used.
 
 Every training step builds the same graph: the model on a batch, the loss, the penalty.
 Only numbers change: the parameters (updated in place by the optimizer) and the batch. So
@@ -11,13 +16,27 @@ into the recording's *input leaves* by setting their ``.data``::
     replay = compile_graph(loss)
     # next step, next batch: set each input leaf's .data, then replay.run()
 
-Targets. A loss that uses its targets as graph inputs (``mse_loss`` keeps Value targets
-as Values) gets target leaves too, fed like the inputs. A loss that reads them as numbers
-(``hinge_loss``, ``binary_cross_entropy_with_logits``) or picks a node with them
-(``cross_entropy`` takes ``z[c]`` for class index c) bakes them into the graph's shape,
-so a recording is then made per distinct batch of targets. That is still one recording in
-full-batch training, or per batch without shuffling; shuffled mini-batches record nearly
-every step, which is correct but slower than ``compiled=False``.
+Targets are graph inputs too. The first recording of a batch size tries, in turn, to give
+the loss its targets as leaves it can keep in its graph, fed like the inputs:
+
+* numbers (``mse_loss``, ``hinge_loss``, ``binary_cross_entropy_with_logits``): one leaf
+  per target, holding it;
+* class indices for a model with k outputs (``cross_entropy``): one-hot rows of k leaves,
+  which :func:`~nn.losses.cross_entropy` takes as class probabilities and turns into
+  exactly the loss of the index, to the bit.
+
+A form is used when the loss accepts it and every target leaf ends up in the loss's graph;
+then one recording serves every batch of that size, shuffled or not (so two in an epoch
+with a partial last batch: the loss's ``1/n`` is a per-batch-size constant). A form is
+used only if the loss gives exactly the same number with it as with the targets as given.
+A replay does not run the loss's Python, so it would not check new targets (a hinge label
+outside ``-1, +1``): the first time a target value appears, the loss is also computed on
+the step's outputs without a graph, and raises just as the eager step would (a class
+index out of range does not fit a one-hot row: that batch is recorded anew, and the loss
+raises there). A loss that accepts neither form
+(it reads its targets as numbers, or picks nodes with them) bakes them into the graph: a
+recording is then made per distinct batch of targets, which is correct but, for shuffled
+mini-batches, slower than eager.
 
 Frozen control flow: guards. Python in the model or the loss that looks at a Value's number
 (``if h.item() > 0``, ``max(a, b)``, ``round(v)``) decided something once, at recording (see
@@ -48,9 +67,9 @@ import logging
 import math
 import numbers
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd_engine import (
     CompiledGraph,
@@ -67,7 +86,7 @@ from .finite import check_before_step
 from .module import Module
 from .optim import Optimizer
 
-__all__ = ["CompiledStep", "FrozenGraphError"]
+__all__ = ["CompiledStep", "FrozenGraphError", "History", "TrainingMode"]
 
 #: Recordings kept at once (least recently used dropped first): enough for every batch of
 #: an unshuffled epoch of a small data set, bounded when targets make each batch unique.
@@ -80,11 +99,52 @@ MAX_VARIANTS = 4
 _logger = logging.getLogger(__name__)
 
 
+def _as_numbers(targets: Sequence[Any], _outputs: Sequence[Any]) -> list[list[float]] | None:
+    """Each target as one number, or None unless all are real numbers (bools are not)."""
+    if all(isinstance(t, numbers.Real) and not isinstance(t, bool) for t in targets):
+        return [[float(t)] for t in targets]
+    return None
+
+
+def _as_one_hot(targets: Sequence[Any], outputs: Sequence[Any]) -> list[list[float]] | None:
+    """Each class index as a one-hot row as long as the model's outputs, or None unless
+    every target is an int index into every output list."""
+    if not outputs or not all(isinstance(o, list | tuple) for o in outputs):
+        return None
+    classes = len(outputs[0])
+    if any(len(o) != classes for o in outputs):
+        return None
+    if not all(
+        isinstance(t, numbers.Integral) and not isinstance(t, bool) and 0 <= int(t) < classes
+        for t in targets
+    ):
+        return None
+    return [[1.0 if i == t else 0.0 for i in range(classes)] for t in targets]
+
+
+class _TargetForm(NamedTuple):
+    """How targets become leaves: ``encode(targets, outputs)`` gives each target's numbers
+    (None: this form does not fit), ``scalar`` whether the loss gets one leaf per target
+    (else a list of leaves per target)."""
+
+    name: str
+    encode: Callable[[Sequence[Any], Sequence[Any]], list[list[float]] | None]
+    scalar: bool
+
+
+#: The forms tried, in order, when a recording is made.
+TARGET_FORMS = (
+    _TargetForm("number", _as_numbers, scalar=True),
+    _TargetForm("one-hot", _as_one_hot, scalar=False),
+)
+
+
 @dataclass
 class _Recording:
     replay: CompiledGraph
     input_leaves: list[list[Value]]
-    target_leaves: list[Value] | None  # None: the targets are baked into the graph
+    target_form: _TargetForm | None  # None: the targets are baked into the graph
+    target_leaves: list[list[Value]]  # per target, its leaves ([] when baked)
     outputs: list[Any]  # the model's outputs, with each Value replaced by its watch index
     batch: tuple[Hashable, ...]  # the data it was recorded on
     verified: bool = False
@@ -117,6 +177,13 @@ def _flatten(output: Any, watch: list[Value]) -> Any:
     return float(output)
 
 
+def _as_values(outputs: Any) -> Any:
+    """Model outputs as numbers (nested lists of floats) back to Values, for a loss."""
+    if isinstance(outputs, list):
+        return [_as_values(item) for item in outputs]
+    return Value(outputs)
+
+
 def _fill(template: Any, values: list[float]) -> Any:
     if isinstance(template, int):
         return values[template]
@@ -137,13 +204,19 @@ class CompiledStep:
         rerecords: how many times a graph was recorded again because a guard failed.
         eager_steps: how many steps were taken by :func:`nn.train.train_step` because a
             new recording failed its own guards (see :meth:`_replay`).
+        recordings_made: how many graphs were recorded in all (first recordings of each
+            batch size, baked targets and re-recordings alike).
     """
 
     def __init__(self, rerecord: bool = True) -> None:
         self._recordings: OrderedDict[Hashable, list[_Recording]] = OrderedDict()
+        # Target values the loss accepted when a recording fed them through leaves.
+        self._accepted: set[Hashable] = set()
+        self._owner: tuple[Module, Any] | None = None  # the model and loss recorded
         self.rerecord = rerecord
         self.rerecords = 0
         self.eager_steps = 0
+        self.recordings_made = 0
 
     def __call__(
         self,
@@ -155,6 +228,10 @@ class CompiledStep:
     ) -> Any:
         from .train import StepResult, train_step
 
+        if self._owner is None or self._owner[0] is not model or self._owner[1] is not loss_fn:
+            self._recordings.clear()  # recordings of another model or loss never fit
+            self._accepted.clear()
+            self._owner = (model, loss_fn)
         batch = _fingerprint(inputs, targets)
         optimizer.zero_grad()
         replayed = self._replay(model, loss_fn, inputs, targets, batch)
@@ -162,6 +239,8 @@ class CompiledStep:
             return train_step(model, loss_fn, optimizer, inputs, targets)
         recording, value = replayed
         outputs = _fill(recording.outputs, recording.replay.watched_values())
+        if recording.target_form is not None:
+            self._check_targets(loss_fn, outputs, targets)
         if not recording.verified and batch != recording.batch:
             self._verify(model, loss_fn, inputs, targets, value, outputs)
             recording.verified = True
@@ -181,7 +260,8 @@ class CompiledStep:
 
         A failed guard raises before any ``.grad`` changes, so trying the next recording
         is safe. Recordings of one kind of batch are tried most recently used first: a
-        branch that flips back and forth (a parameter near 0) finds its graph again.
+        branch that flips back and forth (a parameter near 0) finds its graph again. A
+        recording whose target form does not fit this batch's targets is not tried.
 
         None when even the new recording fails a guard on the batch it was recorded on:
         the replay computes a guarded number differently from eager, which is allowed in
@@ -192,7 +272,8 @@ class CompiledStep:
         variants = self._lookup(inputs, batch)
         error: FrozenGraphError | None = None
         for recording in variants:
-            self._feed(recording, inputs, targets)
+            if not self._feed(recording, inputs, targets):
+                continue
             try:
                 value = recording.replay.run()
             except FrozenGraphError as frozen:
@@ -259,36 +340,31 @@ class CompiledStep:
         targets: Sequence[Any],
         batch: tuple[Hashable, ...],
     ) -> _Recording:
+        self.recordings_made += 1
         input_leaves = [[Value(_number(v)) for v in row] for row in inputs]
         # Everything Python reads from Values while the graph is built becomes a guard.
         with guards.recording() as model_guards:
             outputs = [model(row) for row in input_leaves]
-        target_leaves: list[Value] | None = None
-        loss = None
-        loss_guards: GuardLog = []
-        if all(isinstance(t, numbers.Real) and not isinstance(t, bool) for t in targets):
-            target_leaves = [Value(float(t)) for t in targets]
-            try:
-                with guards.recording() as loss_guards:
-                    loss = loss_fn(outputs, target_leaves)
-            except (TypeError, ValueError):  # the loss wants numbers or indices
-                loss = None
-            if isinstance(loss, Value):
-                in_graph = set(topological_order(loss))
-                if not all(leaf in in_graph for leaf in target_leaves):
-                    loss = None  # the loss read them as numbers: they would be frozen
-        if loss is None:
-            target_leaves = None
-            with guards.recording() as loss_guards:
-                loss = loss_fn(outputs, targets)
+        # The loss on the targets as given: it checks them, and raises as eager would.
+        with guards.recording() as loss_guards:
+            loss = loss_fn(outputs, targets)
         if not isinstance(loss, Value):
             raise TypeError(f"loss_fn must return a Value, not {type(loss).__name__}")
+        form: _TargetForm | None = None
+        target_leaves: list[list[Value]] = []
+        for candidate in TARGET_FORMS:
+            tried = self._loss_on_leaves(candidate, loss_fn, outputs, targets, loss.data)
+            if tried is not None:
+                loss, loss_guards, target_leaves = tried
+                form = candidate
+                self._accepted.update(map(_hashable, targets))
+                break
         watch: list[Value] = []
         template = _flatten(outputs, watch)
         replay = compile_graph(loss, watch=watch, guards=model_guards + loss_guards)
-        recording = _Recording(replay, input_leaves, target_leaves, template, batch)
+        recording = _Recording(replay, input_leaves, form, target_leaves, template, batch)
         shape_key, targets_key = self._keys(inputs, batch)
-        key = shape_key if target_leaves is not None else targets_key
+        key = shape_key if form is not None else targets_key
         variants = self._recordings.setdefault(key, [])
         variants.insert(0, recording)
         del variants[MAX_VARIANTS:]
@@ -298,9 +374,55 @@ class CompiledStep:
         return recording
 
     @staticmethod
+    def _loss_on_leaves(
+        form: _TargetForm,
+        loss_fn: Any,
+        outputs: list[Any],
+        targets: Sequence[Any],
+        expected: float,
+    ) -> tuple[Value, GuardLog, list[list[Value]]] | None:
+        """The loss with the targets given as leaves of ``form``, its guards and the leaves;
+        None unless the loss accepts them, keeps every leaf in its graph, and gives exactly
+        ``expected``, the loss on the targets as given."""
+        rows = form.encode(targets, outputs)
+        if rows is None:
+            return None
+        leaves = [[Value(number) for number in row] for row in rows]
+        given = [row[0] for row in leaves] if form.scalar else leaves
+        try:
+            with guards.recording() as loss_guards:
+                loss = loss_fn(outputs, given)
+        except (TypeError, ValueError):  # the loss wants numbers or indices
+            return None
+        if not isinstance(loss, Value) or loss.data != expected:
+            return None
+        in_graph = set(topological_order(loss))
+        if not all(leaf in in_graph for row in leaves for leaf in row):
+            return None  # the loss read them as numbers: they would be frozen
+        return loss, loss_guards, leaves
+
+    def _check_targets(self, loss_fn: Any, outputs: list[Any], targets: Sequence[Any]) -> None:
+        """Let the loss check target values no recording has shown it yet (a hinge label
+        outside ±1, a probability above 1), on this step's outputs, without a graph: it
+        raises just as the eager step would. Each value is checked once."""
+        if all(_hashable(t) in self._accepted for t in targets):
+            return
+        with no_grad():
+            loss_fn(_as_values(outputs), targets)
+        self._accepted.update(map(_hashable, targets))
+
+    @staticmethod
     def _feed(
         recording: _Recording, inputs: Sequence[Sequence[float]], targets: Sequence[Any]
-    ) -> None:
+    ) -> bool:
+        """Set the recording's input and target leaves to this batch; False (nothing set)
+        when the targets do not fit its target form."""
+        rows: list[list[float]] = []
+        if recording.target_form is not None:
+            encoded = recording.target_form.encode(targets, recording.outputs)
+            if encoded is None:
+                return False
+            rows = encoded
         for leaves, row in zip(recording.input_leaves, inputs, strict=True):
             if len(row) != len(leaves):
                 raise ValueError(
@@ -308,9 +430,10 @@ class CompiledStep:
                 )
             for leaf, v in zip(leaves, row, strict=True):
                 leaf.data = _number(v)
-        if recording.target_leaves is not None:
-            for leaf, target in zip(recording.target_leaves, targets, strict=True):
-                leaf.data = float(target)
+        for leaves, numbers_of_target in zip(recording.target_leaves, rows, strict=True):
+            for leaf, number in zip(leaves, numbers_of_target, strict=True):
+                leaf.data = number
+        return True
 
     @staticmethod
     def _verify(
@@ -349,3 +472,117 @@ def _close(a: Any, b: Any) -> bool:
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+class History(dict[str, list[float]]):
+    """What :func:`nn.train.fit` returns: ``{"loss": [...], "accuracy": [...]}``, a plain dict
+    in every way, plus :attr:`mode`, how the steps were taken: ``"compiled"`` or ``"eager"``.
+
+    >>> history = History({"loss": [0.5]}, mode="compiled")
+    >>> history["loss"], history.mode, history == {"loss": [0.5]}
+    ([0.5], 'compiled', True)
+    """
+
+    def __init__(self, *args: Any, mode: str = "eager", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mode = mode
+
+
+#: After this many compiled steps, fit's default mode checks that recordings are replayed.
+MIN_STEPS_BEFORE_GIVING_UP = 8
+
+_train_logger = logging.getLogger("nn.train")
+
+
+def _numpy_installed() -> bool:
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class TrainingMode:
+    """The step :func:`nn.train.fit` runs, chosen by its ``compiled`` argument
+    (``make_compiled()`` makes the compiled step: a :class:`CompiledStep`).
+
+    * ``True``: :class:`CompiledStep`, always (its errors are raised).
+    * ``False``: the eager :func:`nn.train.train_step`, always.
+    * ``None`` (fit's default): compiled where that is safe, else eager. Compiled needs
+      NumPy; it then starts compiled and switches to eager for the rest of training, with
+      the reason logged on the ``nn.train`` logger, when the compiled step cannot serve:
+      the inputs are not rows of numbers (an RNN's sequences), the one-time check against
+      an eager step finds the model reading ``.data`` (:class:`FrozenGraphError`: that
+      step is retaken eagerly, so nothing wrong is ever applied), or the recordings are
+      not being reused (a loss of one's own that reads its targets as numbers, on
+      shuffled batches: a recording per step is slower than eager).
+
+    Attributes:
+        mode: ``"compiled"`` or ``"eager"``: how the latest step was taken.
+        reason: why, in words (also logged).
+        on_change: called with the new mode when the default mode switches to eager.
+    """
+
+    def __init__(
+        self, compiled: bool | None, make_compiled: Callable[[], CompiledStep] = CompiledStep
+    ) -> None:
+        self.requested = compiled
+        self._compiled: CompiledStep | None = None
+        if compiled is False:
+            self.reason = "compiled=False"
+        elif compiled is True:
+            self.reason = "compiled=True"
+            self._compiled = make_compiled()
+        elif not _numpy_installed():
+            self.reason = "the default, but NumPy is not installed (pip install numpy)"
+        else:
+            self.reason = "the default: each batch size is recorded once and replayed"
+            self._compiled = make_compiled()
+        self.on_change: Callable[[str], None] | None = None
+        self._compiled_steps = 0
+        _train_logger.info("fit: %s mode (%s)", self.mode, self.reason)
+
+    @property
+    def mode(self) -> str:
+        return "eager" if self._compiled is None else "compiled"
+
+    def __call__(
+        self,
+        model: Module,
+        loss_fn: Any,
+        optimizer: Optimizer,
+        inputs: Sequence[Sequence[float]],
+        targets: Sequence[Any],
+    ) -> Any:
+        from .train import train_step
+
+        if self._compiled is None:
+            return train_step(model, loss_fn, optimizer, inputs, targets)
+        if self.requested:
+            return self._compiled(model, loss_fn, optimizer, inputs, targets)
+        try:
+            result = self._compiled(model, loss_fn, optimizer, inputs, targets)
+        except FrozenGraphError as error:
+            self._switch_to_eager(f"the model reads .data in Python: {error}")
+            return train_step(model, loss_fn, optimizer, inputs, targets)
+        except TypeError as error:
+            if self._compiled_steps:
+                raise
+            self._switch_to_eager(f"the inputs cannot be graph leaves ({error})")
+            return train_step(model, loss_fn, optimizer, inputs, targets)
+        self._compiled_steps += 1
+        made = self._compiled.recordings_made
+        if self._compiled_steps >= MIN_STEPS_BEFORE_GIVING_UP and 2 * made > self._compiled_steps:
+            self._switch_to_eager(
+                f"{made} recordings for {self._compiled_steps} steps (a loss that reads its "
+                "targets as numbers, or Python branching that changes from batch to batch): "
+                "recording nearly every batch is slower than eager"
+            )
+        return result
+
+    def _switch_to_eager(self, why: str) -> None:
+        self._compiled = None
+        self.reason = f"switched from compiled: {why}"
+        _train_logger.info("fit: eager mode from now on (%s)", self.reason)
+        if self.on_change is not None:
+            self.on_change(self.mode)

@@ -10,6 +10,7 @@ feature lists and ``y`` a list of integer labels 0, 1, ... . Randomness follows 
 * :func:`make_spirals`: k interleaved spiral arms (the CS231n classic).
 * :func:`make_xor`: noisy copies of XOR's four points, the problem a single neuron cannot solve.
 * :func:`load_iris`: Fisher's Iris measurements, 150 flowers, 3 species, bundled as CSV.
+* :func:`load_digits`: 1,797 handwritten digits as 8x8 images, scikit-learn's copy, bundled.
 * :func:`train_test_split` (stratified) and :func:`batches`.
 
 >>> X, y = make_xor(4, noise=0, seed=0)    # XOR's truth table, shuffled
@@ -20,6 +21,7 @@ feature lists and ``y`` a list of integer labels 0, 1, ... . Randomness follows 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import math
 import numbers
@@ -32,6 +34,7 @@ __all__ = [
     "IRIS_CLASSES",
     "IRIS_FEATURES",
     "batches",
+    "load_digits",
     "load_iris",
     "make_circles",
     "make_moons",
@@ -193,6 +196,37 @@ def load_iris() -> Dataset:
             raise ValueError(f"nn/data/iris.csv line {line} is malformed: {row}")
         features.append([float(value) for value in row[:4]])
         labels.append(IRIS_CLASSES.index(row[4]))
+    return features, labels
+
+
+#: The digits' images are 8x8: :func:`load_digits` gives each as this many numbers.
+DIGITS_PIXELS = 64
+
+
+def load_digits() -> Dataset:
+    """The 8x8 handwritten digits: 1,797 images, 64 pixel counts each, the digit 0-9.
+
+    Returns ``(X, y)``: ``X[i]`` is image i read row by row, 64 floats from 0.0 (white) to
+    16.0 (every pixel of that 4x4 block on); ``y[i]`` is its digit. Read from
+    ``nn/data/digits.csv.gz``, byte for byte the copy scikit-learn ships (UCI's data,
+    CC BY 4.0; source and licence in ``nn/data/DIGITS.md``), in the file's order.
+    Scale it before training (``x / 16``): tanh units saturate on counts up to 16.
+
+    >>> X, y = load_digits()
+    >>> len(X), len(X[0]), sorted(set(y)) == list(range(10))
+    (1797, 64, True)
+    """
+    packed = resources.files("nn").joinpath("data/digits.csv.gz").read_bytes()
+    text = gzip.decompress(packed).decode("ascii")
+    features, labels = [], []
+    for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        numbers_of_row = [float(value) for value in row]
+        digit = numbers_of_row[-1] if len(row) == DIGITS_PIXELS + 1 else -1.0
+        pixels = numbers_of_row[:-1]
+        if digit not in range(10) or not all(0.0 <= p <= 16.0 for p in pixels):
+            raise ValueError(f"nn/data/digits.csv.gz line {line} is malformed: {row}")
+        features.append(pixels)
+        labels.append(int(digit))
     return features, labels
 
 

@@ -75,6 +75,12 @@ def _as_value(x: Scalar) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
+def _kept(target: object, number: float) -> Scalar:
+    """A Value target itself (a graph input: ``nn.compiled`` feeds each batch's targets
+    through such leaves), else its checked number. The loss's value is the same either way."""
+    return target if isinstance(target, Value) else number
+
+
 def _target_or_value(index: int, target: object) -> Scalar:
     # A Value target stays a Value, so a loss between two computed things backpropagates to both.
     return target if isinstance(target, Value) else _target_number("mse_loss", index, target)
@@ -108,7 +114,8 @@ def hinge_loss(scores: Sequence[Scalar], targets: Sequence[float]) -> Value:
     """micrograd's max-margin loss: the mean of relu(1 - y * s), for targets y = ±1.
 
     A score on the right side of 0 by a margin of at least 1 costs nothing; anything less
-    costs linearly. (For 0/1 labels pass ``[2 * y - 1 for y in labels]``.)
+    costs linearly. (For 0/1 labels pass ``[2 * y - 1 for y in labels]``.) A target may
+    be a Value holding ±1: it then stays in the graph, as an input.
     """
     _check_batch("hinge_loss", scores, targets)
     terms = []
@@ -120,7 +127,7 @@ def hinge_loss(scores: Sequence[Scalar], targets: Sequence[float]) -> Value:
                 "(for 0/1 labels pass 2 * y - 1)"
             )
         s = _as_value(_score("hinge_loss", index, score))
-        terms.append((1.0 - s * y).relu())
+        terms.append((1.0 - s * _kept(target, y)).relu())
     return _mean(terms)
 
 
@@ -133,6 +140,7 @@ def binary_cross_entropy_with_logits(logits: Sequence[Scalar], targets: Sequence
         softplus(z) - y * z
 
     and the engine's softplus never overflows. Its derivative is σ(z) - y, finite everywhere.
+    A target may be a Value (in [0, 1]): it then stays in the graph, as an input.
     """
     _check_batch("binary_cross_entropy_with_logits", logits, targets)
     terms = []
@@ -144,7 +152,7 @@ def binary_cross_entropy_with_logits(logits: Sequence[Scalar], targets: Sequence
                 "targets must lie in [0, 1]"
             )
         z = _as_value(_score("binary_cross_entropy_with_logits", index, logit))
-        terms.append(z.softplus() - z * y)
+        terms.append(z.softplus() - z * _kept(target, y))
     return _mean(terms)
 
 
@@ -163,7 +171,36 @@ def _class_index(index: int, label: object, classes: int) -> int:
     return number
 
 
-def cross_entropy(batch_logits: Sequence[Sequence[Scalar]], class_indices: Sequence[int]) -> Value:
+def _class_probabilities(index: int, target: Sequence[object], classes: int) -> list[Scalar]:
+    if len(target) != classes:
+        raise ValueError(
+            f"cross_entropy: target {index} has {len(target)} class probabilities for "
+            f"{classes} classes"
+        )
+    row: list[Scalar] = []
+    for p in target:
+        number = _target_number("cross_entropy", index, p)
+        if not 0.0 <= number <= 1.0:
+            raise ValueError(
+                f"cross_entropy: target {index} holds the probability {number!r}; class "
+                "probabilities must lie in [0, 1]"
+            )
+        row.append(_kept(p, number))
+    return row
+
+
+def _soft_term(z: list[Value], probabilities: list[Scalar]) -> Value:
+    """-sum_i p_i log softmax(z)_i, each log softmax(z)_i computed as z_i - logsumexp(z)."""
+    lse = logsumexp(z)
+    total = probabilities[0] * (z[0] - lse)
+    for p, zi in zip(probabilities[1:], z[1:], strict=True):
+        total = total + p * (zi - lse)
+    return -total
+
+
+def cross_entropy(
+    batch_logits: Sequence[Sequence[Scalar]], class_indices: Sequence[int | Sequence[Scalar]]
+) -> Value:
     """Softmax cross-entropy: the mean of -log softmax(z)[c] over the batch.
 
     ``batch_logits`` holds one list of k class scores per example, ``class_indices`` the
@@ -173,6 +210,13 @@ def cross_entropy(batch_logits: Sequence[Sequence[Scalar]], class_indices: Seque
 
     with the max-shifted :func:`~nn.functional.logsumexp`, so scores of ±1000 are fine. Its
     derivative with respect to z_i is softmax(z)_i - [i == c].
+
+    A target may instead be a list of k class probabilities p (numbers or Values in [0, 1],
+    PyTorch's other form of target): that example's loss is ``-sum_i p_i log softmax(z)_i``.
+    A one-hot row gives exactly the loss of its class index (``0 * x`` adds nothing, and
+    ``-(z_c - logsumexp(z))`` is ``logsumexp(z) - z_c`` to the bit); as Values it keeps the
+    targets in the graph, which is how :mod:`nn.compiled` replays one recording for every
+    batch.
     """
     _check_batch("cross_entropy", batch_logits, class_indices)
     classes = None
@@ -191,7 +235,10 @@ def cross_entropy(batch_logits: Sequence[Sequence[Scalar]], class_indices: Seque
             raise ValueError(
                 f"cross_entropy: example {index} has {len(logits)} scores, example 0 has {classes}"
             )
-        c = _class_index(index, label, classes)
         z = [_as_value(_score("cross_entropy", index, zi)) for zi in logits]
+        if isinstance(label, Sequence) and not isinstance(label, str | bytes):
+            terms.append(_soft_term(z, _class_probabilities(index, label, classes)))
+            continue
+        c = _class_index(index, label, classes)
         terms.append(logsumexp(z) - z[c])
     return _mean(terms)

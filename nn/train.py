@@ -30,14 +30,14 @@ from typing import Any
 from autograd_engine import Value, no_grad
 
 from .callbacks import Callback, EpochFunction, ProgressBar
-from .compiled import CompiledStep
+from .compiled import CompiledStep, History, TrainingMode
 from .datasets import batches
 from .finite import check_before_step, divergence_error
 from .layers import is_array
 from .module import Module
 from .optim import Optimizer
 
-__all__ = ["StepResult", "accuracy", "evaluate", "fit", "predict", "train_step"]
+__all__ = ["History", "StepResult", "accuracy", "evaluate", "fit", "predict", "train_step"]
 
 #: ``loss_fn(outputs, targets) -> Value``: a batch of model outputs and targets to one loss.
 LossFn = Callable[[list[Any], Sequence[Any]], Value]
@@ -258,8 +258,8 @@ def fit(
     accuracy_fn: AccuracyFn | None = accuracy,
     callbacks: Sequence[Callback] = (),
     callback: Callable[[int, dict[str, list[float]]], None] | None = None,
-    compiled: bool = False,
-) -> dict[str, list[float]]:
+    compiled: bool | None = None,
+) -> History:
     """Train ``model`` on ``(X, y)``; returns the history ``{"loss": [...], "accuracy": [...]}``.
 
     Args:
@@ -284,14 +284,19 @@ def fit(
             (e.g. :class:`~nn.callbacks.EarlyStopping`, :func:`nn.watch.watch`).
         callback: ``callback(epoch, history)``, called after each epoch (0, 1, 2, ...), after
             ``callbacks``; the shorthand for one :class:`~nn.callbacks.EpochFunction`.
-        compiled: record each batch size's graph once and replay it (``compile_graph``,
-            needs NumPy) instead of rebuilding it every step: the same results, many times
-            faster. The model and loss must not branch on ``.data`` (see :mod:`nn.compiled`).
+        compiled: ``True``: record each batch size's graph once and replay it
+            (``compile_graph``, needs NumPy) instead of rebuilding it every step: the same
+            results to rounding, many times faster; the model and loss must not branch on
+            ``.data`` (see :mod:`nn.compiled`). ``False``: build the graph every step
+            (eager). ``None`` (default): compiled where it is safe, else eager
+            (:class:`nn.compiled.TrainingMode` says when); the mode used is logged on the
+            ``nn.train`` logger, shown by the progress bar, and is ``history.mode``.
 
     Returns:
         Per epoch, the mean loss over the examples and (unless ``accuracy_fn`` is None) the
-        accuracy of the predictions made during the epoch. Stopped early by a callback, it
-        holds the epochs that ran.
+        accuracy of the predictions made during the epoch: a dict, whose ``.mode`` is
+        ``"compiled"`` or ``"eager"`` (the mode of the last step). Stopped early by a
+        callback, it holds the epochs that ran.
 
     Raises:
         ValueError: ``X`` and ``y`` differ in length, or are empty; bad ``epochs`` or
@@ -313,13 +318,14 @@ def fit(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
-    step: StepFn = CompiledStep() if compiled else train_step
+    step = TrainingMode(compiled, CompiledStep)
     rng = None if seed is None else random.Random(seed)
-    history: dict[str, list[float]] = {"loss": []}
+    history = History({"loss": []}, mode=step.mode)
     if accuracy_fn is not None:
         history["accuracy"] = []
     hooks = _hooks(epochs, progress, callbacks, callback)
     error: BaseException | None = None
+    step.on_change = lambda mode: setattr(history, "mode", mode)
     try:
         for hook in hooks:
             hook.on_train_begin(model, history)
@@ -350,6 +356,7 @@ def fit(
         error = raised
         raise
     finally:
+        history.mode = step.mode
         _end_training(hooks, model, history, error)
     return history
 

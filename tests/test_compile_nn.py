@@ -86,7 +86,7 @@ def test_micrograds_demo_full_batch(recordings: list[CompiledGraph]) -> None:
 
 
 def test_cross_entropy_with_class_indices_on_spirals(recordings: list[CompiledGraph]) -> None:
-    """cross_entropy picks z[c] by the label: the labels are baked into the recording."""
+    """cross_entropy's class indices are fed as one-hot rows of leaves: one recording."""
     assert_same_training(train_both(recipe_run("spirals", epochs=4)))
     assert len(recordings) == 1
 
@@ -130,12 +130,19 @@ def test_targets_the_loss_keeps_as_values_are_leaves(recordings: list[CompiledGr
     assert len(recordings) == 2
 
 
+def hinge_on_numbers(scores: list[Any], targets: Sequence[Any]) -> Value:
+    """A loss of one's own that turns its targets into numbers before using them."""
+    return hinge_loss(scores, [float(t) for t in targets])
+
+
 def test_targets_read_as_numbers_get_a_recording_per_batch(
     recordings: list[CompiledGraph],
 ) -> None:
-    """hinge_loss reads targets as numbers: unshuffled, each of the 4 batches is recorded once."""
+    """A loss that reads targets as numbers bakes them in: unshuffled, each of the 4 batches
+    is recorded once. (nn.losses' own losses keep Value targets in the graph, see
+    tests/test_compile_minibatch.py.)"""
     run = small_mlp_run(
-        hinge_loss, lambda labels: [2 * y - 1 for y in labels], batch_size=16, shuffle=False
+        hinge_on_numbers, lambda labels: [2 * y - 1 for y in labels], batch_size=16, shuffle=False
     )
     assert_same_training(train_both(run))
     assert len(recordings) == 4
