@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import anomaly, ops
 from . import value as _value
+from .gc_pause import collector_paused
 
 if TYPE_CHECKING:
     from .value import Value
@@ -61,14 +62,21 @@ def _order_and_leaves(root: Value) -> tuple[list[Value], list[Value], list[Value
             order.append(stack.pop())  # type: ignore[arg-type]
         elif node not in visited:
             visited.add(node)
-            parents = node.parents
-            if parents:
+            # node.parents, read from the node's slots (_left, _right) without a tuple.
+            left = node._left
+            if left is not None:
                 stack.append(node)
                 stack.append(None)
                 # Pushed in reverse so the first parent is explored (and listed) first.
-                for parent in reversed(parents):
-                    if parent not in visited:
-                        stack.append(parent)
+                right = node._right
+                if type(right) is tuple:
+                    for parent in reversed(right):
+                        if parent not in visited:
+                            stack.append(parent)
+                elif right is not None and right not in visited:
+                    stack.append(right)
+                if left not in visited:
+                    stack.append(left)
             else:
                 order.append(node)  # a leaf has nothing to wait for
                 if type(node) is constant:
@@ -96,7 +104,8 @@ def backward(root: Value, gradient: float = 1.0) -> None:
       from an earlier call;
     * *leaves* (inputs, parameters) *accumulate*: this call adds its gradient to their
       ``.grad``. Calling ``backward()`` twice gives leaves exactly twice the gradient; zero
-      them between steps;
+      them between steps. A leaf whose ``.grad`` is ``None`` counts as zero (PyTorch's
+      ``p.grad = None``): it receives this call's gradient;
     * a :class:`~autograd_engine.value.Constant` (a number mixed into an expression) gets
       no gradient at all: its ``.grad`` stays 0.0;
     * *all or nothing*: if any rule raises, or a gradient overflows (see the policy table in
@@ -104,15 +113,19 @@ def backward(root: Value, gradient: float = 1.0) -> None:
       gradient, and no leaf ``.grad`` has changed;
     * several threads may call it, even on one shared graph, and each call is exact: passes
       take turns, holding one process-wide lock from start to end. Nothing real is lost by
-      that: a pass is pure Python, and the GIL already runs one thread's Python at a time.
+      that: a pass is pure Python, and the GIL already runs one thread's Python at a time;
+    * Python's cycle collector is paused for the pass and resumes after it
+      (:func:`~autograd_engine.gc_pause.collector_paused`): the pass makes no cycles.
 
     Each node's local-gradient rule runs once, in reverse topological order, so each edge of
     the graph carries exactly one product of the chain rule.
     """
     seed = _float(gradient)
-    with _one_pass_at_a_time():
+    # The pass makes no cycles and runs no user code: the cycle collector waits till its end.
+    with _one_pass_at_a_time(), collector_paused():
         order, leaves, constants = _order_and_leaves(root)
-        earlier = [leaf.grad for leaf in leaves]  # to add back at the end, or to put back
+        # To add back at the end, or to put back; a leaf's None (zero) is put back as None.
+        earlier: list[float | None] = [leaf.grad for leaf in leaves]
         try:
             for node in order:
                 node.grad = 0.0  # every sum starts empty, a leaf's too: this call's part alone
@@ -125,19 +138,19 @@ def backward(root: Value, gradient: float = 1.0) -> None:
                     continue
                 g = node.grad  # complete: every consumer of node came before it
                 checksum += g
-                parents = node.parents
-                # Each parent's sum gets one term: g * d(node)/d(parent).
-                if len(parents) == 2:
-                    a, b = parents
-                    grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
+                # Each parent's sum gets one term: g * d(node)/d(parent). The parents are
+                # node.parents, read from the node's slots: a, then b (see Value).
+                a, b = node._left, node._right
+                if b is None:
+                    (grad_a,) = op.backward(g, node._data, a._data)
+                    a.grad += grad_a
+                elif type(b) is not tuple:
+                    grad_a, grad_b = op.backward(g, node._data, a._data, b._data)
                     a.grad += grad_a
                     b.grad += grad_b
-                elif len(parents) == 1:
-                    (x,) = parents
-                    (grad_x,) = op.backward(g, node.data, x.data)
-                    x.grad += grad_x
                 else:
-                    parent_grads = op.backward(g, node.data, *(p.data for p in parents))
+                    parents = node.parents
+                    parent_grads = op.backward(g, node._data, *(p._data for p in parents))
                     for parent, parent_grad in zip(parents, parent_grads, strict=True):
                         parent.grad += parent_grad
             for node in constants:
@@ -192,7 +205,7 @@ def _one_pass_at_a_time() -> Iterator[None]:
             _pass_thread = None
 
 
-def _put_back(leaves: list[Value], earlier: list[float], constants: list[Value]) -> None:
+def _put_back(leaves: list[Value], earlier: list[float | None], constants: list[Value]) -> None:
     """Undo a pass that failed: every leaf's ``.grad`` as it was, constants' at 0.0."""
     for leaf, grad in zip(leaves, earlier, strict=True):
         leaf.grad = grad
@@ -200,12 +213,19 @@ def _put_back(leaves: list[Value], earlier: list[float], constants: list[Value])
         node.grad = 0.0
 
 
-def _add_earlier(leaves: list[Value], earlier: list[float]) -> None:
-    """Leaves hold this call's gradient alone: add what they held before, all or none."""
-    totals = [before + leaf.grad for leaf, before in zip(leaves, earlier, strict=True)]
+def _add_earlier(leaves: list[Value], earlier: list[float | None]) -> None:
+    """Leaves hold this call's gradient alone: add what they held before, all or none.
+
+    A ``.grad`` of ``None`` counts as zero, as in PyTorch: that leaf gets this call's
+    gradient as it is.
+    """
+    totals: list[float] = [
+        leaf.grad if before is None else before + leaf.grad  # type: ignore[operator,misc]
+        for leaf, before in zip(leaves, earlier, strict=True)
+    ]
     if not -_INF < sum(totals) < _INF:
         for leaf, before, total in zip(leaves, earlier, totals, strict=True):
-            if not -_INF < total < _INF and _finite(before, leaf.grad):
+            if not -_INF < total < _INF and before is not None and _finite(before, leaf.grad):
                 new = leaf.grad
                 _put_back(leaves, earlier, [])
                 _check_sum(leaf, before, new)  # two finite numbers overflowed: raises
