@@ -32,8 +32,10 @@ from typing import Any
 
 __all__ = ["ENGINES", "HEAPS", "main", "make_heap", "time_eager_steps", "time_steps"]
 
-#: The engines a fresh process can time (``--engine``).
-ENGINES = ("ours", "micrograd")
+#: The steps a fresh process can time (``--engine``): this engine driven by the benchmark's
+#: own loop (the graph built by user code, as in micrograd's demo), this engine through
+#: ``nn.train.train_step`` (what ``fit`` runs), and micrograd.
+ENGINES = ("ours", "ours-fit", "micrograd")
 #: The heaps a step can run in (``--heap``): what is alive besides the engine.
 HEAPS = ("plain", "torch", "objects")
 #: How many small lists the ``objects`` heap keeps alive.
@@ -101,9 +103,11 @@ def time_steps(step: Callable[[], Any], steps: int, warmup: int = 1) -> dict[str
 
 
 def _demo_step(engine: str) -> Callable[[], float]:
-    from .engines import ScalarModel, micrograd_engine, ours_engine
+    from .engines import FitStepModel, ScalarModel, micrograd_engine, ours_engine
     from .workload import make_problem
 
+    if engine == "ours-fit":
+        return FitStepModel(make_problem()).step
     scalar_engine = ours_engine() if engine == "ours" else micrograd_engine()
     if scalar_engine is None:
         raise ImportError("micrograd is not installed (pip install 'autograd-engine[bench]')")
