@@ -57,29 +57,32 @@ def _order_and_leaves(root: Value) -> tuple[list[Value], list[Value], list[Value
     # Nodes still to explore. A node pushed back under a None is listed when the None is
     # popped: by then everything pushed above it, its parents, has been listed.
     stack: list[Value | None] = [root]
+    # The list and set methods, looked up once: this loop runs a few times per node.
+    push, pop, visit, emit = stack.append, stack.pop, visited.add, order.append
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is None:
-            order.append(stack.pop())  # type: ignore[arg-type]
+            emit(pop())  # type: ignore[arg-type]
         elif node not in visited:
-            visited.add(node)
+            visit(node)
             # node.parents, read from the node's slots (_left, _right) without a tuple.
             left = node._left
             if left is not None:
-                stack.append(node)
-                stack.append(None)
+                push(node)
+                push(None)
                 # Pushed in reverse so the first parent is explored (and listed) first.
                 right = node._right
-                if type(right) is tuple:
-                    for parent in reversed(right):
-                        if parent not in visited:
-                            stack.append(parent)
-                elif right is not None and right not in visited:
-                    stack.append(right)
+                if right is not None:
+                    if type(right) is tuple:
+                        for parent in reversed(right):
+                            if parent not in visited:
+                                push(parent)
+                    elif right not in visited:
+                        push(right)  # type: ignore[arg-type]  # a Value: not a tuple
                 if left not in visited:
-                    stack.append(left)
+                    push(left)
             else:
-                order.append(node)  # a leaf has nothing to wait for
+                emit(node)  # a leaf has nothing to wait for
                 if type(node) is constant:
                     constants.append(node)
                 else:
@@ -132,6 +135,8 @@ def backward(root: Value, gradient: float = 1.0) -> None:
                 node.grad = 0.0  # every sum starts empty, a leaf's too: this call's part alone
             root.grad = seed
             checksum = 0.0  # the sum of every gradient: finite only if each one is
+            a: Any  # a node's first and second parent (the second may be a tuple, or None)
+            b: Any
             # The chain rule, one node at a time, from the root back to the leaves.
             for node in reversed(order):
                 op = node._op
@@ -219,7 +224,7 @@ def _one_pass_at_a_time() -> Iterator[None]:
 def _put_back(leaves: list[Value], earlier: list[float | None], constants: list[Value]) -> None:
     """Undo a pass that failed: every leaf's ``.grad`` as it was, constants' at 0.0."""
     for leaf, grad in zip(leaves, earlier, strict=True):
-        leaf.grad = grad
+        leaf.grad = grad  # type: ignore[assignment]  # a None is put back as it was
     for node in constants:
         node.grad = 0.0
 
@@ -231,7 +236,7 @@ def _add_earlier(leaves: list[Value], earlier: list[float | None]) -> None:
     gradient as it is.
     """
     totals: list[float] = [
-        leaf.grad if before is None else before + leaf.grad  # type: ignore[operator,misc]
+        leaf.grad if before is None else before + leaf.grad
         for leaf, before in zip(leaves, earlier, strict=True)
     ]
     if not -_INF < sum(totals) < _INF:
