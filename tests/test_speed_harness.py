@@ -54,7 +54,7 @@ class FakeRunner:
         round_number = sum(1 for e, h, _ in self.calls if (e, h) == (engine, heap))
         # The second process of each engine is slower (load), the steps themselves vary.
         step = self.STEP[engine] * round_number
-        seconds = [step * 0.5, step * 1.5] + [step] * (steps - 2)
+        seconds = [step * 0.5, step * 2.5] + [step] * (steps - 2)
         return {"seconds": seconds, "collector_seconds": [s / 4 for s in seconds]}
 
 
@@ -83,10 +83,10 @@ def test_a_process_counts_as_the_mean_of_its_steps() -> None:
         ["ours", "micrograd"], ["plain"], 2, 4, lambda _: None, run=FakeRunner()
     )
     plain = results["heaps"]["plain"]
-    # Steps 0.05, 0.15, 0.1, 0.1: mean 0.1 (the median would also be 0.1; with a slow
-    # step every few, only the mean counts it at its rate). Round 2 is twice as slow.
-    assert plain["process_means"]["ours"] == pytest.approx([0.1, 0.2])
-    assert plain["seconds"]["ours"] == pytest.approx({"median": 0.15, "min": 0.1, "max": 0.2})
+    # Steps 0.05, 0.25, 0.1, 0.1: mean 0.125, where the median, 0.1, would miss the slow
+    # step (a collector's rescan every few steps). Round 2 is twice as slow.
+    assert plain["process_means"]["ours"] == pytest.approx([0.125, 0.25])
+    assert plain["seconds"]["ours"] == pytest.approx({"median": 0.1875, "min": 0.125, "max": 0.25})
     assert plain["collector_share"]["micrograd"]["median"] == pytest.approx(0.25)
     assert plain["ratio_vs_micrograd"]["ours"] == pytest.approx(
         {"median": 10.0, "min": 10.0, "max": 10.0}
@@ -145,12 +145,12 @@ def test_the_table_shows_each_heap_engine_share_and_ratio() -> None:
     assert "2 rounds taking turns" in text
     assert "torch imported" in text
     row = next(line for line in text.splitlines() if "the demo's own loop" in line)
-    assert "150.000 ms" in row  # the median of the process means 0.1 and 0.2
-    assert "[100.000 ms - 200.000 ms]" in row
+    assert "187.500 ms" in row  # the median of the process means 0.125 and 0.25
+    assert "[125.000 ms - 250.000 ms]" in row
     assert "25%" in row
     assert "10.0x [10.0 - 10.0]" in row
-    # Where the time goes: 0.15 s over 1000 nodes, 75% of it outside the collector.
-    assert "150000 ns per node, 112500 ns of it outside the collector" in text
+    # Where the time goes: 0.1875 s over 1000 nodes, 75% of it outside the collector.
+    assert "187500 ns per node, 140625 ns of it outside the collector" in text
 
 
 def test_a_fresh_process_prints_its_steps_as_json(capsys: pytest.CaptureFixture[str]) -> None:
