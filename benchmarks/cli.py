@@ -92,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     results["anomaly_off"] = suite.anomaly_off_cost(2 if options.quick else 4, repeats, progress)
     engines, heaps = suite.fresh_process_plan(SKIPPED)
     results["fresh_processes"] = suite.eager_in_fresh_processes(
-        engines, heaps, processes, 3 if options.quick else 4, progress
+        engines, heaps, processes, 2 if options.quick else 3, progress
     )
+    progress("where the eager step's time goes")
+    results["eager_profile"] = suite.eager_profile(problem, 3)
     results["skipped"] = dict(SKIPPED)
     results["goals"] = goals(results)
     results["goals_issue_8"] = issue_8_goals(results)

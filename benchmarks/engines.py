@@ -178,6 +178,10 @@ class ScalarModel:
         inputs = [[self.engine.leaf(v) for v in x] for x in self.problem.xs]
         return scalar_demo_loss(self.layers, inputs, self.problem.ys, self.engine.relu)
 
+    def step_update(self) -> None:
+        """The SGD update alone, from the gradients the parameters hold."""
+        self.engine.sgd(self.params, LEARNING_RATE)
+
     def step(self) -> float:
         """One training step (forward, zero grads, backward, SGD); returns the loss."""
         loss = self.loss()

@@ -22,10 +22,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from autograd_engine import Value, compile_graph
+from autograd_engine import Value, compile_graph, topological_order
+from autograd_engine.gc_pause import collector_paused
 
 from .engines import (
     BranchyReplays,
@@ -53,6 +55,7 @@ __all__ = [
     "chain",
     "demo_step",
     "eager_in_fresh_processes",
+    "eager_profile",
     "fresh_process_plan",
     "graph_memory",
     "guard_cost",
@@ -331,3 +334,39 @@ def fresh_process_plan(skipped: dict[str, str]) -> tuple[list[str], list[str]]:
     engines = ["ours", "ours-fit"] + ([] if "micrograd" in skipped else ["micrograd"])
     heaps = [heap for heap in HEAPS if not (heap == "torch" and "PyTorch" in skipped)]
     return engines, heaps
+
+
+def eager_profile(problem: Problem, repeats: int) -> dict[str, Any]:
+    """Where this engine's eager demo step spends its time, per phase, the collector paused.
+
+    Phases: ``forward`` (building the loss graph), ``topological_order`` (the walk
+    ``backward()`` starts with), ``backward`` (the whole pass, that walk included),
+    ``update`` (the SGD update), and ``free`` (dropping the graph: reference counting
+    frees every node). CPU seconds, the lowest of ``repeats`` steps, and per node.
+    """
+    model = ScalarModel(ours_engine(), problem)
+    phases: dict[str, list[float]] = {}
+
+    def timed(name: str, function: Callable[[], Any]) -> Any:
+        start = time.process_time()
+        result = function()
+        phases.setdefault(name, []).append(time.process_time() - start)
+        return result
+
+    nodes = 0
+    with collector_paused():
+        for _ in range(repeats):
+            loss = timed("forward", model.loss)
+            nodes = len(timed("topological_order", partial(topological_order, loss)))
+            model.engine.zero_grad(model.params)
+            timed("backward", loss.backward)
+            timed("update", model.step_update)
+            holder = [loss]
+            del loss
+            timed("free", holder.clear)
+    seconds = {name: min(values) for name, values in phases.items()}
+    return {
+        "nodes": nodes,
+        "seconds": seconds,
+        "nanoseconds_per_node": {name: value / nodes * 1e9 for name, value in seconds.items()},
+    }
