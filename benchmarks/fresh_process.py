@@ -15,8 +15,9 @@ suite): its rescans of the user's heap are exactly what is measured here.
 
 Each prints one JSON object: the CPU seconds of every timed step and, per step, the CPU
 seconds the cycle collector ran (timed through ``gc.callbacks``), after one untimed warm-up
-step. CPU time (:func:`time.process_time`), because on a shared machine the wall clock
-also counts the time the process waited for a core.
+step (and one ``gc.collect()``, as every timing in :mod:`benchmarks.measure` starts). CPU
+time (:func:`time.process_time`), because on a shared machine the wall clock also counts
+the time the process waited for a core.
 ``--anomaly`` enters and leaves ``detect_anomaly()`` once first (issue 8: that must cost
 the step nothing afterwards).
 """
@@ -24,11 +25,12 @@ the step nothing afterwards).
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import time
 from collections.abc import Callable
 from typing import Any
+
+from .measure import time_repeats
 
 __all__ = ["ENGINES", "HEAPS", "main", "make_heap", "time_eager_steps", "time_steps"]
 
@@ -64,42 +66,14 @@ def make_heap(kind: str) -> Any:
     raise ValueError(f"unknown heap {kind!r}; expected one of {', '.join(HEAPS)}")
 
 
-class _CollectorClock:
-    """Adds up the seconds the cycle collector runs (through ``gc.callbacks``)."""
-
-    def __init__(self) -> None:
-        self.total = 0.0
-        self._start = 0.0
-
-    def __call__(self, phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            self._start = _clock()
-        else:
-            self.total += _clock() - self._start
-
-
-def time_steps(step: Callable[[], Any], steps: int, warmup: int = 1) -> dict[str, list[float]]:
-    """Time ``steps`` consecutive calls of ``step`` after ``warmup`` untimed ones.
+def time_steps(step: Callable[[], Any], steps: int) -> dict[str, list[float]]:
+    """Time ``steps`` consecutive calls of ``step`` after an untimed one, in CPU seconds.
 
     Returns:
         ``{"seconds": [...], "collector_seconds": [...]}``, one entry per timed step.
     """
-    for _ in range(warmup):
-        step()
-    clock = _CollectorClock()
-    seconds: list[float] = []
-    collector: list[float] = []
-    gc.callbacks.append(clock)
-    try:
-        for _ in range(steps):
-            clock.total = 0.0
-            start = _clock()
-            step()
-            seconds.append(_clock() - start)
-            collector.append(clock.total)
-    finally:
-        gc.callbacks.remove(clock)
-    return {"seconds": seconds, "collector_seconds": collector}
+    timing = time_repeats(step, steps, clock=_clock)
+    return {"seconds": timing.seconds, "collector_seconds": timing.collector_seconds}
 
 
 def _demo_step(engine: str) -> Callable[[], float]:
