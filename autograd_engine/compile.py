@@ -72,12 +72,10 @@ This path needs NumPy (the ``compile`` extra); ``import autograd_engine`` does n
 
 from __future__ import annotations
 
-import gc
 import math
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from itertools import chain
 from operator import attrgetter
 from types import ModuleType
@@ -85,6 +83,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import guards as guard_module
 from . import ops
+from .gc_pause import collector_paused
 from .graph import topological_order
 from .guards import Guard, GuardLog
 from .value import Value
@@ -167,7 +166,9 @@ def compile_graph(
         raise ImportError(
             "compile_graph needs NumPy: pip install 'autograd-engine[compile]'"
         ) from error
-    with _cycle_collector_paused():
+    # Compiling allocates a few small containers per node, all kept: without the pause each
+    # burst of them would make the cycle collector rescan the whole recorded graph.
+    with collector_paused():
         return _compile(root, watched, guard_list, replay_kernels)
 
 
@@ -305,7 +306,10 @@ class CompiledGraph:
         leaf_grads, values = replay_kernels.run(
             self._steps, self.leaves, self.num_slots, self._root_slot, seed, self._guard_check
         )
-        totals = [leaf.grad + leaf_grads[i] for i, leaf in self._learnable]
+        # A leaf whose grad was set to None (PyTorch's habit) counts as 0.0, as in backward().
+        totals = [
+            (0.0 if leaf.grad is None else leaf.grad) + leaf_grads[i] for i, leaf in self._learnable
+        ]
         if not -math.inf < sum(totals) < math.inf:
             self._check_gradients(totals, values, seed)
         for (_, leaf), total in zip(self._learnable, totals, strict=True):
@@ -320,7 +324,7 @@ class CompiledGraph:
         if not (math.isfinite(seed) and all(math.isfinite(v) for v in values.tolist())):
             return
         for (_, leaf), total in zip(self._learnable, totals, strict=True):
-            if not math.isfinite(total) and math.isfinite(leaf.grad):
+            if not math.isfinite(total) and (leaf.grad is None or math.isfinite(leaf.grad)):
                 kind = "is not a number" if total != total else "overflows a float"
                 raise (ValueError if total != total else OverflowError)(
                     f"backward (compiled replay): the gradient of leaf {leaf!r} {kind} although "
@@ -336,24 +340,6 @@ class CompiledGraph:
         if self._last_values is None:
             raise RuntimeError("watched_values: run() has not been called yet")
         return list(self._last_values)
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while compiling.
-
-    Compiling allocates a few small containers per node, all kept. Each burst of
-    allocations makes the collector rescan every live object, the whole recorded graph
-    included, which can cost more than the compiling itself; nothing compiled here forms
-    a cycle, so there is nothing for it to find.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _fuse(order: list[Value], leaves: list[Value], keep: set[Value]) -> list[_Unit]:

@@ -128,7 +128,7 @@ def _leaf_values(leaves: Sequence[Value]) -> Floats:
     NumPy alone would turn ``None`` into NaN and ``"1.5"`` into 1.5: one check of the array's
     type (one pass, in C) catches both; only then is each leaf looked at.
     """
-    data = [leaf.data for leaf in leaves]
+    data = [leaf._data for leaf in leaves]  # the slot itself: .data is a property (issue 12)
     try:
         array = np.array(data)
     except (TypeError, ValueError):  # a list in a leaf, say

@@ -56,15 +56,22 @@ def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
     if not _NEG_INF < data < _INF:
         data = _nonfinite(data, op, parents)
     out: Value = _new_object(Value)
-    out.data = data
+    out._data = data
     out.grad = 0.0
     out.label = ""
-    if grad_enabled():
+    if not grad_enabled():
+        out._op = out._left = out._right = None
+    elif len(parents) == 2:  # the parents go into the node's own slots (see Value)
         out._op = op
-        out.parents = parents
+        out._left, out._right = parents
+    elif len(parents) == 1:
+        out._op = op
+        out._left = parents[0]
+        out._right = None
     else:
-        out._op = None
-        out.parents = ()
+        out._op = op
+        out._left = parents[0]
+        out._right = parents[1:]
     return out
 
 
@@ -86,6 +93,8 @@ class Value:
     Attributes:
         data: the value (float).
         grad: d(output)/d(this node) after ``output.backward()``; 0.0 at creation.
+            ``None`` counts as zero (as in PyTorch): ``backward()`` then stores its
+            gradient there, and optimizers skip the parameter.
         label: the name given at creation ("" by default).
         parents: the Values this one was computed from, in argument order (``()`` for a leaf).
         op: the name of the operation that made it (``""`` for a leaf).
@@ -94,25 +103,56 @@ class Value:
     ``< <= > >=`` compare the numbers and return a plain bool (so ``max`` and ``sorted``
     work), and ``bool(v)`` is ``v.data != 0``. While a graph is being recorded, each such
     look at the number is logged as a guard (see :mod:`autograd_engine.guards`).
+
+    How a node is stored: the parents live in the node's own slots, ``_left`` (the first
+    input) and ``_right`` (the second; for an op of three or more inputs, a tuple of the
+    rest), not in a tuple of their own. So a node is *one* object that Python's cycle
+    collector tracks, not two; that collector rescans every tracked object now and then,
+    and a training step makes tens of thousands of nodes. The number itself is the slot
+    ``_data``: :attr:`data` reads it, and refuses at once to store anything but a number.
     """
 
-    __slots__ = ("__weakref__", "_op", "data", "grad", "label", "parents")
+    __slots__ = ("__weakref__", "_data", "_left", "_op", "_right", "grad", "label")
 
     # Let Python numbers and NumPy scalars on the left defer to our reflected operators.
     __array_ufunc__ = None
 
-    data: float
-    grad: float
+    _data: float
+    grad: float  # None is also accepted and means zero (see Attributes)
     label: str
     _op: ops.Op | None
-    parents: tuple[Value, ...]
+    _left: Value | None
+    _right: Value | tuple[Value, ...] | None
 
     def __init__(self, data: Any, label: str = "") -> None:
-        self.data = data if type(data) is float else _to_float(data)
+        self._data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
         self.label = label
-        self._op = None
-        self.parents = ()
+        self._op = self._left = self._right = None
+
+    @property
+    def data(self) -> float:
+        """The number this node holds (a float).
+
+        Assigning converts a real number to a float (``v.data = 3`` stores 3.0) and raises
+        TypeError at once for anything else (``v.data = "x"``), before a wrong value can
+        reach an operation.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, number: Any) -> None:
+        self._data = number if type(number) is float else _to_float(number)
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in argument order (``()`` for a leaf)."""
+        left, right = self._left, self._right
+        if right is None:
+            return () if left is None else (left,)
+        if type(right) is tuple:
+            return (left, *right)  # type: ignore[arg-type]  # left is set when right is
+        return (left, right)  # type: ignore[return-value]
 
     @property
     def op(self) -> str:
@@ -217,7 +257,7 @@ class Value:
         (see the "Adding an op of your own" section of :mod:`autograd_engine.ops`).
         """
         inputs = (self, *(_as_value(x, op.name) for x in others))
-        return _node(op.forward(*(x.data for x in inputs)), op, inputs)
+        return _node(op.forward(*(x._data for x in inputs)), op, inputs)
 
     # --- arithmetic: + and * are primitives; -, / are built from them -------------------
 
@@ -226,7 +266,7 @@ class Value:
         right = other if type(other) is Value else _coerce(other)
         if right is None:
             return NotImplemented
-        return _node(self.data + right.data, ops.ADD, (self, right))
+        return _node(self._data + right._data, ops.ADD, (self, right))
 
     def __radd__(self, other: float) -> Value:
         return self + other
@@ -235,7 +275,7 @@ class Value:
         right = other if type(other) is Value else _coerce(other)
         if right is None:
             return NotImplemented
-        return _node(self.data * right.data, ops.MUL, (self, right))
+        return _node(self._data * right._data, ops.MUL, (self, right))
 
     def __rmul__(self, other: float) -> Value:
         return self * other
@@ -496,11 +536,10 @@ def _coerce(x: object) -> Value | None:
     # slower than the whole rest of an operation.
     if type(x) is float:  # the common case, made without a call to __init__
         constant: Constant = _new_object(Constant)
-        constant.data = x
+        constant._data = x
         constant.grad = 0.0
         constant.label = ""
-        constant._op = None
-        constant.parents = ()
+        constant._op = constant._left = constant._right = None
         return constant
     if type(x) is int or isinstance(x, numbers.Real):
         return Constant(x)

@@ -14,7 +14,7 @@ from typing import Any
 from . import suite
 from .engines import SKIPPED
 from .measure import frozen_imports
-from .report import format_report, goals, issue_8_goals
+from .report import format_report, goals, issue_8_goals, issue_12_goals
 from .workload import make_problem
 
 __all__ = ["main"]
@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="timed demo steps per engine (default 6, or 2 with --quick)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="fresh processes per engine and heap for issue 12 (default 3, or 2 with --quick)",
     )
     parser.add_argument(
         "--json",
@@ -63,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     repeats = options.repeats if options.repeats is not None else (2 if options.quick else 6)
     if repeats < 1:
         _parser().error("--repeats must be at least 1")
+    processes = options.processes if options.processes is not None else (2 if options.quick else 3)
+    if processes < 1:
+        _parser().error("--processes must be at least 1")
     chain_length = 100_000 if options.quick else 1_000_000
 
     def progress(message: str) -> None:
@@ -81,9 +90,16 @@ def main(argv: list[str] | None = None) -> int:
         results["chain"] = suite.chain(chain_length, min(repeats, 3), progress)
     results["guards"] = suite.guard_cost(problem, repeats, progress)
     results["anomaly_off"] = suite.anomaly_off_cost(2 if options.quick else 4, repeats, progress)
+    engines, heaps = suite.fresh_process_plan(SKIPPED)
+    results["fresh_processes"] = suite.eager_in_fresh_processes(
+        engines, heaps, processes, 2 if options.quick else 3, progress
+    )
+    progress("where the eager step's time goes")
+    results["eager_profile"] = suite.eager_profile(problem, 3)
     results["skipped"] = dict(SKIPPED)
     results["goals"] = goals(results)
     results["goals_issue_8"] = issue_8_goals(results)
+    results["goals_issue_12"] = issue_12_goals(results)
     print(format_report(results))
     options.json.parent.mkdir(parents=True, exist_ok=True)
     options.json.write_text(json.dumps(results, indent=2) + "\n")

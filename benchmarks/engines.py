@@ -25,6 +25,7 @@ __all__ = [
     "SKIPPED",
     "BranchyReplays",
     "CompiledModel",
+    "FitStepModel",
     "ScalarEngine",
     "ScalarModel",
     "TorchVectorModel",
@@ -177,6 +178,10 @@ class ScalarModel:
         inputs = [[self.engine.leaf(v) for v in x] for x in self.problem.xs]
         return scalar_demo_loss(self.layers, inputs, self.problem.ys, self.engine.relu)
 
+    def step_update(self) -> None:
+        """The SGD update alone, from the gradients the parameters hold."""
+        self.engine.sgd(self.params, LEARNING_RATE)
+
     def step(self) -> float:
         """One training step (forward, zero grads, backward, SGD); returns the loss."""
         loss = self.loss()
@@ -184,6 +189,45 @@ class ScalarModel:
         self.engine.backward(loss)
         self.engine.sgd(self.params, LEARNING_RATE)
         return self.engine.value(loss)
+
+
+class FitStepModel:
+    """The demo's step as a user of ``nn`` writes it: ``MLP(2, [16, 16, 1])``,
+    ``hinge_loss + l2_penalty``, ``SGD(lr=1.0)``, one :func:`nn.train.train_step` (what ``fit``
+    runs per batch), from ``problem``'s weights and points.
+
+    It makes the same numbers as :class:`ScalarModel` with this engine, with a graph of
+    nearly the same size (the losses are written ``(1 - s * y).relu()`` and a chained sum).
+    The difference that matters: ``train_step`` is the library's own loop, so the cycle
+    collector waits while it runs (:mod:`autograd_engine.gc_pause`).
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        from nn import MLP
+        from nn.losses import hinge_loss
+        from nn.optim import SGD
+        from nn.recipes import l2_penalty
+        from nn.train import train_step
+
+        self.model = MLP(2, [16, 16, 1])
+        parameters = self.model.parameters()
+        for parameter, number in zip(parameters, problem.parameters(), strict=True):
+            parameter.data = number
+        self.optimizer = SGD(parameters, lr=LEARNING_RATE)
+        self.inputs = problem.xs
+        self.targets = problem.ys
+        self._train_step = train_step
+
+        def loss_fn(scores: list[Any], targets: Sequence[Any]) -> Value:
+            return hinge_loss(scores, targets) + l2_penalty(parameters, REGULARIZATION)
+
+        self.loss_fn = loss_fn
+
+    def step(self) -> float:
+        result = self._train_step(
+            self.model, self.loss_fn, self.optimizer, self.inputs, self.targets
+        )
+        return result.loss
 
 
 class CompiledModel:

@@ -23,12 +23,20 @@ import gc
 import statistics
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Timing", "frozen_imports", "time_repeats", "traced_bytes"]
+__all__ = [
+    "Timing",
+    "alternating_order",
+    "frozen_imports",
+    "paired_ratios",
+    "spread",
+    "time_repeats",
+    "traced_bytes",
+]
 
 
 @dataclass
@@ -50,21 +58,27 @@ class Timing:
 class _CollectorClock:
     """Adds up the time the cycle collector runs (through ``gc.callbacks``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
         self.total = 0.0
         self._start = 0.0
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            self._start = time.perf_counter()
+            self._start = self.clock()
         else:
-            self.total += time.perf_counter() - self._start
+            self.total += self.clock() - self._start
 
 
 def time_repeats(
-    function: Callable[[], Any], repeats: int, timing: Timing | None = None, warmup: int = 1
+    function: Callable[[], Any],
+    repeats: int,
+    timing: Timing | None = None,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Timing:
-    """Time ``repeats`` consecutive calls of ``function``.
+    """Time ``repeats`` consecutive calls of ``function``, by ``clock`` (wall seconds by
+    default; :func:`time.process_time` for the CPU seconds of this process).
 
     First, untimed: one ``gc.collect()`` and ``warmup`` calls (so every timed call finds
     what the call before it left, as in a loop).
@@ -73,17 +87,17 @@ def time_repeats(
     gc.collect()
     for _ in range(warmup):
         function()
-    clock = _CollectorClock()
-    gc.callbacks.append(clock)
+    collector = _CollectorClock(clock)
+    gc.callbacks.append(collector)
     try:
         for _ in range(repeats):
-            clock.total = 0.0
-            start = time.perf_counter()
+            collector.total = 0.0
+            start = clock()
             function()
-            timing.seconds.append(time.perf_counter() - start)
-            timing.collector_seconds.append(clock.total)
+            timing.seconds.append(clock() - start)
+            timing.collector_seconds.append(collector.total)
     finally:
-        gc.callbacks.remove(clock)
+        gc.callbacks.remove(collector)
     return timing
 
 
@@ -116,3 +130,40 @@ def traced_bytes(build: Callable[[], Any]) -> tuple[Any, int, int]:
     finally:
         tracemalloc.stop()
     return result, after - before, peak - before
+
+
+def alternating_order(names: Sequence[str], round_number: int) -> list[str]:
+    """The order in which ``names`` take their turn in round ``round_number`` (from 0).
+
+    Even rounds go forwards, odd rounds backwards, so no one always goes first (a machine
+    warming up or cooling down during a round favours neither side on balance)::
+
+        >>> [alternating_order(["a", "b", "c"], k) for k in range(2)]
+        [['a', 'b', 'c'], ['c', 'b', 'a']]
+    """
+    return list(names) if round_number % 2 == 0 else list(reversed(names))
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """The median of ``values`` with their lowest and highest, which show the noise.
+
+    >>> spread([3.0, 1.0, 2.0, 10.0])
+    {'median': 2.5, 'min': 1.0, 'max': 10.0}
+    """
+    if not values:
+        raise ValueError("spread of no values")
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def paired_ratios(slower: Sequence[float], faster: Sequence[float]) -> dict[str, float]:
+    """How many times faster, round by round: ``slower[k] / faster[k]``, as a :func:`spread`.
+
+    Each ratio divides two times measured in the same round (one after the other), so a
+    burst of load from elsewhere affects both of its terms rather than one.
+
+        >>> paired_ratios([10.0, 12.0, 9.0], [1.0, 2.0, 1.0])
+        {'median': 9.0, 'min': 6.0, 'max': 10.0}
+    """
+    if len(slower) != len(faster):
+        raise ValueError(f"{len(slower)} times to pair with {len(faster)}")
+    return spread([slow / fast for slow, fast in zip(slower, faster, strict=True)])

@@ -8,7 +8,9 @@
 * :func:`guard_cost`: the compiled step of a model that branches in Python, with its guards
   re-checked on every run vs the same graph replayed without them (issue 8);
 * :func:`anomaly_off_cost`: the eager step in fresh processes that never entered
-  ``detect_anomaly()`` vs processes that entered and left it once (issue 8).
+  ``detect_anomaly()`` vs processes that entered and left it once (issue 8);
+* :func:`eager_in_fresh_processes`: the eager step of this engine and of micrograd, each in
+  a fresh process of its own, with a plain heap and with a large one alive (issue 12).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from autograd_engine import Value, compile_graph
+from autograd_engine import Value, compile_graph, topological_order
+from autograd_engine.gc_pause import collector_paused
 
 from .engines import (
     BranchyReplays,
@@ -34,10 +38,29 @@ from .engines import (
     torch_scalar_engine,
     torch_vector_model,
 )
-from .measure import Timing, frozen_imports, time_repeats, traced_bytes
+from .fresh_process import HEAPS
+from .measure import (
+    Timing,
+    alternating_order,
+    frozen_imports,
+    paired_ratios,
+    spread,
+    time_repeats,
+    traced_bytes,
+)
 from .workload import Problem
 
-__all__ = ["anomaly_off_cost", "chain", "demo_step", "graph_memory", "guard_cost"]
+__all__ = [
+    "anomaly_off_cost",
+    "chain",
+    "demo_step",
+    "eager_in_fresh_processes",
+    "eager_profile",
+    "fresh_process_plan",
+    "graph_memory",
+    "guard_cost",
+    "run_fresh_process",
+]
 
 #: Each engine's steps are timed in this many blocks, taking turns.
 ROUNDS = 2
@@ -190,20 +213,30 @@ def guard_cost(problem: Problem, repeats: int, progress: Callable[[str], None]) 
     }
 
 
-def _fresh_process(steps: int, enter_anomaly_mode: bool) -> list[float]:
-    """Seconds per eager step, timed by :mod:`benchmarks.fresh_process` in a new Python."""
+def run_fresh_process(
+    engine: str, heap: str, steps: int, enter_anomaly_mode: bool = False
+) -> dict[str, Any]:
+    """What :mod:`benchmarks.fresh_process` measures in a new Python: ``{"seconds": [...],
+    "collector_seconds": [...], ...}``, CPU seconds per eager step of ``engine``."""
     root = str(Path(__file__).resolve().parent.parent)  # this checkout, not an installed copy
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(
         path for path in (root, environment.get("PYTHONPATH", "")) if path
     )
     command = [sys.executable, "-m", "benchmarks.fresh_process", "--steps", str(steps)]
+    command += ["--engine", engine, "--heap", heap]
     if enter_anomaly_mode:
         command.append("--anomaly")
     finished = subprocess.run(
         command, capture_output=True, text=True, check=True, env=environment, cwd=root
     )
-    seconds: list[float] = json.loads(finished.stdout)["seconds"]
+    result: dict[str, Any] = json.loads(finished.stdout)
+    return result
+
+
+def _fresh_process(steps: int, enter_anomaly_mode: bool) -> list[float]:
+    """Seconds per eager step of this engine, timed in a new Python with a plain heap."""
+    seconds: list[float] = run_fresh_process("ours", "plain", steps, enter_anomaly_mode)["seconds"]
     return seconds
 
 
@@ -236,4 +269,104 @@ def anomaly_off_cost(pairs: int, steps: int, progress: Callable[[str], None]) ->
         "ratio": statistics.median(ratios),
         "ratio_min": min(ratios),
         "ratio_max": max(ratios),
+    }
+
+
+#: Runs one fresh process: ``(engine, heap, steps) -> {"seconds": [...],
+#: "collector_seconds": [...]}`` (see :func:`run_fresh_process`).
+FreshRunner = Callable[[str, str, int], dict[str, Any]]
+
+
+def eager_in_fresh_processes(
+    engines: list[str],
+    heaps: list[str],
+    processes: int,
+    steps: int,
+    progress: Callable[[str], None],
+    run: FreshRunner = run_fresh_process,
+) -> dict[str, Any]:
+    """The eager demo step of each engine, each timed in fresh processes of its own (issue 12).
+
+    For every heap (see :data:`benchmarks.fresh_process.HEAPS`), ``processes`` rounds; in
+    each round every engine runs once in a new Python, in :func:`alternating_order`. A
+    process times ``steps`` steps after a warm-up step; its figure is their *mean* (the
+    collector's big rescans come every few steps, and a mean counts them at their rate,
+    where a median could skip them). So one engine's garbage is never collected on another's
+    clock, and the heap each step runs in is the one named.
+
+    Returns:
+        Per heap: each engine's seconds per step and share of them in the cycle collector
+        (as :func:`~benchmarks.measure.spread` over the processes), and the ratio of
+        micrograd's step to each other engine's, paired by round.
+    """
+    results: dict[str, Any] = {"processes": processes, "steps": steps, "heaps": {}}
+    for heap in heaps:
+        means: dict[str, list[float]] = {engine: [] for engine in engines}
+        shares: dict[str, list[float]] = {engine: [] for engine in engines}
+        for round_number in range(processes):
+            for engine in alternating_order(engines, round_number):
+                progress(
+                    f"fresh processes, heap {heap}, round {round_number + 1} of {processes}: "
+                    f"{engine}"
+                )
+                measured = run(engine, heap, steps)
+                total = sum(measured["seconds"])
+                means[engine].append(total / len(measured["seconds"]))
+                shares[engine].append(sum(measured["collector_seconds"]) / total)
+        entry: dict[str, Any] = {
+            "process_means": means,
+            "seconds": {engine: spread(values) for engine, values in means.items()},
+            "collector_share": {engine: spread(values) for engine, values in shares.items()},
+        }
+        if "micrograd" in engines:
+            entry["ratio_vs_micrograd"] = {
+                engine: paired_ratios(means["micrograd"], means[engine])
+                for engine in engines
+                if engine != "micrograd"
+            }
+        results["heaps"][heap] = entry
+    return results
+
+
+def fresh_process_plan(skipped: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The engines and heaps :func:`eager_in_fresh_processes` can run here: micrograd and
+    the ``torch`` heap only where installed (``skipped`` names what is missing)."""
+    engines = ["ours", "ours-fit"] + ([] if "micrograd" in skipped else ["micrograd"])
+    heaps = [heap for heap in HEAPS if not (heap == "torch" and "PyTorch" in skipped)]
+    return engines, heaps
+
+
+def eager_profile(problem: Problem, repeats: int) -> dict[str, Any]:
+    """Where this engine's eager demo step spends its time, per phase, the collector paused.
+
+    Phases: ``forward`` (building the loss graph), ``topological_order`` (the walk
+    ``backward()`` starts with), ``backward`` (the whole pass, that walk included),
+    ``update`` (the SGD update), and ``free`` (dropping the graph: reference counting
+    frees every node). CPU seconds, the lowest of ``repeats`` steps, and per node.
+    """
+    model = ScalarModel(ours_engine(), problem)
+    phases: dict[str, list[float]] = {}
+
+    def timed(name: str, function: Callable[[], Any]) -> Any:
+        start = time.process_time()
+        result = function()
+        phases.setdefault(name, []).append(time.process_time() - start)
+        return result
+
+    nodes = 0
+    with collector_paused():
+        for _ in range(repeats):
+            loss = timed("forward", model.loss)
+            nodes = len(timed("topological_order", partial(topological_order, loss)))
+            model.engine.zero_grad(model.params)
+            timed("backward", loss.backward)
+            timed("update", model.step_update)
+            holder = [loss]
+            del loss
+            timed("free", holder.clear)
+    seconds = {name: min(values) for name, values in phases.items()}
+    return {
+        "nodes": nodes,
+        "seconds": seconds,
+        "nanoseconds_per_node": {name: value / nodes * 1e9 for name, value in seconds.items()},
     }

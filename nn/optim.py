@@ -76,7 +76,9 @@ class Optimizer:
         self.steps = 0
 
     def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to 0 (gradients of leaves accumulate otherwise)."""
+        """Set every parameter's ``.grad`` to 0 (gradients of leaves accumulate otherwise).
+
+        A ``.grad`` of ``None`` (PyTorch's way to say zero) becomes 0.0 too."""
         for p in self.params:
             p.grad = 0.0
 
@@ -88,6 +90,9 @@ class Optimizer:
         finite gradient can still overflow the update (``p - lr * g`` with lr = 1e300), and
         the model must not be half-updated, or updated to inf, when it does.
 
+        A parameter whose ``.grad`` is ``None`` is skipped, as in PyTorch: its value and its
+        running state (momentum, Adam's moments and step count) stay as they are.
+
         Raises:
             ValueError: the learning rate is not a finite number >= 0.
             FloatingPointError: an update (or a running quantity) would be NaN or infinite;
@@ -97,7 +102,7 @@ class Optimizer:
         new_states = [dict(state) for state in self.state]  # copies: the old must survive
         with no_grad():
             new_values = [
-                self._update(p.data, p.grad, state, lr)
+                p.data if p.grad is None else self._update(p.data, p.grad, state, lr)
                 for p, state in zip(self.params, new_states, strict=True)
             ]
         # One sum is NaN/inf when any term is (or, rarely, when finite terms overflow it, and

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd_engine import Value, no_grad
+from autograd_engine.gc_pause import collector_paused
 
 from .callbacks import Callback, EpochFunction, ProgressBar
 from .compiled import CompiledStep, History, TrainingMode
@@ -68,10 +69,17 @@ def _numbers(output: Any) -> Any:
     return float(output)
 
 
+@collector_paused()
 def train_step(
     model: Module, loss_fn: LossFn, optimizer: Optimizer, inputs: Rows, targets: Sequence[Any]
 ) -> StepResult:
     """One step of gradient descent on one batch: forward, loss, zero grads, backward, update.
+
+    Python's cycle collector waits while the step runs
+    (:func:`~autograd_engine.gc_pause.collector_paused`): the step's graph has no cycles and
+    is freed when the step returns, so rescanning it meanwhile would find nothing. The model's
+    ``forward`` and ``loss_fn`` run inside the pause too; any reference cycles they make are
+    not leaked, only collected right after the step instead of during it.
 
     The update is made only when the loss and every gradient are finite
     (:func:`nn.finite.check_before_step`), so a failed step leaves the parameters and the
@@ -209,6 +217,7 @@ def _epoch_batches(
     return batches(X, y, batch_size, shuffle=shuffle, seed=seed)
 
 
+@collector_paused()  # covers a compiled step's recording too
 def _guarded_step(
     step: StepFn,
     model: Module,
@@ -407,12 +416,16 @@ def _end_training(
         raise failure
 
 
+@collector_paused()
 def predict(model: Module, X: Rows) -> list[Any]:  # noqa: N803
-    """The model's outputs for every row of ``X``, as numbers, computed without a graph."""
+    """The model's outputs for every row of ``X``, as numbers, computed without a graph.
+
+    The cycle collector waits meanwhile, as in :func:`train_step`."""
     with no_grad():
         return [_numbers(model(x)) for x in X]
 
 
+@collector_paused()
 def evaluate(
     model: Module,
     X: Rows,  # noqa: N803
@@ -421,6 +434,8 @@ def evaluate(
     accuracy_fn: AccuracyFn | None = accuracy,
 ) -> dict[str, float]:
     """The loss (and accuracy) of ``model`` on ``(X, y)``, computed without a graph.
+
+    The cycle collector waits meanwhile, as in :func:`train_step`.
 
     Raises:
         ValueError: ``X`` and ``y`` differ in length or are empty, or an input row or a
