@@ -11,9 +11,9 @@ the learning rate, the batch size and the number of epochs, then press *train*: 
 network view every few epochs. *stop* ends training after the current epoch (it sets the
 watcher's ``stop_training``, the callback protocol's way to stop).
 
-Training is compiled (recorded once, replayed: :mod:`nn.compiled`) when it is full-batch and
-NumPy is installed; mini-batches train eagerly here (each shuffled batch would otherwise be
-recorded anew). The status line says which.
+Training runs in :func:`nn.train.fit`'s default mode: compiled (recorded once per batch
+size, replayed: :mod:`nn.compiled`) where that is safe, eager otherwise. The status line
+says which mode the run used (``history.mode``).
 
 *train* runs in a background thread so that *stop* can be pressed; :meth:`Playground.run`
 does the same training in the calling thread (what a script or a test uses). A run that
@@ -66,14 +66,6 @@ def _data(dataset: str, seed: int) -> tuple[list[list[float]], list[int]]:
     if dataset == "spirals":
         return make_spirals(150, n_classes=3, noise=0.2, seed=seed)
     raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(PLAYGROUND_DATASETS)}")
-
-
-def _numpy_installed() -> bool:
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 class Playground:
@@ -164,7 +156,6 @@ class Playground:
         )
         loss_fn = binary_cross_entropy_with_logits if classes == 2 else cross_entropy
         batch = self.batch_size.value or None
-        compiled = batch is None and _numpy_installed()
         total = self.epochs.value if epochs is None else epochs
         self.watcher = watch(
             X,
@@ -177,8 +168,7 @@ class Playground:
             container=self.view,
         )
         self.model = model
-        mode = "compiled" if compiled else "eager"
-        self.status.value = f"training {model!r} for {total} epochs ({mode})…"
+        self.status.value = f"training {model!r} for {total} epochs…"
         self.train_button.disabled, self.stop_button.disabled = True, False
         try:
             self.history = fit(
@@ -191,7 +181,6 @@ class Playground:
                 batch_size=batch,
                 progress=False,
                 seed=self.seed,
-                compiled=compiled,
                 callbacks=[self.watcher],
             )
         except FloatingPointError as error:
@@ -202,7 +191,7 @@ class Playground:
         ran = len(self.history["loss"])
         stopped = " (stopped)" if ran < total else ""
         self.status.value = (
-            f"trained {model!r} for {ran} epochs{stopped} ({mode}): loss "
+            f"trained {model!r} for {ran} epochs{stopped} ({self.history.mode}): loss "
             f"{self.history['loss'][-1]:.4f}, accuracy {self.history['accuracy'][-1]:.1%}"
         )
         return self.history
