@@ -485,7 +485,8 @@ def _sigmoid(x: Floats) -> Floats:
 
 
 def _relu(x: Floats) -> Floats:
-    result: Floats = np.where(x > 0, x, 0.0)
+    # As ops._relu_forward: NaN, for which every comparison is False, comes out as itself.
+    result: Floats = np.where(x <= 0, 0.0, x)
     return result
 
 
