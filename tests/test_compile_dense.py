@@ -141,7 +141,7 @@ def test_the_wide_configurations_do_use_the_dense_forward() -> None:
 
 def _one_layer() -> tuple[Callable[[], Value], list[Value], list[Value]]:
     """A 24-neuron relu layer on 40 examples (6 inputs) summed up: its builder, its leaves,
-    and ``[neuron 0's bias, neuron 0's first weight, example 0's first input]``."""
+    and ``[neuron 0's bias, its first two weights, example 0's first two inputs]``."""
     rng = random.Random(3)
     ws = [[Value(rng.uniform(-1, 1)) for _ in range(6)] for _ in range(24)]
     bs = [Value(rng.uniform(-1, 1)) for _ in range(24)]
@@ -159,7 +159,7 @@ def _one_layer() -> tuple[Callable[[], Value], list[Value], list[Value]]:
         return total
 
     leaves = [p for row in ws for p in row] + bs + [v for row in xs for v in row]
-    return build, leaves, [bs[0], ws[0][0], xs[0][0]]
+    return build, leaves, [bs[0], ws[0][0], ws[0][1], xs[0][0], xs[0][1]]
 
 
 def _error_of(call: Callable[[], Any]) -> BaseException:
@@ -171,28 +171,48 @@ def _error_of(call: Callable[[], Any]) -> BaseException:
 
 
 @pytest.mark.parametrize(
-    ("bias", "weight", "x"),
+    ("bias", "weights", "inputs"),
     [
-        # w*x = 2e308 overflows (eager: OverflowError at the *), but a fused multiply-add
-        # onto the bias, -1.5e308 + 2e308, is a finite 5e307: BLAS alone would be quiet.
-        (-1.5e308, 2e154, 1e154),
+        # Sum (0, 0) is b - 1.5e308 + 2e308 + ...: eager's second product overflows
+        # (OverflowError at the *), but a fused multiply-add of it onto the first,
+        # -1.5e308 + 2e308, is a finite 5e307: a BLAS product alone would be quiet. No other
+        # sum is large, so only the bound on the factors sends this step to eager's order.
+        (0.5, (-1.5e154, 2e154), (1e154, 1e154)),
         # The bias and one product: the partial sum 1e308 + 1e308 overflows in eager's order.
-        (1e308, 1e154, 1e154),
+        (1e308, (1e154, 0.5), (1e154, 0.5)),
     ],
 )
 def test_a_sum_that_might_overflow_raises_eagers_error(
-    bias: float, weight: float, x: float
+    bias: float, weights: tuple[float, float], inputs: tuple[float, float]
 ) -> None:
-    build, leaves, (b0, w0, x0) = _one_layer()
+    build, leaves, (b0, w00, w01, x00, x01) = _one_layer()
     replay = compile_graph(build())  # recorded on ordinary values
     assert dense_forwards(replay) == 1
-    b0.data, w0.data, x0.data = bias, weight, x
+    b0.data, (w00.data, w01.data), (x00.data, x01.data) = bias, weights, inputs
     eager = _error_of(build)
     grads = [leaf.grad for leaf in leaves]
     replayed = _error_of(replay.run)
     assert type(replayed) is type(eager)
     assert str(replayed) == str(eager)
     assert [leaf.grad for leaf in leaves] == grads  # nothing was changed
+
+
+def test_the_product_is_declined_when_some_order_of_its_terms_could_overflow() -> None:
+    """The rule itself: ``terms * max|w| * max|x|`` bounds every partial sum in any order
+    (a BLAS may split a sum in blocks: this machine's adds in order, so the overflow tests
+    above cannot see the ``terms`` factor). 65 terms of 1e299 each: every product is
+    finite, their sum in some order is not safe."""
+    import numpy as np
+
+    slots = np.arange(65 * 64, dtype=np.intp).reshape(65, 64)
+    a, b = np.repeat(slots[:, :8], 8, axis=1), np.tile(slots[:, 8:16], 8)
+    layer = kernels.DenseLayer.recognise(a, b)
+    assert layer is not None
+    w, x = np.full((65, 8), 1e150), np.full((65, 8), 1e149)  # products 1e299
+    assert layer.forward(w, x) is None  # 65 * 1e299 > 1e300
+    assert layer.forward(w[:5], x[:5]) is not None  # 5 * 1e299 < 1e300
+    x[3, 2] = math.nan
+    assert layer.forward(w[:5], x[:5]) is None
 
 
 def test_nan_and_inf_in_a_layer_propagate_as_in_eager() -> None:
