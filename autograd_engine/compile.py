@@ -59,12 +59,23 @@ How it works
    gradients (the chain rule's sum over consumers). Small groups (a deep narrow chain) run
    instead as straight-line Python on floats through the op table's own rules, which is
    still cheaper than building nodes.
+4. *Dense layers.* The sums of one layer of neurons over a batch (every neuron's weights
+   against every example's inputs, the bias a weight on the constant 1) are a matrix
+   product in disguise: such a group runs forward as one ``W.T @ X`` and backward as two
+   more products (:class:`~autograd_engine.replay_kernels.DenseLayer`), one BLAS call each
+   instead of a multiply and a scatter-add per term. BLAS adds a sum's terms in its own
+   order (blocked, with fused multiply-adds), so these sums equal eager's to rounding, not
+   bit for bit; that is the replay's tolerance below. A graph recorded with a ``v.item()``
+   guard (which holds the replay to eager's value bit for bit) keeps eager's order.
 
 Whenever an array rule meets a value outside the easy case (a non-finite result, a negative
 base in ``a ** b``), that group is recomputed with the op table's float rules, so errors are
 the same exceptions ``backward()`` raises and results agree with the eager engine to about
 1e-12 relative (NumPy's ``exp``, ``log``, ``tanh`` and ``**`` may differ from :mod:`math`
-in the last bit). Ops of your own (:class:`~autograd_engine.ops.Op`) are replayed through
+in the last bit, and a dense layer's sums and every gradient add in another order). A
+dense layer's product is used only when no partial sum can overflow in any order (NaN or
+inf among its factors included): otherwise it adds in eager's order, and so raises where
+eager raises. Ops of your own (:class:`~autograd_engine.ops.Op`) are replayed through
 their own rules, on floats.
 
 This path needs NumPy (the ``compile`` extra); ``import autograd_engine`` does not.
@@ -205,6 +216,9 @@ def _compile(
     slot: dict[Value | None, int] = {leaf: i for i, leaf in enumerate(leaves)}
     slot[None] = len(leaves)
     slot_of = slot.__getitem__
+    # A v.item() guard holds the replay to eager's value bit for bit: keep eager's order of
+    # addition everywhere, rather than fail the guard on a rounding difference.
+    exact = any(guard.test == "item" for guard in guards)
     steps: list[Step] = []
     for vectorized, units in stages:
         for unit in units:
@@ -214,7 +228,9 @@ def _compile(
             for unit in units
         ]
         steps.append(
-            replay_kernels.vector_step(group) if vectorized else replay_kernels.FloatStep(group)
+            replay_kernels.vector_step(group, exact)
+            if vectorized
+            else replay_kernels.FloatStep(group)
         )
     for i, node in enumerate(watched):
         if node not in slot:

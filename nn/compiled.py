@@ -50,8 +50,9 @@ logger) or, with ``CompiledStep(rerecord=False)``, raises
 :class:`FrozenGraphError` naming the node and the branch. Either way no step is ever
 replayed on a branch eager training would not take. A replay equals eager to rounding,
 not always bit for bit (NumPy's ``tanh``, ``exp``... may differ from :mod:`math`'s in the
-last bit), so a ``v.item()`` guard can fail even on the batch the graph was just recorded
-on: that step is then taken eagerly (:attr:`CompiledStep.eager_steps`).
+last bit, and a layer's sums run as one matrix product, adding in BLAS's order, except in a
+graph with a ``v.item()`` guard), so a ``v.item()`` guard can fail even on the batch the
+graph was just recorded on: that step is then taken eagerly (:attr:`CompiledStep.eager_steps`).
 
 What guards cannot see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data)``),
 which is an attribute, not a call. For that only, the first time a recording is replayed
