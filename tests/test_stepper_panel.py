@@ -177,3 +177,18 @@ def test_shared_parts_give_every_picture_back_exactly() -> None:
     parts, cut = shared_parts(pictures)
     assert ["".join(parts[i] for i in c) for c in cut] == pictures
     assert len(parts) < sum(len(c) for c in cut) / 2  # most elements are shared
+
+
+def test_node_by_node_a_gradient_counts_only_once_every_term_has_arrived() -> None:
+    # x0 feeds 4 neurons: its gradient is 4 terms, complete only after the 4th has been sent.
+    loss, model, rows = mlp_loss([2, 4, 1])
+    seen, panel = recording()
+    stepper = BackwardStepper(loss, lr=0.1, params=model.parameters(), panel=panel)
+    stepper.panels()
+    leaves = [n for n in stepper.nodes if n.is_leaf]
+    for frame in seen[stepper.backward_start : stepper.backward_start + len(stepper)]:
+        counts = stepper.terms_arrived(frame.number + 1)  # after this frame's rule has run
+        complete = {leaf for leaf in leaves if counts[leaf][0] == counts[leaf][1]}
+        assert set(frame.grads) == complete
+    x0 = rows[0][0]
+    assert stepper.terms_arrived(len(stepper))[x0] == (4, 4)
