@@ -1,7 +1,11 @@
-"""The stepper page's side panel in headless Chromium: the slider swaps the network view."""
+"""The stepper page's side panel in headless Chromium: the slider swaps the network view.
+
+Set ``PANEL_SCREENSHOTS=dir`` to keep the screenshot of the README's figure (``make figures``).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +48,29 @@ def test_moving_the_slider_swaps_the_panel(browser: Any, tmp_path: Path) -> None
         "return getComputedStyle(t).textAnchor;"
     )
     assert anchor == "start"
+
+
+def test_screenshot_mid_backward(browser: Any, tmp_path: Path) -> None:
+    """The README's figure: MLP(2, [16, 16, 1]) by layer, ``layers.1`` about to send back."""
+    loss, model, _ = mlp_loss([2, 16, 16, 1])
+    stepper = BackwardStepper(
+        loss, group="layer", lr=0.1, params=model.parameters(), panel=network_panel(model)
+    )
+    assert stepper.units is not None
+    layer_1 = next(u for u, unit in enumerate(stepper.units) if unit.name == "layers.1")
+    k = next(
+        i
+        for i, frame in enumerate(stepper.frames)
+        if frame.phase == "backward" and frame.firing == layer_1
+    )
+    browser.set_window_size(1600, 900)
+    browser.get(stepper.to_html(tmp_path / "panel.html").resolve().as_uri())
+    move_slider(browser, k)
+    _, markup = browser.execute_script(SHOWN)
+    assert "backward:" in markup
+    assert 0 < markup.count("stroke-dasharray") < markup.count("<line")  # partly swept
+    folder = Path(os.environ.get("PANEL_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "stepper-network-panel.png"
+    assert browser.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000  # a page, not an empty image
