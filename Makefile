@@ -70,6 +70,7 @@ figures: $(STAMP) system-deps
 	    && echo "wrote notebooks/figures/watch-frame.png"; \
 	else echo "skipped notebooks/figures/watch-frame.png: taking it needs chromium"; fi
 	QUIZ_SCREENSHOTS=notebooks/figures $(PY) -m pytest -q -p no:cacheprovider tests/test_stepper_quiz_browser.py -k slip
+	PANEL_SCREENSHOTS=notebooks/figures $(PY) -m pytest -q -p no:cacheprovider tests/test_stepper_panel_browser.py -k screenshot
 
 clean:
 	rm -rf $(VENV) demo-output bench-output .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -27,16 +27,18 @@ bytes), needs no graphviz, and is small enough to keep one per epoch in a page.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-__all__ = ["NEGATIVE", "POSITIVE", "draw_network"]
+__all__ = ["NEGATIVE", "PENDING", "POSITIVE", "draw_network", "network_panel"]
 
 #: The TensorFlow Playground's colours (distinguishable with the common colour blindnesses).
 POSITIVE = "#0877bd"
 NEGATIVE = "#e8710a"
+#: A weight whose gradient has not arrived yet (``grads=`` without it): grey and dashed.
+PENDING = "#b3b3b3"
 
 _COLUMN_GAP = 170
 _SPACING = 34
@@ -117,6 +119,9 @@ def draw_network(
     show: str = "weight",
     max_nodes: int = 20,
     max_edges: int = 256,
+    data: Mapping[Any, float] | None = None,
+    grads: Mapping[Any, float] | None = None,
+    scale: float | None = None,
 ) -> str:
     """The SVG text of ``model``'s network view (see the module's docstring).
 
@@ -130,6 +135,13 @@ def draw_network(
             descent will *decrease* that weight).
         max_nodes: columns taller than this are packed tighter, labelled every few nodes.
         max_edges: per layer, at most this many lines: the largest by the shown quantity.
+        data: parameter -> value, drawn instead of ``.data`` (a parameter missing: its
+            ``.data``); the stepper's panel passes the values of its frame.
+        grads: parameter -> gradient, used instead of ``.grad``; a parameter missing has no
+            gradient *yet*: with ``show="grad"`` its line is drawn thin, grey and dashed, and
+            its tooltip says so (the backward pass has not reached it).
+        scale: the magnitude drawn at full width and opacity (default: the largest one
+            drawn), so that pictures of several frames share one scale.
 
     Returns:
         The SVG document as a string (write it to a ``.svg`` file or put it in a page).
@@ -159,13 +171,36 @@ def draw_network(
             f"for a network of {sizes[0]} inputs and {outs} outputs"
         )
 
+    if scale is not None and not (math.isfinite(scale) and scale > 0):
+        raise ValueError(f"draw_network: scale must be a positive number, got {scale!r}")
+
+    def value(p: Any) -> float:
+        return float(p.data if data is None else data.get(p, p.data))
+
+    def gradient(p: Any) -> float | None:
+        """``p``'s gradient, or None when ``grads`` is given and it has not arrived yet."""
+        if grads is None:
+            return float(p.grad)
+        return None if p not in grads else float(grads[p])
+
     def shown(p: Any) -> float:
-        return float(p.data if show == "weight" else p.grad)
+        """What a line shows; a gradient not there yet counts as 0 (drawn as pending)."""
+        if show == "weight":
+            return value(p)
+        g = gradient(p)
+        return 0.0 if g is None else g
+
+    def pending(p: Any) -> bool:
+        return show == "grad" and gradient(p) is None
+
+    def grad_text(p: Any) -> str:
+        g = gradient(p)
+        return "not yet (backward has not reached it)" if g is None else _number(g)
 
     every_weight = [shown(w) for layer in layers for row in layer.weights for w in row]
     finite = [abs(x) for x in every_weight if math.isfinite(x)]
-    largest = max(finite, default=0.0) or 1.0
-    biases = [abs(b.data) for layer in layers for b in layer.biases if math.isfinite(b.data)]
+    largest = scale if scale is not None else (max(finite, default=0.0) or 1.0)
+    biases = [abs(value(b)) for layer in layers for b in layer.biases if math.isfinite(value(b))]
     largest_bias = max(biases, default=0.0) or 1.0
 
     height = _SPACING * (min(max(sizes), max_nodes) - 1)
@@ -198,45 +233,54 @@ def draw_network(
         for index, (j, k, w) in enumerate(flat):
             if kept is not None and index not in kept:
                 continue
-            value = shown(w)
-            if math.isfinite(value):
-                strength = abs(value) / largest
-                color = POSITIVE if value >= 0 else NEGATIVE
+            amount = shown(w)
+            dash = ""
+            if pending(w):
+                strength, color, dash = 0.12, PENDING, ' stroke-dasharray="4 3"'
+            elif math.isfinite(amount):
+                strength = min(1.0, abs(amount) / largest)
+                color = POSITIVE if amount >= 0 else NEGATIVE
             else:  # a NaN or infinite number: drawn loud, in red at full width
                 strength, color = 1.0, "#d62728"
             tip = (
-                f"{layer.name}.neurons.{j}.w.{k} = {_number(w.data)}\n"
-                f"d(loss)/dw = {_number(w.grad)}\nfrom {source[k]}"
+                f"{layer.name}.neurons.{j}.w.{k} = {_number(value(w))}\n"
+                f"d(loss)/dw = {grad_text(w)}\nfrom {source[k]}"
             )
             line_width = 0.4 + widest * strength
             body.append(
                 f'<line id="e{i}-{j}-{k}" x1="{xs[i]}" y1="{ys_in[k]:.1f}" x2="{xs[i + 1]}" '
                 f'y2="{ys_out[j]:.1f}" stroke="{color}" stroke-width="{line_width:.2f}" '
-                f'stroke-opacity="{0.15 + 0.85 * strength:.2f}"><title>{escape(tip)}</title></line>'
+                f'stroke-opacity="{0.15 + 0.85 * strength:.2f}"{dash}>'
+                f"<title>{escape(tip)}</title></line>"
             )
 
     for c, n in enumerate(sizes):
         ys, radius = columns[c]
         labelled = _labelled(n, max_nodes)
         for j in range(n):
+            outline = 'stroke="#333" stroke-width="1"'
             if c == 0:
                 fill, opacity = "#f2f2f2", 1.0
                 tip, label, anchor, dx = f"input {inputs[j]}", inputs[j], "end", -radius - 5
             else:
                 layer = layers[c - 1]
                 b = layer.biases[j]
-                ok = math.isfinite(b.data)
-                fill = (POSITIVE if b.data >= 0 else NEGATIVE) if ok else "#d62728"
-                opacity = 0.12 + 0.78 * abs(b.data) / largest_bias if ok else 1.0
+                bias = value(b)
+                ok = math.isfinite(bias)
+                fill = (POSITIVE if bias >= 0 else NEGATIVE) if ok else "#d62728"
+                opacity = 0.12 + 0.78 * min(1.0, abs(bias) / largest_bias) if ok else 1.0
                 tip = (
                     f"{layer.name}.neurons.{j} ({layer.activation})\n"
-                    f"b = {_number(b.data)}, d(loss)/db = {_number(b.grad)}"
+                    f"b = {_number(bias)}, d(loss)/db = {grad_text(b)}"
                 )
+                if pending(b):
+                    outline = f'stroke="{PENDING}" stroke-width="1.5" stroke-dasharray="3 2"'
+
                 last = c == len(sizes) - 1
                 label, anchor, dx = (outputs[j], "start", radius + 5) if last else ("", "", 0)
             body.append(
                 f'<circle id="n{c}-{j}" cx="{xs[c]}" cy="{ys[j]:.1f}" r="{radius:.1f}" '
-                f'fill="{fill}" fill-opacity="{opacity:.2f}" stroke="#333" stroke-width="1">'
+                f'fill="{fill}" fill-opacity="{opacity:.2f}" {outline}>'
                 f"<title>{escape(tip)}</title></circle>"
             )
             if label and j in labelled:
@@ -252,6 +296,8 @@ def draw_network(
             f'<text x="{xs[c]}" y="38" text-anchor="middle" fill="#555">{escape(detail)}</text>'
         )
 
+    if grads is not None and show == "grad":
+        notes.append("grey dashed: gradient not arrived yet (the backward pass has not reached it)")
     what = "weight" if show == "weight" else "gradient d(loss)/dw"
     legend_y = _TOP + height + 34
     legend = [
@@ -282,3 +328,87 @@ def draw_network(
         )
     parts += [f'<g transform="translate(0,{offset})">', *body, *legend, "</g></svg>\n"]
     return "".join(parts)
+
+
+#: What :func:`network_panel` sets itself, so they cannot be among its options.
+_PANEL_SETS = ("show", "data", "grads", "scale", "title")
+
+
+def network_panel(model: Any, **options: Any) -> Callable[[Any], str]:
+    """The network view as the stepper's side panel: ``BackwardStepper(..., panel=...)``.
+
+    >>> stepper = BackwardStepper(loss, group="layer", lr=0.1, panel=network_panel(model))
+    ... # doctest: +SKIP
+
+    Each frame of the stepper's page then shows, beside the graph, ``model`` drawn with that
+    frame's numbers (none of them read from ``.grad`` or ``.data``, which the stepper never
+    touches):
+
+    * **forward** frames: the weights, as :func:`draw_network` draws them;
+    * **backward** frames: ``show="grad"`` with only the gradients complete once the frame's
+      rules have run; every other weight is grey and dashed. Stepping on, the colour sweeps
+      from the output layer back to the inputs: the order ``backward()`` works in;
+    * the **update** frame: the weights after ``p.data -= lr * p.grad``.
+
+    Lines keep one scale across frames (the largest weight before the update; the largest
+    final gradient), so a line that grows is a number that grew.
+
+    Args:
+        model: the MLP (Layer, Neuron) whose loss the stepper steps through.
+        **options: passed to :func:`draw_network` (``input_names``, ``output_names``,
+            ``max_nodes``, ``max_edges``).
+
+    Returns:
+        ``panel(frame) -> str``, for ``BackwardStepper(panel=...)``.
+
+    Raises:
+        TypeError: an option the panel sets itself (``show``, ``data``, ``grads``,
+            ``scale``, ``title``), or a model :func:`draw_network` cannot draw.
+        ValueError: (when called) the stepper's graph does not hold all of the model's
+            parameters: its loss was not computed by this model.
+    """
+    clash = [name for name in _PANEL_SETS if name in options]
+    if clash:
+        raise TypeError(f"network_panel sets {', '.join(clash)} itself for every frame")
+    layers = _layers_of(model)
+    weights = [w for layer in layers for row in layer.weights for w in row]
+    parameters = weights + [b for layer in layers for b in layer.biases]
+
+    def panel(frame: Any) -> str:
+        missing = sum(1 for p in parameters if p not in frame.final)
+        if missing:
+            raise ValueError(
+                f"network_panel: {missing} of the model's {len(parameters)} parameters are "
+                "not in the stepper's graph, so their gradients would never arrive: step "
+                "through a loss computed by this model"
+            )
+        largest_weight = max((abs(w.data) for w in weights if math.isfinite(w.data)), default=0)
+        if frame.phase == "forward":
+            return draw_network(
+                model,
+                title="forward: the weights (the data flows left to right)",
+                data=frame.data,
+                scale=largest_weight or None,
+                **options,
+            )
+        if frame.phase == "update":
+            return draw_network(
+                model,
+                title="update: the weights after p.data -= lr * p.grad",
+                data=frame.data,
+                scale=largest_weight or None,
+                **options,
+            )
+        final = [abs(frame.final[p]) for p in weights if math.isfinite(frame.final[p])]
+        done = sum(1 for p in parameters if p in frame.grads)
+        return draw_network(
+            model,
+            title=f"backward: {done} of {len(parameters)} gradients d(loss)/dp complete",
+            show="grad",
+            data=frame.data,
+            grads=frame.grads,
+            scale=max(final, default=0.0) or None,
+            **options,
+        )
+
+    return panel

@@ -29,6 +29,7 @@ from typing import Any
 
 from .module import Module
 from .network_view import draw_network as draw_network  # the network view, see its module
+from .network_view import network_panel as network_panel  # the view as the stepper's panel
 from .train import predict
 
 __all__ = ["class_margins", "plot_decision_boundary", "plot_history"]

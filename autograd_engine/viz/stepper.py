@@ -37,7 +37,7 @@ import html
 import json
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -50,6 +50,7 @@ from .draw import GraphDrawing, _shared_parameters, check_node_count, draw_dot
 from .format import format_number, node_names
 from .group import group_nodes
 from .layout import NodeBox, apply_frame, layout_svg
+from .panel import PanelFrame, panel_frames, panel_pages, shared_parts
 from .quiz import ABS_TOL, NUMBER, REL_TOL, Question, questions
 from .stepper_group import (
     _EDGE,
@@ -124,6 +125,13 @@ class BackwardStepper:
             ``focus=``: a grouped box runs many rules in one frame (its term is a sum over
             the paths inside a neuron, no single rule to show), and a focused view folds
             steps away, so there is no one chain-rule product to ask for; those raise.
+        panel: a function ``panel(frame) -> str`` drawing a picture (SVG text) for each frame
+            of the page, shown beside the graph and swapped as the slider moves: e.g.
+            ``nn.plotting.network_panel(model)``, the network view with the gradients
+            complete so far. It is called once per frame with a
+            :class:`~.panel.PanelFrame` (the leaves' gradients complete once that frame's
+            rules have run, their values, the final gradients); identical pictures are
+            stored once (see :mod:`.panel` and :meth:`panels`).
 
     Constants (numbers mixed into an expression, ``x * 0.01``) get no box, no gradient and
     no row: they are written inside their op.
@@ -150,6 +158,7 @@ class BackwardStepper:
         focus: Value | None = None,
         depth: int | None = None,
         quiz: bool = False,
+        panel: Callable[[PanelFrame], str] | None = None,
     ) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"BackwardStepper: root must be a Value, not {type(root).__name__}")
@@ -184,8 +193,16 @@ class BackwardStepper:
             )
         if group is None and focus is None:
             check_node_count(len(self.nodes), max_nodes)
+        if panel is not None and not callable(panel):
+            raise TypeError(
+                f"BackwardStepper: panel must be a function frame -> SVG text, not {panel!r}"
+            )
         #: Whether the page is a quiz (see :mod:`.quiz`).
         self.quiz = quiz
+        #: The side panel's drawing function (see :mod:`.panel`), or None.
+        self.panel = panel
+        self._panels: tuple[list[str], list[int]] | None = None
+        self._ran: tuple[tuple[int, ...], ...] | None = None
         self._questions: tuple[Question, ...] | None = None
         self.group = group
         #: One step per non-leaf node, in the order the backward pass runs them.
@@ -280,6 +297,7 @@ class BackwardStepper:
             raw = restrict(raw, kept_units)
         self.units = units
         self._frames = tuple(_cooked(frame) for frame in raw)
+        self._ran = tuple(frame.ran for frame in raw)
 
     def __len__(self) -> int:
         """The number of backward steps: one per non-leaf node (grouped: per box) shown."""
@@ -790,6 +808,32 @@ class BackwardStepper:
             ],
         }
 
+    # --- the side panel -------------------------------------------------------------------
+
+    def panel_frames(self) -> Iterator[PanelFrame]:
+        """What the side panel is given, one :class:`~.panel.PanelFrame` per page frame."""
+        ran = self._ran if self._ran is not None else tuple(_ran(f) for f in self.frames)
+        return panel_frames(
+            [(f.phase, f.number, f.caption, r) for f, r in zip(self.frames, ran, strict=True)],
+            self.steps,
+            self.root,
+            self.seed,
+            [node for node in self.nodes if node.is_leaf],
+            self.params,
+            self.lr,
+        )
+
+    def panels(self) -> tuple[list[str], list[int]]:
+        """The side panel's distinct SVGs, and for each page frame the index of its own.
+
+        Calls ``panel`` once per frame (the first time only); ``([], [])`` without a panel.
+        """
+        if self.panel is None:
+            return [], []
+        if self._panels is None:
+            self._panels = panel_pages(self.panel, self.panel_frames())
+        return self._panels
+
     # --- the page -------------------------------------------------------------------------
 
     def page_data(self) -> dict[str, Any]:
@@ -813,7 +857,15 @@ class BackwardStepper:
                 }
                 for frame in self.frames
             ],
+            **self._panel_data(),
         }
+
+    def _panel_data(self) -> dict[str, Any]:
+        if self.panel is None:
+            return {}
+        pictures, shown = self.panels()
+        parts, cut = shared_parts(pictures)
+        return {"panel_parts": parts, "panels": cut, "panel_of": shown}
 
     def html(self, title: str | None = None) -> str:
         """The self-contained web page :meth:`to_html` writes, as a string."""
@@ -824,7 +876,14 @@ class BackwardStepper:
         # The data is a JavaScript literal (so an infinite gradient is Infinity, not an error);
         # "<" is escaped so no label can close the <script> element it sits in.
         page = self.page_data()
-        quiz_panel = quiz_script = ""
+        quiz_panel = quiz_script = side_panel = panel_script = ""
+        if self.panel is not None:
+            # Its style comes before the scripts, which measure the graph's viewer at once.
+            side_panel = (
+                f"<style>\n{folder.joinpath('panel.css').read_text('utf-8')}</style>\n"
+                '  <div id="panel" aria-live="polite"></div>\n'
+            )
+            panel_script = f"<script>\n{folder.joinpath('panel.js').read_text('utf-8')}</script>\n"
         if self.quiz:
             page["quiz"] = self.quiz_data()
             quiz_panel = folder.joinpath("quiz.html").read_text("utf-8")
@@ -836,6 +895,8 @@ class BackwardStepper:
             script=folder.joinpath("page.js").read_text("utf-8"),
             quiz_panel=quiz_panel,
             quiz_script=quiz_script,
+            panel=side_panel,
+            panel_script=panel_script,
             svg=self.layout(),
             data=data.replace("<", "\\u003c"),
         )
@@ -890,7 +951,13 @@ def _raw(frame: Frame) -> RawFrame:
         frame.focus,
         frame.changes,
         tuple(edges),
+        _ran(frame),
     )
+
+
+def _ran(frame: Frame) -> tuple[int, ...]:
+    """The backward step a node-by-node frame runs: backward frame ``k`` runs step ``k``."""
+    return (frame.number,) if frame.phase == "backward" and frame.firing is not None else ()
 
 
 def _cooked(frame: RawFrame) -> Frame:

@@ -161,6 +161,8 @@ class RawFrame:
     focus: tuple[int, ...]
     changes: tuple[tuple[int, str, str], ...]
     edges: tuple[tuple[int, str, str], ...]
+    #: Indices (into the backward steps) of the rules this frame runs: a side panel's gradients.
+    ran: tuple[int, ...] = ()
 
 
 def grouped_frames(
@@ -297,6 +299,7 @@ def grouped_frames(
                 tuple(changes),
             )
         )
+        frames[-1] = replace(frames[-1], ran=tuple(own))  # the rules this box runs
         changes = []
         for parent, term in sent.items():
             if parent not in shown:
@@ -476,11 +479,13 @@ def restrict(frames: Sequence[RawFrame], kept: Sequence[int]) -> list[RawFrame]:
     new = {old: i for i, old in enumerate(kept)}
     out: list[RawFrame] = []
     carried: list[tuple[int, str, str]] = []
+    carried_ran: tuple[int, ...] = ()
     skipped = 0
     for frame in frames:
         changes = [(new[u], f, t) for u, f, t in frame.changes if u in new]
         if frame.firing is not None and frame.firing not in new:
             carried += changes
+            carried_ran += frame.ran
             skipped += 1
             continue
         caption = frame.caption
@@ -494,7 +499,8 @@ def restrict(frames: Sequence[RawFrame], kept: Sequence[int]) -> list[RawFrame]:
                 focus=tuple(new[u] for u in frame.focus if u in new),
                 changes=tuple(carried + changes),
                 edges=tuple((new[u], e, label) for u, e, label in frame.edges if u in new),
+                ran=carried_ran + frame.ran,
             )
         )
-        carried, skipped = [], 0
+        carried, carried_ran, skipped = [], (), 0
     return out
