@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         "--processes",
         type=int,
         default=None,
-        help="fresh processes per engine and heap for issue 12 (default 3, or 2 with --quick)",
+        help="fresh processes per engine and heap for issue 12 (default 5, or 2 with --quick)",
     )
     parser.add_argument(
         "--json",
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = options.repeats if options.repeats is not None else (2 if options.quick else 6)
     if repeats < 1:
         _parser().error("--repeats must be at least 1")
-    processes = options.processes if options.processes is not None else (2 if options.quick else 3)
+    processes = options.processes if options.processes is not None else (2 if options.quick else 5)
     if processes < 1:
         _parser().error("--processes must be at least 1")
     chain_length = 100_000 if options.quick else 1_000_000
