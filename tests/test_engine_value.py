@@ -184,7 +184,8 @@ def test_subtracting_from_a_number_is_one_node_with_derivative_minus_one() -> No
     error = 0.99 - out  # Mazur's target - out
     assert error.op == "-"
     assert [p.data for p in error.parents] == [0.99, 0.75136507]
-    assert error.parents[0].is_constant and error.parents[1] is out
+    assert error.parents[0].is_constant
+    assert error.parents[1] is out
     error.backward()
     assert out.grad == -1.0
 
@@ -192,7 +193,8 @@ def test_subtracting_from_a_number_is_one_node_with_derivative_minus_one() -> No
 def test_division_is_one_node_with_both_partials() -> None:
     a, b = Value(3.0), Value(2.0)
     y = a / b
-    assert y.op == "/" and y.parents == (a, b)
+    assert y.op == "/"
+    assert y.parents == (a, b)
     y.backward()
     assert (y.data, a.grad, b.grad) == (1.5, 0.5, -0.75)  # 1/b and -a/b²
 
