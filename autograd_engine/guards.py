@@ -36,22 +36,28 @@ formatted string (``f"{v:.3f}"``: for showing, not deciding), numbers computed u
 done before recording started: :func:`compile_graph` without ``guards=`` checks nothing,
 since the Python that built the graph has already run.
 
-Recording costs nothing when it is off: each conversion checks one module global
-(:data:`log`, ``None`` when off). It is per process, not per thread.
+Recording belongs to the thread (more exactly, the :mod:`contextvars` context, so also the
+asyncio task) that records: a ``recording()`` block logs what *its* code looks at, never
+what another thread does meanwhile, and blocks in several threads at once each get their
+own log. It costs nothing when no thread records: each conversion checks one module global
+(:data:`log`, ``None`` then); only while some thread records is the caller's own log looked
+up, and a look made outside every block is dropped.
 """
 
 from __future__ import annotations
 
 import math
 import operator
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["FrozenGraphError", "Guard", "GuardLog", "evaluate", "recording"]
+__all__ = ["FrozenGraphError", "Guard", "GuardLog", "current_log", "evaluate", "recording"]
 
 
 class FrozenGraphError(RuntimeError):
@@ -80,8 +86,28 @@ class Guard(NamedTuple):
 
 GuardLog = list[Guard]
 
-#: The log being filled, or None when nothing is recorded (the common case).
-log: GuardLog | None = None
+# The log of this thread's (this context's) innermost recording() block, None outside one.
+_own_log: ContextVar[GuardLog | None] = ContextVar("autograd_engine_guard_log", default=None)
+
+
+class _CallersLog:
+    """What :data:`log` is while any thread records: it files each guard in the log of the
+    context that made the look, and drops a look made outside every block."""
+
+    __slots__ = ()
+
+    def append(self, guard: Guard) -> None:
+        own = _own_log.get()
+        if own is not None:
+            own.append(guard)
+
+
+#: None while no thread records (the common case, and the one check a conversion makes);
+#: else the object whose ``append`` files a guard in the caller's own log.
+log: _CallersLog | None = None
+_callers_log = _CallersLog()
+_blocks_open = 0  # recording() blocks open in the whole process
+_blocks_lock = threading.Lock()
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -96,18 +122,31 @@ def recording() -> Iterator[GuardLog]:
     """Log every conversion and comparison of a Value to a number made inside the block.
 
     Yields the log (a list of :class:`Guard`), to pass to ``compile_graph(root, guards=log)``.
-    Blocks nest: an inner block's guards are also added to the outer log.
+    Blocks nest: an inner block's guards are also added to the outer log. Only looks made by
+    this thread (this context) are logged; other threads may record at the same time.
     """
-    global log
-    outer = log
+    global log, _blocks_open
     inner: GuardLog = []
-    log = inner
+    token = _own_log.set(inner)
+    with _blocks_lock:
+        _blocks_open += 1
+        log = _callers_log
     try:
         yield inner
     finally:
-        log = outer
+        with _blocks_lock:
+            _blocks_open -= 1
+            if _blocks_open == 0:
+                log = None
+        _own_log.reset(token)
+        outer = _own_log.get()
         if outer is not None:
             outer.extend(inner)
+
+
+def current_log() -> GuardLog | None:
+    """The log of the innermost ``recording()`` block this code runs in, or None."""
+    return _own_log.get()
 
 
 def evaluate(test: str, x: float, other: Any) -> Any:

@@ -260,12 +260,14 @@ def test_compile_graph_inside_a_recording_block_uses_its_log() -> None:
 def test_recording_is_off_outside_the_block_and_blocks_nest() -> None:
     x = Value(1.0)
     assert guards.log is None
+    assert guards.current_log() is None
     with guards.recording() as outer:
         x > 0  # noqa: B015 (the comparison is what is recorded)
         with guards.recording() as inner:
             x.item()
-        assert guards.log is outer
+        assert guards.current_log() is outer
     assert guards.log is None
+    assert guards.current_log() is None
     bool(x)
     assert [g.test for g in inner] == ["item"]
     assert [g.test for g in outer] == [">", "item"]
