@@ -164,8 +164,16 @@ def _hashable(target: Any) -> Hashable:
 
 
 def _number(x: Any) -> float:
-    """An input's number: a Value's ``.data`` (``float(v)`` refuses Values), else ``float(x)``."""
-    return x.data if isinstance(x, Value) else float(x)
+    """An input's number: a Value's ``.data`` (``float(v)`` refuses Values), a real number
+    as a float; anything else (text above all: ``float("0.1")`` would read it, where the
+    eager step fails) is a TypeError, as a Value of it would be."""
+    if isinstance(x, Value):
+        return x.data
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(f"an input must be a number, not {type(x).__name__}: {x!r}")
 
 
 def _flatten(output: Any, watch: list[Value]) -> Any:

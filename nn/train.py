@@ -170,6 +170,8 @@ def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> tuple[Rows, Se
         raise ValueError(f"X has {len(inputs)} examples but y has {len(targets)} targets")
     if len(inputs) == 0:
         raise ValueError("the data set is empty: X and y have no examples")
+    for index, row in enumerate(inputs):
+        _refuse_text(row, f"X[{index}]", index)
     for what, rows in (("X", inputs), ("y", targets)):
         for index, row in enumerate(rows):
             found = _non_finite(row, f"{what}[{index}]")
@@ -181,6 +183,22 @@ def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> tuple[Rows, Se
                     "finite numbers: drop or fix that example"
                 )
     return inputs, targets
+
+
+def _refuse_text(item: Any, where: str, row: int) -> None:
+    """A TypeError naming the first string inside input row ``item`` (nested lists too).
+
+    ``float("0.1")`` would read it, but no model does arithmetic on text, and ``"nan"``
+    would slip past the check for NaN: features read from a file are converted first.
+    """
+    if isinstance(item, str | bytes):
+        raise TypeError(
+            f"input row {row} holds text: {where} is {item!r}; features must be numbers, "
+            "so convert them first, e.g. X = [[float(v) for v in row] for row in X]"
+        )
+    if isinstance(item, list | tuple):
+        for index, element in enumerate(item):
+            _refuse_text(element, f"{where}[{index}]", row)
 
 
 def _non_finite(item: Any, where: str) -> tuple[str, str] | None:
@@ -311,6 +329,8 @@ def fit(
         ValueError: ``X`` and ``y`` differ in length, or are empty; bad ``epochs`` or
             ``batch_size``; an input row or a target holds a NaN or an infinity (the message
             names the row: checked before any training).
+        TypeError: an input row holds text (``"0.1"``, ``"nan"``): features must be
+            numbers (checked before any training, in every mode).
         FloatingPointError: a step diverged: the loss or a gradient became NaN or infinite,
             or the engine overflowed in the forward or backward pass (then chained ``from``
             its ``OverflowError``/``ValueError``). The message names the epoch, the batch
@@ -420,7 +440,14 @@ def _end_training(
 def predict(model: Module, X: Rows) -> list[Any]:  # noqa: N803
     """The model's outputs for every row of ``X``, as numbers, computed without a graph.
 
-    The cycle collector waits meanwhile, as in :func:`train_step`."""
+    The cycle collector waits meanwhile, as in :func:`train_step`.
+
+    Raises:
+        TypeError: a row holds text (``"0.1"``): features must be numbers.
+    """
+    X = _plain(X)  # noqa: N806
+    for index, row in enumerate(X):
+        _refuse_text(row, f"X[{index}]", index)
     with no_grad():
         return [_numbers(model(x)) for x in X]
 
@@ -440,6 +467,7 @@ def evaluate(
     Raises:
         ValueError: ``X`` and ``y`` differ in length or are empty, or an input row or a
             target holds a NaN or an infinity (the message names the row).
+        TypeError: an input row holds text (``"0.1"``): features must be numbers.
     """
     X, y = _check_data(X, y)  # noqa: N806
     with no_grad():

@@ -221,7 +221,7 @@ def test_a_failed_runs_error_with_markup_in_it_is_shown_as_text(
     model = MLP(1, [1], seed=0)
     path = tmp_path / "markup.html"
     watcher = watch(every=1, path=path, live=False)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="<!--<script>"):
         fit(
             model, [[1.0]], [1.0], _markup_loss, SGD(model.parameters(), 0.1), 3,
             progress=False, accuracy_fn=None, callbacks=[watcher],
