@@ -37,12 +37,12 @@ and pass the log::
 (``compile_graph`` called inside the block takes its log by itself.) Every ``run()`` then
 re-asks each logged question on the new values and raises
 :class:`~autograd_engine.guards.FrozenGraphError`, naming the node and the branch, when an
-answer changed (before any ``.grad`` is touched): the replay is right or it is loud. What
-no guard can see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data * 2)``),
-numbers computed under ``no_grad()``, and, with a bare ``compile_graph(root)`` outside a
-``recording()`` block, anything at all: the Python that built ``root`` ran before the
-compiler was called, so such a replay repeats every branch taken then, whatever the leaves
-now hold.
+answer changed (before any ``.grad`` is touched): the replay is right or it is loud. A
+read of ``.data`` (``if x.data > 0``, ``Value(x.data * 2)``) and a formatted number
+(``f"{x:.0f}"``) are logged too. What no guard can see: numbers computed under
+``no_grad()``, and, with a bare ``compile_graph(root)`` outside a ``recording()`` block,
+anything at all: the Python that built ``root`` ran before the compiler was called, so such
+a replay repeats every branch taken then, whatever the leaves now hold.
 
 How it works
 ------------
@@ -66,7 +66,8 @@ How it works
    instead of a multiply and a scatter-add per term. BLAS adds a sum's terms in its own
    order (blocked, with fused multiply-adds), so these sums equal eager's to rounding, not
    bit for bit; that is the replay's tolerance below. A graph recorded with a ``v.item()``
-   guard (which holds the replay to eager's value bit for bit) keeps eager's order.
+   or ``v.data`` guard (which holds the replay to eager's value bit for bit) keeps eager's
+   order.
 
 Whenever an array rule meets a value outside the easy case (a non-finite result, a negative
 base in ``a ** b``), that group is recomputed with the op table's float rules, so errors are
@@ -219,7 +220,7 @@ def _compile(
     slot_of = slot.__getitem__
     # A v.item() guard holds the replay to eager's value bit for bit: keep eager's order of
     # addition everywhere, rather than fail the guard on a rounding difference.
-    exact = any(guard.test == "item" for guard in guards)
+    exact = any(guard.test in guard_module.EXACT_TESTS for guard in guards)
     steps: list[Step] = []
     for vectorized, units in stages:
         for unit in units:

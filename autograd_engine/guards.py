@@ -20,21 +20,26 @@ the replay's forward pass anyway) and, where an answer changed, raises
     x.data = -1.0
     replay.run()    # FrozenGraphError: x > 0 was True when recorded (x = 2.0), now False ...
 
-What a guard sees: ``v.item()``, ``int(v)``, ``round(v)``, ``bool(v)`` (and so ``if v:``),
-and ``v < w``, ``v <= w``, ``v > w``, ``v >= w`` with ``w`` a Value or a number (so
-``max``, ``min`` and ``sorted`` over Values). ``v.item()`` can be used for anything, so its
-guard holds only while ``v`` is bit-for-bit the recorded number; the comparisons hold as
-long as their answer does. The replay computes ``tanh``, ``exp``, ... with NumPy, which may
-differ from :mod:`math` in the last bit, so an ``item`` guard on such a node can fail even
-on the values it was recorded on: loud, never wrong (``fit(compiled=True)`` then takes that
-step eagerly). ``float(v)`` (and so ``math.exp(v)``, ``np.float64(v)``) is no look at all:
-it raises ``TypeError``, since the float would cut the graph without a word.
+What a guard sees: ``v.item()``, a read of ``v.data`` (so also ``Value(v.data)``,
+``v.detach()``, ``str(v)``), ``int(v)``, ``round(v)``, ``bool(v)`` (and so ``if v:``), a
+formatted number (``f"{v:.0f}"``, ``format(v, ".3f")``), and ``v < w``, ``v <= w``,
+``v > w``, ``v >= w`` with ``w`` a Value or a number (so ``max``, ``min`` and ``sorted``
+over Values). ``v.item()`` and ``v.data`` can be used for anything, so their guards hold
+only while ``v`` is bit-for-bit the recorded number; a formatted number holds while it
+formats to the same text, and the comparisons as long as their answer does. The replay
+computes ``tanh``, ``exp``, ... with NumPy, which may differ from :mod:`math` in the last
+bit, so an ``item`` or ``data`` guard on such a node can fail even on the values it was
+recorded on: loud, never wrong (``fit(compiled=True)`` then takes that step eagerly). A
+``data`` guard on a parameter fails after every update, so a model that reads its
+parameters' ``.data`` is recorded anew at each step (``fit``'s default then trains eagerly,
+saying why). ``float(v)`` (and so ``math.exp(v)``, ``np.float64(v)``) is no look at all: it
+raises ``TypeError``, since the float would cut the graph without a word.
 
-What a guard cannot see: a direct read of ``v.data`` (an attribute, not a call), a
-formatted string (``f"{v:.3f}"``: for showing, not deciding), numbers computed under
-``no_grad()`` (leaves without a history, so the replay cannot recompute them), and anything
-done before recording started: :func:`compile_graph` without ``guards=`` checks nothing,
-since the Python that built the graph has already run.
+What a guard cannot see: numbers computed under ``no_grad()`` (leaves without a history, so
+the replay cannot recompute them), a read of the slot ``v._data`` (the engine's own, for
+checks that do not decide anything, such as a loss checking that its target is a number),
+and anything done before recording started: :func:`compile_graph` without ``guards=``
+checks nothing, since the Python that built the graph has already run.
 
 Recording belongs to the thread (more exactly, the :mod:`contextvars` context, so also the
 asyncio task) that records: a ``recording()`` block logs what *its* code looks at, never
@@ -69,11 +74,12 @@ class Guard(NamedTuple):
 
     Attributes:
         node: the Value looked at.
-        test: ``"item"``, ``"int"``, ``"round"``, ``"bool"``, or a comparison ``"<"``,
-            ``"<="``, ``">"``, ``">="`` (``node test other``).
+        test: ``"item"``, ``"data"`` (a read of ``node.data``), ``"int"``, ``"round"``,
+            ``"bool"``, ``"format"`` (``format(node, spec)``, so ``f"{node:.2f}"``), or a
+            comparison ``"<"``, ``"<="``, ``">"``, ``">="`` (``node test other``).
         other: the right side of a comparison (a Value or a number), ``round``'s
-            ``ndigits``, else None.
-        outcome: the answer Python got (a bool, float or int).
+            ``ndigits``, ``format``'s spec, else None.
+        outcome: the answer Python got (a bool, float, int or string).
         value: ``node``'s number at that moment.
     """
 
@@ -149,10 +155,17 @@ def current_log() -> GuardLog | None:
     return _own_log.get()
 
 
+#: Guards that hold only while the node's number is the recorded one, bit for bit: the code
+#: got the float itself and may have done anything with it.
+EXACT_TESTS = frozenset({"item", "data"})
+
+
 def evaluate(test: str, x: float, other: Any) -> Any:
     """The answer to ``test`` for a node whose number is ``x`` (``other`` as in Guard)."""
-    if test == "item":
+    if test in EXACT_TESTS:
         return x
+    if test == "format":
+        return format(x, other)
     if test == "bool":
         return x != 0
     if test == "int":
@@ -165,18 +178,23 @@ def evaluate(test: str, x: float, other: Any) -> Any:
 def same_answer(test: str, recorded: Any, now: Any) -> bool:
     """True when ``now`` is the answer recorded: ``item`` answers must match bit for bit
     (``-0.0`` is not ``0.0``; a NaN matches a NaN)."""
-    if test in ("item", "round") and isinstance(recorded, float) and isinstance(now, float):
+    if test in ("item", "data", "round") and isinstance(recorded, float) and isinstance(now, float):
         same_number = recorded == now and math.copysign(1, recorded) == math.copysign(1, now)
         return same_number or (math.isnan(recorded) and math.isnan(now))
     return bool(type(recorded) is type(now) and recorded == now)
 
 
 def expression(test: str, name: str, other: str) -> str:
-    """How a guard's question reads in Python: ``h.item()``, ``h > 0.5``, ``round(h, 2)``."""
+    """How a guard's question reads in Python: ``h.item()``, ``h > 0.5``, ``round(h, 2)``,
+    ``h.data``, ``format(h, '.2f')``."""
     if test in COMPARISONS:
         return f"{name} {test} {other}"
     if test == "item":
         return f"{name}.item()"
+    if test == "data":
+        return f"{name}.data"
+    if test == "format":
+        return f"format({name}, {other})"
     if test == "round" and other != "None":
         return f"round({name}, {other})"
     return f"{test}({name})"

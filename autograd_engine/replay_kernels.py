@@ -739,7 +739,7 @@ class GuardCheck:
                 )
             )
             self.last_slot.append(max(left, -1 if right is None else right))
-            if guard.test == "item":
+            if guard.test in guards.EXACT_TESTS:
                 float_guards[0].append(index)
                 float_guards[1].append(left)
                 float_guards[2].append(guard.value)

@@ -16,7 +16,7 @@ import pytest
 
 import nn.compiled
 import nn.train
-from autograd_engine import CompiledGraph, Value, compile_graph
+from autograd_engine import CompiledGraph, Value, compile_graph, no_grad
 from nn import MLP, Module
 from nn.callbacks import ProgressBar
 from nn.compiled import FrozenGraphError, History
@@ -246,8 +246,9 @@ def test_without_numpy_the_default_is_eager(
     assert "NumPy is not installed" in caplog.text
 
 
-class ReadsData(Module):
-    """Reads .data in Python: no guard sees it, the one-time eager check does."""
+class ComputesUnderNoGrad(Module):
+    """Branches on a number computed under no_grad(): no guard can recompute it, the
+    one-time eager check sees the difference."""
 
     def __init__(self) -> None:
         self.w = Value(0.5)
@@ -255,7 +256,9 @@ class ReadsData(Module):
 
     def forward(self, x: list[Any]) -> Value:
         first = x[0] if isinstance(x[0], Value) else Value(x[0])  # a leaf, compiled
-        return first * (self.w if first.data > 0 else self.v)
+        with no_grad():
+            frozen = first * 1.0  # a leaf with no history: the replay keeps its number
+        return first * (self.w if frozen.data > 0 else self.v)
 
 
 class SumsASequence(Module):
@@ -291,7 +294,11 @@ def regression_fit(model: Module, X: list[Any], **options: Any) -> Any:
 @pytest.mark.parametrize(
     ("make_model", "X", "reason"),
     [
-        (ReadsData, [[1.0], [2.0], [-1.0], [-3.0], [0.5], [-0.5]], "reads .data in Python"),
+        (
+            ComputesUnderNoGrad,
+            [[1.0], [2.0], [-1.0], [-3.0], [0.5], [-0.5]],
+            "a replay disagreed with the eager step",
+        ),
         (SumsASequence, [[[0.1 * k, 1.0], [0.2, 0.3]] for k in range(6)], "cannot be graph"),
     ],
 )
@@ -346,7 +353,7 @@ def test_the_progress_bar_shows_the_mode() -> None:
 
     moons_fit(MLP(2, [6, 1], seed=1), callbacks=[FakeProgressBar(1)])
     X = [[1.0], [2.0], [-1.0], [-3.0], [0.5], [-0.5]]
-    regression_fit(ReadsData(), X, callbacks=[FakeProgressBar(1)])
+    regression_fit(ComputesUnderNoGrad(), X, callbacks=[FakeProgressBar(1)])
     assert shown == ["compiled", "compiled", "eager"]
 
 

@@ -60,6 +60,14 @@ STEPS: dict[str, Callable[[Value, Value, float], Value]] = {
     "round": lambda a, b, c: a * round(b, 1),
     "int": lambda a, b, c: a + int(b * 3),
     "maximum": lambda a, b, c: maximum(a, b, c),  # an op: the replay re-decides it itself
+    # Reads of the number itself: each is a guard that holds while the number is the same.
+    "if a.data > c": lambda a, b, c: a * 2.0 if a.data > c else b - a,
+    "copy of b.data": lambda a, b, c: a * Value(b.data),
+    "detach": lambda a, b, c: a + b.detach() * c,
+    "if f'{a:.0f}'": lambda a, b, c: a * 3.0 if f"{a:.0f}" in ("0", "-0") else b * a,
+    "float(f'{b:.2f}')": lambda a, b, c: a * float(f"{b:.2f}"),
+    "f'{b:g}'": lambda a, b, c: a * 2.0 if "-" in f"{b:g}" else a,
+    "str(b.data)": lambda a, b, c: a * len(str(b.data)),
 }
 
 Program = list[tuple[str, int, int, float]]
