@@ -75,12 +75,12 @@ def run(
     root_slot: int,
     seed: float,
     check: GuardCheck | None = None,
-) -> tuple[list[float], Floats]:
+) -> tuple[Floats, Floats]:
     """One replay: forward through every step, re-check the guards, then backward in reverse.
 
     Returns:
-        ``(leaf_grads, values)``: ``seed * d(root)/d(leaf)`` for each leaf, in order, and
-        the value of every slot.
+        ``(grads, values)``: ``seed * d(root)/d(slot)`` and the value of every slot (the
+        leaves' first, in order).
 
     Raises:
         FrozenGraphError: a guard's answer changed (raised before any gradient is computed;
@@ -119,7 +119,7 @@ def run(
         grads[root_slot] = seed
         for step, state in zip(reversed(steps), reversed(saved), strict=True):
             step.backward(values, grads, state)
-    return grads[:num_leaves].tolist(), values
+    return grads, values
 
 
 def _leaf_values(leaves: Sequence[Value]) -> Floats:
@@ -749,7 +749,7 @@ class GuardCheck:
                 )
             )
             self.last_slot.append(max(left, -1 if right is None else right))
-            if guard.test == "item":
+            if guard.test in guards.EXACT_TESTS:
                 float_guards[0].append(index)
                 float_guards[1].append(left)
                 float_guards[2].append(guard.value)

@@ -479,7 +479,9 @@ class Watch(Callback):
         fills = {
             "title": html.escape(title),
             "chart": chart,
-            "data": data.replace("</", "<\\/"),  # the JSON cannot close its <script>
+            # No "<" at all, as the stepper pages do: "</script>" would close the element,
+            # and "<!--<script>" would make the parser skip the real "</script>" after it.
+            "data": data.replace("<", "\\u003c"),
         }
         page = _PAGE_TEMPLATE.read_text(encoding="utf-8")
         # One pass, so that a title containing "{{data}}" stays text.

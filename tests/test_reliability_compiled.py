@@ -61,6 +61,14 @@ STEPS: dict[str, Callable[[Value, Value, float], Value]] = {
     "round": lambda a, b, c: a * round(b, 1),
     "int": lambda a, b, c: a + int(b * 3),
     "maximum": lambda a, b, c: maximum(a, b, c),  # an op: the replay re-decides it itself
+    # Reads of the number itself: each is a guard that holds while the number is the same.
+    "if a.data > c": lambda a, b, c: a * 2.0 if a.data > c else b - a,
+    "copy of b.data": lambda a, b, c: a * Value(b.data),
+    "detach": lambda a, b, c: a + b.detach() * c,
+    "if f'{a:.0f}'": lambda a, b, c: a * 3.0 if f"{a:.0f}" in ("0", "-0") else b * a,
+    "float(f'{b:.2f}')": lambda a, b, c: a * float(f"{b:.2f}"),
+    "f'{b:g}'": lambda a, b, c: a * 2.0 if "-" in f"{b:g}" else a,
+    "str(b.data)": lambda a, b, c: a * len(str(b.data)),
 }
 
 Program = list[tuple[str, int, int, float]]
@@ -261,12 +269,14 @@ def test_compile_graph_inside_a_recording_block_uses_its_log() -> None:
 def test_recording_is_off_outside_the_block_and_blocks_nest() -> None:
     x = Value(1.0)
     assert guards.log is None
+    assert guards.current_log() is None
     with guards.recording() as outer:
         x > 0  # noqa: B015 (the comparison is what is recorded)
         with guards.recording() as inner:
             x.item()
-        assert guards.log is outer
+        assert guards.current_log() is outer
     assert guards.log is None
+    assert guards.current_log() is None
     bool(x)
     assert [g.test for g in inner] == ["item"]
     assert [g.test for g in outer] == [">", "item"]

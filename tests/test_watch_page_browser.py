@@ -209,3 +209,22 @@ def test_a_link_opens_the_frame_it_names(
     )
     assert text(browser, "epoch") == str(watcher.frames[2].epoch)
     assert browser.find_element(By.ID, "slider").get_attribute("value") == "2"
+
+
+def _markup_loss(outputs: Any, targets: Any) -> Any:
+    raise ValueError("cross_entropy: the label '<!--<script>' is not a class index")
+
+
+def test_a_failed_runs_error_with_markup_in_it_is_shown_as_text(
+    browser: Any, tmp_path: Path
+) -> None:
+    model = MLP(1, [1], seed=0)
+    path = tmp_path / "markup.html"
+    watcher = watch(every=1, path=path, live=False)
+    with pytest.raises(ValueError, match="<!--<script>"):
+        fit(
+            model, [[1.0]], [1.0], _markup_loss, SGD(model.parameters(), 0.1), 3,
+            progress=False, accuracy_fn=None, callbacks=[watcher],
+        )  # fmt: skip
+    open_page(browser, path)  # waits for the page's script to have run
+    assert "stopped: ValueError: cross_entropy: the label '<!--<script>'" in text(browser, "error")
