@@ -347,3 +347,10 @@ def test_unlabelled_nodes_are_named_as_on_the_board_while_short() -> None:
     assert BackwardStepper(long).name(long) == "*#1"
     k = stepper.fired(next(n for n in stepper.nodes if stepper.name(n) == "0.99 − out"))
     assert "local ∂(0.99 − out)/∂out = -1" in stepper.caption(k)
+
+
+def test_board_names_bracket_what_binds_more_loosely() -> None:
+    a, b, c = Value(2.0, "a"), Value(4.0, "b"), Value(1.0, "c")
+    y = (a / b - (-c)) * (a + b)
+    names = {BackwardStepper(y).name(n) for n in BackwardStepper(y).nodes}
+    assert {"a/b", "−c", "a/b − (−c)", "a + b", "(a/b − (−c))·(a + b)"} <= names

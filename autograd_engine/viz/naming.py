@@ -39,6 +39,8 @@ def _expression(node: Value, names: dict[Value, str], binds: dict[Value, int]) -
         level = _BINDS[op]
         # a − (b − c) and a/(b·c) need brackets on the right; a + b + c does not.
         right = level + 1 if op in ("-", "/", "%") else level
+        if parents[1].op == "neg":
+            right = _ATOM  # a − (−c), never a − −c
         return f"{operand(parents[0], level)}{_INFIX[op]}{operand(parents[1], right)}", level
     if op == "neg" and len(parents) == 1:
         return f"−{operand(parents[0], _BINDS['neg'] + 1)}", _BINDS["neg"]
