@@ -331,3 +331,26 @@ def test_html_page_data_cannot_close_its_script_element(tmp_path: Path) -> None:
     page = BackwardStepper(x * 2).to_html(tmp_path / "page.html").read_text(encoding="utf-8")
     assert page.count("</script>") == 2  # the data's and the player's
     assert page_data(page)["nodes"][0]["name"] == "</script><b>"
+
+
+def test_unlabelled_nodes_are_named_as_on_the_board_while_short() -> None:
+    out, w, x = Value(0.75, "out"), Value(0.4, "w"), Value(0.6, "x")
+    error = 0.5 * (0.99 - out) ** 2 + w * x
+    stepper = BackwardStepper(error)
+    names = [stepper.name(n) for n in stepper.nodes if not n.is_leaf]
+    assert "0.99 − out" in names  # one node: subtraction is an op of its own
+    assert "(0.99 − out)²" in names
+    assert "w·x" in names
+    # Too long, or built on a name that is itself only op#index: op and index.
+    assert stepper.name(error).startswith("+#")
+    long = Value(1.0, "a_rather_long_name") * Value(2.0, "another_long_name")
+    assert BackwardStepper(long).name(long) == "*#1"
+    k = stepper.fired(next(n for n in stepper.nodes if stepper.name(n) == "0.99 − out"))
+    assert "local ∂(0.99 − out)/∂out = -1" in stepper.caption(k)
+
+
+def test_board_names_bracket_what_binds_more_loosely() -> None:
+    a, b, c = Value(2.0, "a"), Value(4.0, "b"), Value(1.0, "c")
+    y = (a / b - (-c)) * (a + b)
+    names = {BackwardStepper(y).name(n) for n in BackwardStepper(y).nodes}
+    assert {"a/b", "−c", "a/b − (−c)", "a + b", "(a/b − (−c))·(a + b)"} <= names

@@ -185,7 +185,7 @@ def test_focus_without_groups_steps_the_nodes_near_one() -> None:
     stepper = BackwardStepper(o, focus=n, depth=1)
     assert stepper.units is not None
     # n, its two inputs and its reader o; the leaves two edges away are left out.
-    assert sorted(u.name for u in stepper.units) == ["*#1", "*#2", "n", "o"]
+    assert sorted(u.name for u in stepper.units) == ["n", "o", "x1·w1", "x2·w2"]
     assert sum(f.phase == "backward" for f in stepper.frames) == 5  # the seed; o, n, *#1, *#2
     o.backward()
     last = state_after(stepper, stepper.backward_end)

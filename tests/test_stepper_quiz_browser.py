@@ -206,7 +206,7 @@ def test_a_slip_is_named_deep_in_the_pass(page: Any, quiz: BackwardStepper, tmp_
     target = next(
         q
         for q in asked
-        if quiz.name(quiz.nodes[q.sender]) == "*#1" and quiz.name(quiz.nodes[q.receiver]) == "x1"
+        if quiz.name(quiz.nodes[q.sender]) == "x1·w1" and quiz.name(quiz.nodes[q.receiver]) == "x1"
     )
     page.set_window_size(1200, 820)
     for q in asked[: asked.index(target)]:
@@ -216,7 +216,7 @@ def test_a_slip_is_named_deep_in_the_pass(page: Any, quiz: BackwardStepper, tmp_
     assert current(page) == target.frame
     answer(page, "-3")  # w1, the local derivative, not multiplied by the incoming 0.5
     feedback = text(page, "quiz-feedback")
-    assert "that is the local derivative ∂(*#1)/∂x1 alone" in feedback
+    assert "that is the local derivative ∂(x1·w1)/∂x1 alone" in feedback
     assert "0.5 × -3 = -1.5" in feedback
     screenshot(page, "quiz-slip", tmp_path)
 

@@ -88,6 +88,8 @@ def expression(op: str, operands: Sequence[str]) -> str:
         return f"{symbol(operands[0])} {op} {symbol(operands[1])}"
     if op.startswith("**") and len(operands) == 1:
         return f"{symbol(operands[0])}{op}"
+    if op == "neg" and len(operands) == 1:
+        return f"-{symbol(operands[0])}"
     return f"{op}({', '.join(operands)})"
 
 

@@ -45,12 +45,13 @@ from ..graph import BackwardStep, backward_steps, topological_order
 from ..scope import scope_members, scope_of
 from ..value import Value
 from .draw import _shared_parameters, check_node_count
-from .format import node_names, op_label
+from .format import op_label
 from .frame_model import Frame, build_frames, restrict_frames
 from .frame_svg import SvgPicture, layout_boxes, neighbourhood_svg, picture
 from .frame_text import caption as write_caption
 from .group import group_nodes
 from .layout import layout_svg
+from .naming import board_names
 from .page import frame_records, node_records, page_html
 from .panel import PanelFrame, panel_frames, panel_pages, shared_parts
 from .quiz import ABS_TOL, NUMBER, REL_TOL, Question, questions
@@ -220,7 +221,7 @@ class BackwardStepper:
         self.seed = float(gradient)
         self.lr = None if lr is None else float(lr)
         self._position = {node: i for i, node in enumerate(self.nodes)}
-        self._names = node_names(order)
+        self._names = board_names(order)
         self.params = self._parameters(params)
         self._panels: tuple[list[str], list[int]] | None = None
         self._questions: tuple[Question, ...] | None = None
