@@ -11,6 +11,7 @@ examples and in seconds, and works without hypothesis too (fixed examples only).
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -129,7 +130,9 @@ def smallest_failure(
             raise AssertionError(text(expression))
 
     try:
-        search()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # hypothesis's notes on its own strategy's repr
+            search()
     except Exception:  # a failure found (kept in best), or the search gave up: both fine
         pass
     return best
