@@ -19,7 +19,8 @@ RECURSIVE_BACKWARD = '''def backward(self):
 
     build(self)
     for node in order:
-        node.grad = 0.0
+        if node._prev:
+            node.grad = 0.0
     self.grad = 1.0
     for node in reversed(order):
         node._backward()
@@ -80,7 +81,7 @@ MUTANTS = [
            "relu", "relu_at_zero", "x"),
     Mutant("division misses a", "def __truediv__(self, other):\n    return self * other**-1\n",
            DIVISION_MISSING_A, "div", "missing_factor", "y"),
-    Mutant("gradients not reset", "    for node in order:\n        node.grad = 0.0\n", "",
+    Mutant("gradients not reset", "        if node._prev:\n            node.grad = 0.0", "        pass",
            "backward twice", "not_reset", "t2"),
     Mutant("recursive sort", SOLUTIONS["backward"].split("\n\n\nValue.backward")[0] + "\n",
            RECURSIVE_BACKWARD, "deep chain", "recursion", None),

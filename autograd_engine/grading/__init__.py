@@ -23,11 +23,13 @@ Modules, one concern each:
 * :mod:`.search`: the smallest failing expression (hypothesis, shrinking);
 * :mod:`.items`: the battery;
 * :mod:`.report`: the report, for terminals and notebooks;
-* :mod:`.check`: :func:`check_engine`.
+* :mod:`.check`: :func:`check_engine`;
+* :mod:`.network`: :func:`check_mlp` and :func:`check_training`, for the track's last part.
 """
 
 from .check import check_engine, item_names
 from .mistakes import Mistake
+from .network import check_mlp, check_training
 from .report import Item, Report
 
-__all__ = ["Item", "Mistake", "Report", "check_engine", "item_names"]
+__all__ = ["Item", "Mistake", "Report", "check_engine", "check_mlp", "check_training", "item_names"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .catalog import OPS
-from .items import ITEMS
+from .items import ITEMS, grade_leaf
 from .learner import Learner
 from .report import Item, Report
 
@@ -45,8 +45,14 @@ def check_engine(
         if unknown:
             raise ValueError(f"check_engine: unknown item(s) {unknown}; the items are {known}")
     learner = Learner(value_class, seconds)
-    have, missing = learner.supported()
     report = Report(learner.name)
+    leaf = grade_leaf(learner, [])
+    if not leaf.passed:  # nothing else can be built: say so once, for every item asked for
+        for name in wanted if wanted is not None else ["leaf"]:
+            message = leaf.message if name == "leaf" else f"needs leaves first: {leaf.message}"
+            report.items.append(Item(name, False, message=message))
+        return report
+    have, missing = learner.supported()
     for spec in ITEMS:
         if wanted is not None and spec.name not in wanted:
             continue
@@ -64,7 +70,9 @@ def check_engine(
             if wanted is None:
                 report.skipped[spec.name] = why
             else:
-                report.items.append(Item(spec.name, False, message=f"{spec.name} {why} yet"))
+                report.items.append(
+                    Item(spec.name, False, message=f"needs {', '.join(lacking)}: write it first")
+                )
             continue
         ops = have if wanted is None else [op for op in have if op in wanted] or have
         report.items.append(spec.grade(learner, ops))

@@ -251,10 +251,26 @@ class ItemSpec:
         return lacking
 
 
+def grade_leaf(learner: Learner, ops: list[str]) -> Item:
+    """``Value(2.0)`` holds 2.0 in ``data`` and 0 in ``grad``."""
+    outcome = run_bounded(lambda: learner.leaf(2.0), learner.seconds)
+    if not outcome.ok:
+        why = "did not finish" if outcome.timed_out else describe_error(outcome.error)  # type: ignore[arg-type]
+        return Item("leaf", False, message=f"{learner.name}(2.0) raised {why}")
+    leaf = outcome.value
+    try:
+        data, grad = learner.number(leaf, "data"), learner.number(leaf, "grad")
+    except (AttributeError, TypeError, ValueError) as error:
+        return Item("leaf", False, message=f"reading .data and .grad of {learner.name}(2.0): {describe_error(error)}")
+    if data != 2.0 or grad != 0.0:
+        return Item("leaf", False, message=f"{learner.name}(2.0) has data {data!r} and grad {grad!r}: expected 2.0 and 0")
+    return Item("leaf", True, message=f"{learner.name}(2.0) holds data 2.0 and grad 0")
+
+
 def _items() -> list[ItemSpec]:
     from .catalog import OPS
 
-    specs = [ItemSpec(op, grade_op(op), (op,)) for op in OPS]
+    specs = [ItemSpec("leaf", grade_leaf)] + [ItemSpec(op, grade_op(op), (op,)) for op in OPS]
     return specs + [
         ItemSpec("fan-out", grade_fan_out, needs_one_of=(("add", "mul", "sub"),)),
         ItemSpec("lecture graph", grade_lecture, ("add", "mul")),

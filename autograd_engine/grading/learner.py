@@ -97,7 +97,7 @@ class Learner:
         if error is None:
             return None
         if isinstance(error, NotImplementedError):
-            return f"`{spec.method}` is not written yet (it raises NotImplementedError)"
+            return f"`{spec.method}` is not written yet ({describe_error(error)})"
         if isinstance(error, AttributeError) and spec.method in str(error):
             return f"the class has no `{spec.method}` method"
         if isinstance(error, TypeError) and "unsupported operand" in str(error):

@@ -60,7 +60,8 @@ SOLUTIONS["backward"] = '''def backward(self):
             stack.append((node, True))
             stack.extend((parent, False) for parent in node._prev)
     for node in order:
-        node.grad = 0.0
+        if node._prev:
+            node.grad = 0.0  # inner nodes start this pass from zero; leaves accumulate
     self.grad = 1.0
     for node in reversed(order):
         node._backward()
