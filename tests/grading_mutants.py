@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tests.grading_solutions.solutions import SOLUTIONS, engine_source, load_engine
 
-RECURSIVE_BACKWARD = '''def backward(self):
+RECURSIVE_BACKWARD = """def backward(self):
     order, visited = [], set()
 
     def build(v):
@@ -24,9 +24,9 @@ RECURSIVE_BACKWARD = '''def backward(self):
     self.grad = 1.0
     for node in reversed(order):
         node._backward()
-'''
+"""
 
-DIVISION_MISSING_A = '''def __truediv__(self, other):
+DIVISION_MISSING_A = """def __truediv__(self, other):
     out = Value(self.data / other.data, (self, other))
 
     def _backward():
@@ -35,7 +35,7 @@ DIVISION_MISSING_A = '''def __truediv__(self, other):
 
     out._backward = _backward
     return out
-'''
+"""
 
 
 @dataclass(frozen=True)

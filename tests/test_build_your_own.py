@@ -44,7 +44,8 @@ def test_committed_without_outputs_and_every_exercise_has_a_solution(path: Path)
     nbformat.validate(notebook)
     assert all(not c.outputs and c.execution_count is None for c in cells(path))
     names = exercises(path)
-    assert names and set(names) <= set(SOLUTIONS)
+    assert names
+    assert set(names) <= set(SOLUTIONS)
     for cell in cells(path):
         if "exercise" in cell.metadata:
             assert "NotImplementedError" in cell.source, cell.metadata["exercise"]

@@ -35,7 +35,9 @@ def test_the_reference_solution_passes_and_says_what_it_skipped() -> None:
 def test_micrograd_passes_what_it_supports_and_fails_its_two_known_limits() -> None:
     micrograd = pytest.importorskip("micrograd.engine")
     lacking = {"exp", "log", "tanh", "sigmoid", "Mazur's network"}
-    report = check_engine(micrograd.Value, only=[n for n in FAST if n not in lacking] + ["exp", "tanh"])
+    report = check_engine(
+        micrograd.Value, only=[n for n in FAST if n not in lacking] + ["exp", "tanh"]
+    )
     failing = {item.name: item for item in report.items if not item.passed}
     # micrograd has no exp or tanh; with only= they are failing items that say so.
     assert "no `exp` method" in failing.pop("exp").message
@@ -69,14 +71,21 @@ def test_there_are_at_least_fifteen_mutants_covering_the_classic_mistakes() -> N
 
 
 def test_a_rule_that_raises_is_a_failing_item_naming_the_error() -> None:
-    broken = load_engine(engine_source().replace("t = math.tanh(self.data)", "t = math.tanh(self.dat)"))
+    broken = load_engine(
+        engine_source().replace("t = math.tanh(self.data)", "t = math.tanh(self.dat)")
+    )
     item = check_engine(broken, only=["tanh"]).items[0]
     assert not item.passed
-    assert "AttributeError" in item.message and "tanh" in item.message
+    assert "AttributeError" in item.message
+    assert "tanh" in item.message
 
 
 def test_an_endless_backward_is_stopped_and_reported() -> None:
-    looping = load_engine(engine_source().replace("    while stack:\n", "    while True:\n        stack = stack or [(self, True)]\n"))
+    looping = load_engine(
+        engine_source().replace(
+            "    while stack:\n", "    while True:\n        stack = stack or [(self, True)]\n"
+        )
+    )
     report = check_engine(looping, only=["add"], seconds=0.3)
     item = report.items[0]
     assert not item.passed
@@ -92,7 +101,10 @@ def test_a_one_line_endless_loop_is_stopped_too() -> None:
 
 
 def test_nan_gradients_fail_with_the_numbers_shown() -> None:
-    nan_mul = load_engine("import math\n" + engine_source().replace("self.grad += other.data * out.grad", "self.grad += math.nan"))
+    nan_mul = load_engine(
+        "import math\n"
+        + engine_source().replace("self.grad += other.data * out.grad", "self.grad += math.nan")
+    )
     item = check_engine(nan_mul, only=["mul"]).items[0]
     assert not item.passed
     assert any(row.received is not None and math.isnan(row.received) for row in item.rows)
@@ -121,7 +133,8 @@ def test_the_report_is_deterministic_and_renders_in_html() -> None:
     second = check_engine(engine, only=["add", "fan-out"])
     assert str(first) == str(second)
     page = first._repr_html_()
-    assert "first divergence" in page and "Mistake:" in page
+    assert "first divergence" in page
+    assert "Mistake:" in page
 
 
 @pytest.mark.slow
@@ -129,4 +142,5 @@ def test_random_expressions_pass_on_right_engines_and_fail_on_a_mutant() -> None
     assert check_engine(Value, only=["random expressions"]).passed
     wrong = load_engine(engine_source().replace("(1 - t**2)", "(1 - t)"))
     item = check_engine(wrong, only=["random expressions"]).items[0]
-    assert not item.passed and item.mistake is not None
+    assert not item.passed
+    assert item.mistake is not None

@@ -61,7 +61,11 @@ def check_engine(
                 report.skipped[spec.name] = missing[spec.name]
             else:
                 report.items.append(
-                    Item(spec.name, False, message=f"{missing[spec.name]}: write it, then run this check again")
+                    Item(
+                        spec.name,
+                        False,
+                        message=f"{missing[spec.name]}: write it, then run this check again",
+                    )
                 )
             continue
         lacking = spec.missing(have)

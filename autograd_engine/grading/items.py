@@ -42,7 +42,7 @@ def _op(name: str, *args: Expr | float) -> Apply:
 def _op_examples(op: str) -> list[Expr]:
     """Small fixed expressions for one op: alone, then composed with itself."""
     if op == "pow":
-        return [_op("pow", X, n) for n in (2, 3, -1)] + [_op("pow", Z, 0.5)]
+        return [*(_op("pow", X, n) for n in (2, 3, -1)), _op("pow", Z, 0.5)]
     if op in ("log",):
         return [_op(op, Z), _op(op, _op(op, Leaf("x", 3.0)))]
     if op in ("relu",):
@@ -108,7 +108,9 @@ def _mazur(ops: list[str]) -> tuple[Expr, list[Leaf]]:
 
     h1, h2 = neuron(w[0], w[1], i1, i2, b1), neuron(w[2], w[3], i1, i2, b1)
     o1, o2 = neuron(w[4], w[5], h1, h2, b2), neuron(w[6], w[7], h1, h2, b2)
-    half_square = [_op("mul", _op("pow", _op("sub", o, t), 2), 0.5) for o, t in ((o1, 0.01), (o2, 0.99))]
+    half_square = [
+        _op("mul", _op("pow", _op("sub", o, t), 2), 0.5) for o, t in ((o1, 0.01), (o2, 0.99))
+    ]
     return _op("add", *half_square), w
 
 
@@ -122,7 +124,8 @@ def grade_mazur(learner: Learner, ops: list[str]) -> Item:
             grad = received[weight.name] or 0.0
             if abs(weight.value - 0.5 * grad - published) > 5e-9:
                 item.passed = False
-                item.message = f"{weight.name} after one step is {weight.value - 0.5 * grad!r}, published {published}"
+                step = weight.value - 0.5 * grad
+                item.message = f"{weight.name} after one step is {step!r}, published {published}"
     return item
 
 
@@ -135,14 +138,15 @@ def grade_backward_twice(learner: Learner, ops: list[str]) -> Item:
         return _item("backward twice", once, "")
     twice = run_trial(root, learner, passes=2)
     assert twice is not None
-    twice.expression += "  (backward() called twice; expected: leaves twice one pass's gradient, as PyTorch)"
+    twice.expression += (
+        "  (backward() called twice; expected: leaves twice one pass's gradient, as PyTorch)"
+    )
     if twice.passed:
         return _item("backward twice", twice, "leaves accumulate, inner nodes are not stale")
     if not twice.rows:  # an exception or a timeout on the second call
         return _item("backward twice", twice, "")
     leaves_once = all(
-        close(r.expected / (2 if r.is_leaf else 1), r.received or 0.0)
-        for r in twice.rows
+        close(r.expected / (2 if r.is_leaf else 1), r.received or 0.0) for r in twice.rows
     )
     if leaves_once:
         return Item("backward twice", True, message="backward() resets the gradients first")
@@ -231,7 +235,9 @@ def grade_numbers(reflected: bool) -> Callable[[Learner, list[str]], Item]:
 
 def grade_random(learner: Learner, ops: list[str]) -> Item:
     graded = [op for op in ops if op != "log"]  # log's domain rejects most random trees
-    trial = smallest_failure(lambda e: run_trial(e, learner), [], graded, max_examples=50, seconds=5)
+    trial = smallest_failure(
+        lambda e: run_trial(e, learner), [], graded, max_examples=50, seconds=5
+    )
     return _item("random expressions", trial, f"random trees of {', '.join(graded)} agree")
 
 
@@ -261,24 +267,41 @@ def grade_leaf(learner: Learner, ops: list[str]) -> Item:
     try:
         data, grad = learner.number(leaf, "data"), learner.number(leaf, "grad")
     except (AttributeError, TypeError, ValueError) as error:
-        return Item("leaf", False, message=f"reading .data and .grad of {learner.name}(2.0): {describe_error(error)}")
+        return Item(
+            "leaf",
+            False,
+            message=f"reading .data and .grad of {learner.name}(2.0): {describe_error(error)}",
+        )
     if data != 2.0 or grad != 0.0:
-        return Item("leaf", False, message=f"{learner.name}(2.0) has data {data!r} and grad {grad!r}: expected 2.0 and 0")
+        return Item(
+            "leaf",
+            False,
+            message=f"{learner.name}(2.0) has data {data!r} and grad {grad!r}: expected 2.0 and 0",
+        )
     return Item("leaf", True, message=f"{learner.name}(2.0) holds data 2.0 and grad 0")
 
 
 def _items() -> list[ItemSpec]:
     from .catalog import OPS
 
-    specs = [ItemSpec("leaf", grade_leaf)] + [ItemSpec(op, grade_op(op), (op,)) for op in OPS]
-    return specs + [
+    return [
+        ItemSpec("leaf", grade_leaf),
+        *(ItemSpec(op, grade_op(op), (op,)) for op in OPS),
         ItemSpec("fan-out", grade_fan_out, needs_one_of=(("add", "mul", "sub"),)),
         ItemSpec("lecture graph", grade_lecture, ("add", "mul")),
-        ItemSpec("Mazur's network", grade_mazur, ("add", "mul", "sub", "pow"), (("sigmoid", "exp"),)),
+        ItemSpec(
+            "Mazur's network", grade_mazur, ("add", "mul", "sub", "pow"), (("sigmoid", "exp"),)
+        ),
         ItemSpec("backward twice", grade_backward_twice, ("add", "mul")),
         ItemSpec("deep chain", grade_deep_chain, ("mul",)),
-        ItemSpec("reflected operators", grade_numbers(True), needs_one_of=(("add", "mul", "sub", "div"),)),
-        ItemSpec("numbers mixed in", grade_numbers(False), needs_one_of=(("add", "mul", "sub", "div", "pow"),)),
+        ItemSpec(
+            "reflected operators", grade_numbers(True), needs_one_of=(("add", "mul", "sub", "div"),)
+        ),
+        ItemSpec(
+            "numbers mixed in",
+            grade_numbers(False),
+            needs_one_of=(("add", "mul", "sub", "div", "pow"),),
+        ),
         ItemSpec("random expressions", grade_random, needs_one_of=(("add", "mul", "sub", "div"),)),
     ]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ..value import Value
 from .catalog import OPS
@@ -95,7 +96,10 @@ def local_derivatives(node: Apply, values: dict[Expr, float]) -> list[float | No
     """d(node)/d(argument) for each argument of ``node`` (None for a plain number), computed by
     this project's engine on fresh leaves holding the arguments' values."""
     fresh = [None if isinstance(arg, Num) else Value(values[arg]) for arg in node.args]
-    args = [arg.value if isinstance(arg, Num) else leaf for arg, leaf in zip(node.args, fresh)]
+    args = [
+        arg.value if isinstance(arg, Num) else leaf
+        for arg, leaf in zip(node.args, fresh, strict=True)
+    ]
     out = OPS[node.op].apply(*args)
     out.backward()
     return [None if leaf is None else leaf.grad for leaf in fresh]
@@ -173,7 +177,8 @@ def simulate(
         if rules and node.op in rules:
             local = rules[node.op](node, local, graph.values)
         g = grads[node]
-        for arg, derivative in zip(node.args, local):
+        # A wrong rule may list fewer derivatives than inputs (none for the exponent of x**n).
+        for arg, derivative in zip(node.args, local, strict=False):
             if isinstance(arg, Num) or derivative is None:
                 continue
             grads[arg] += derivative if node.op in no_incoming else derivative * g
@@ -195,7 +200,7 @@ def _overwrite_matches(graph: Graph, received: dict[Expr, float]) -> bool:
                 return False
             grads[node] = chosen[0] if chosen else 0.0
         if isinstance(node, Apply):
-            for arg, derivative in zip(node.args, graph.local[node]):
+            for arg, derivative in zip(node.args, graph.local[node], strict=True):
                 if not isinstance(arg, Num) and derivative is not None:
                     sent[arg].append(derivative * grads[node])
     return fan_out and all(close(grads[node], received[node]) for node in graph.order)
@@ -268,45 +273,40 @@ def op_title(op: str) -> str:
     return f"`{_SYMBOL.get(op, op)}`"
 
 
-def _candidates(graph: Graph) -> Iterator[tuple[Mistake, Callable[[], dict[Expr, float]]]]:
-    """Every re-enactment worth trying on ``graph``, the most specific first."""
-    present = {node.op for node in graph.order if isinstance(node, Apply)}
+def _flip(k: int) -> Rule:
+    """A rule that sends the opposite of the right gradient to input ``k``."""
+
+    def flipped(
+        node: Apply, right: list[float | None], values: dict[Expr, float]
+    ) -> list[float | None]:
+        return [(-d if d is not None and i == k else d) for i, d in enumerate(right)]
+
+    return flipped
+
+
+def _candidates(graph: Graph) -> Iterator[tuple[Mistake, dict[str, Any]]]:
+    """Every re-enactment worth trying on ``graph``, the most specific first: the mistake,
+    and the arguments of :func:`simulate` that re-enact it."""
+    present = sorted({node.op for node in graph.order if isinstance(node, Apply)})
     for op, key, title, rule in _wrong_rules():
         if op in present:
-            yield mistake(key, title), lambda rule=rule, op=op: simulate(graph, rules={op: rule})
-    for op in sorted(present):
+            yield mistake(key, title), {"rules": {op: rule}}
+    for op in present:
         for k in range(OPS[op].arity):
-
-            def flipped(
-                node: Apply, right: list[float | None], values: object, k: int = k
-            ) -> list[float | None]:
-                return [(-d if d is not None and i == k else d) for i, d in enumerate(right)]
-
             which = "" if OPS[op].arity == 1 else f" (the gradient of input {k + 1})"
             yield (
                 mistake(SIGN, f"a sign in the rule of {op_title(op)}{which}"),
-                lambda op=op, flipped=flipped: simulate(graph, rules={op: flipped}),
+                {"rules": {op: _flip(k)}},
             )
-    for op in sorted(present):
-        yield (
-            mistake(
-                NO_INCOMING, f"the local derivative of {op_title(op)} without the incoming gradient"
-            ),
-            lambda op=op: simulate(graph, no_incoming=frozenset([op])),
-        )
-    yield (
-        mistake(NO_INCOMING, "the local derivative without the incoming gradient"),
-        lambda: simulate(graph, no_incoming=frozenset(present)),
-    )
+    for op in present:
+        title = f"the local derivative of {op_title(op)} without the incoming gradient"
+        yield mistake(NO_INCOMING, title), {"no_incoming": frozenset([op])}
+    title = "the local derivative without the incoming gradient"
+    yield mistake(NO_INCOMING, title), {"no_incoming": frozenset(present)}
     for schedule in ("forward", "depth_first", "breadth_first"):
+        title = f"no reverse topological order (the nodes fire {schedule.replace('_', ' ')})"
         for reverse_args in (False, True):
-            yield (
-                mistake(
-                    ORDER,
-                    f"no reverse topological order (the nodes fire {schedule.replace('_', ' ')})",
-                ),
-                lambda s=schedule, r=reverse_args: simulate(graph, schedule=s, reverse_args=r),
-            )
+            yield mistake(ORDER, title), {"schedule": schedule, "reverse_args": reverse_args}
 
 
 def diagnose(graph: Graph, received: dict[Expr, float]) -> Mistake | None:
@@ -314,9 +314,9 @@ def diagnose(graph: Graph, received: dict[Expr, float]) -> Mistake | None:
     correct = simulate(graph)
     if _matches(correct, received):
         return None
-    for found, reenact in _candidates(graph):
+    for found, how in _candidates(graph):
         try:
-            if _matches(reenact(), received):
+            if _matches(simulate(graph, **how), received):
                 return found
         except (ArithmeticError, ValueError):
             continue

@@ -83,7 +83,9 @@ def check_mlp(mlp_class: type, *, seconds: float = 5.0) -> Report:
 
     pairs, failed = _run("gradients", gradients, seconds)
     if failed is None:
-        bad = [k for k, (got, want) in enumerate(pairs) if abs(got - want) > 1e-5 + 1e-4 * abs(want)]
+        bad = [
+            k for k, (got, want) in enumerate(pairs) if abs(got - want) > 1e-5 + 1e-4 * abs(want)
+        ]
         if bad:
             k = bad[0]
             failed = Item(
@@ -93,7 +95,9 @@ def check_mlp(mlp_class: type, *, seconds: float = 5.0) -> Report:
                 message=f"d(out²)/d(parameter {k}) is {pairs[k][0]!r}; finite differences say "
                 f"{pairs[k][1]!r} ({len(bad)} of {len(pairs)} parameters differ)",
             )
-    report.items.append(failed or Item("gradients", True, message="all 41 agree with finite differences"))
+    report.items.append(
+        failed or Item("gradients", True, message="all 41 agree with finite differences")
+    )
     return report
 
 
@@ -109,18 +113,20 @@ def check_training(train: Callable[..., Any], mlp_class: type, *, seconds: float
 
     one, failed = _run("zero_grad", lambda: probe(1), seconds)
     two, failed = (None, failed) if failed else _run("zero_grad", lambda: probe(2), seconds)
-    if failed is None:
-        if all(close(2 * a, b) for a, b in zip(one, two, strict=True)) and any(one):
-            failed = Item(
-                "zero_grad",
-                False,
-                mistake(NOT_RESET, "gradients not reset between steps (no zero_grad)"),
-                message="after two steps every gradient is twice one step's: the second "
-                "backward() added to the first",
-            )
+    doubled = bool(one) and all(close(2 * a, b) for a, b in zip(one, two or [], strict=False))
+    if failed is None and doubled:
+        failed = Item(
+            "zero_grad",
+            False,
+            mistake(NOT_RESET, "gradients not reset between steps (no zero_grad)"),
+            message="after two steps every gradient is twice one step's: the second "
+            "backward() added to the first",
+        )
     report.items.append(failed or Item("zero_grad", True, message="each step starts from zero"))
 
-    losses, failed = _run("loss falls", lambda: train(mlp_class(3, [4, 4, 1]), XS, YS, steps=50, lr=0.05), seconds)
+    losses, failed = _run(
+        "loss falls", lambda: train(mlp_class(3, [4, 4, 1]), XS, YS, steps=50, lr=0.05), seconds
+    )
     if failed is None:
         losses = [float(loss) for loss in losses]
         if not losses or not losses[-1] < 0.1 * losses[0]:
@@ -128,7 +134,12 @@ def check_training(train: Callable[..., Any], mlp_class: type, *, seconds: float
                 "loss falls",
                 False,
                 message=f"the loss went from {losses[0]:.4g} to {losses[-1]:.4g} in 50 steps of "
-                "lr 0.05: expected it to fall below a tenth" if losses else "train returned no losses",
+                "lr 0.05: expected it to fall below a tenth"
+                if losses
+                else "train returned no losses",
             )
-    report.items.append(failed or Item("loss falls", True, message=f"{losses[0]:.3g} → {losses[-1]:.3g} in 50 steps"))
+    report.items.append(
+        failed
+        or Item("loss falls", True, message=f"{losses[0]:.3g} → {losses[-1]:.3g} in 50 steps")
+    )
     return report

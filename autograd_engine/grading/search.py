@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from .catalog import OPS
@@ -30,6 +31,10 @@ def _smaller(a: Trial, b: Trial | None, sizes: dict[str, int]) -> bool:
         sizes[b.expression],
         len(b.expression),
     )
+
+
+def _apply(op: str, args: tuple[Expr, ...]) -> Apply:
+    return Apply(op, args)
 
 
 def expression_trees(ops: Sequence[str], max_leaves: int = 5) -> Any:
@@ -51,19 +56,12 @@ def expression_trees(ops: Sequence[str], max_leaves: int = 5) -> Any:
             for op in ops:
                 spec = OPS[op]
                 if spec.exponent_is_number:
-                    options.append(
-                        st.tuples(children, st.sampled_from(EXPONENTS)).map(
-                            lambda pair, op=op: Apply(op, (pair[0], Num(pair[1])))
-                        )
-                    )
+                    pairs = st.tuples(children, st.sampled_from(EXPONENTS).map(Num))
+                    options.append(pairs.map(partial(_apply, op)))
                 elif spec.arity == 1:
-                    options.append(children.map(lambda a, op=op: Apply(op, (a,))))
+                    options.append(st.tuples(children).map(partial(_apply, op)))
                 else:
-                    options.append(
-                        st.tuples(children, children).map(
-                            lambda pair, op=op: Apply(op, (pair[0], pair[1]))
-                        )
-                    )
+                    options.append(st.tuples(children, children).map(partial(_apply, op)))
             return st.one_of(options)
 
         tree: Expr = draw(st.recursive(leaf, extend, max_leaves=max_leaves))

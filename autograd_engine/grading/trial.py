@@ -163,7 +163,10 @@ def run_trial(root: Expr, learner: Learner, passes: int = 1) -> Trial | None:
     # Forward first: a wrong value makes every gradient below it wrong too.
     for row in trial.rows:
         if not close(row.data, row.received_data if row.received_data is not None else math.nan):
-            trial.problem = f"the forward value of {row.formula} is {row.received_data!r}, expected {row.data!r}"
+            trial.problem = (
+                f"the forward value of {row.formula} is {row.received_data!r}, "
+                f"expected {row.data!r}"
+            )
             trial.first_divergence = row.name
             trial.mistake = mistake(FORWARD, f"a wrong forward value at {row.name}")
             return trial

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 SOLUTIONS: dict[str, str] = {}
 
-SOLUTIONS["leaf"] = '''class Value:
+SOLUTIONS["leaf"] = """class Value:
     def __init__(self, data, _children=()):
         self.data = data
         self.grad = 0.0
@@ -18,9 +18,9 @@ SOLUTIONS["leaf"] = '''class Value:
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
-'''
+"""
 
-SOLUTIONS["add_mul"] = '''def __add__(self, other):
+SOLUTIONS["add_mul"] = """def __add__(self, other):
     other = other if isinstance(other, Value) else Value(other)
     out = Value(self.data + other.data, (self, other))
 
@@ -46,9 +46,9 @@ def __mul__(self, other):
 
 Value.__add__ = __add__
 Value.__mul__ = __mul__
-'''
+"""
 
-SOLUTIONS["backward"] = '''def backward(self):
+SOLUTIONS["backward"] = """def backward(self):
     # Topological order with an explicit stack: parents before children.
     order, visited, stack = [], set(), [(self, False)]
     while stack:
@@ -68,9 +68,9 @@ SOLUTIONS["backward"] = '''def backward(self):
 
 
 Value.backward = backward
-'''
+"""
 
-SOLUTIONS["functions"] = '''import math
+SOLUTIONS["functions"] = """import math
 
 
 def tanh(self):
@@ -118,9 +118,9 @@ Value.tanh = tanh
 Value.exp = exp
 Value.__pow__ = __pow__
 Value.relu = relu
-'''
+"""
 
-SOLUTIONS["composed"] = '''def __neg__(self):
+SOLUTIONS["composed"] = """def __neg__(self):
     return self * -1
 
 
@@ -155,9 +155,9 @@ Value.__radd__ = __radd__
 Value.__rmul__ = __rmul__
 Value.__rsub__ = __rsub__
 Value.__rtruediv__ = __rtruediv__
-'''
+"""
 
-SOLUTIONS["mlp"] = '''import random
+SOLUTIONS["mlp"] = """import random
 
 
 class Neuron:
@@ -198,9 +198,9 @@ class MLP:
 
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
-'''
+"""
 
-SOLUTIONS["train"] = '''def train(model, xs, ys, steps=50, lr=0.1):
+SOLUTIONS["train"] = """def train(model, xs, ys, steps=50, lr=0.1):
     losses = []
     for _ in range(steps):
         loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys))
@@ -211,7 +211,7 @@ SOLUTIONS["train"] = '''def train(model, xs, ys, steps=50, lr=0.1):
             p.data -= lr * p.grad
         losses.append(loss.data)
     return losses
-'''
+"""
 
 ENGINE_EXERCISES = ("leaf", "add_mul", "backward", "functions", "composed")
 
