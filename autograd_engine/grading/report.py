@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass, field
 
 from .mistakes import Mistake
@@ -133,7 +134,13 @@ def _failure_text(item: Item) -> list[str]:
     return lines
 
 
-_CELL = "padding:2px 10px;text-align:right;font-family:ui-monospace,monospace"
+_CELL = "padding:2px 10px;text-align:right;font-family:ui-monospace,monospace;white-space:nowrap"
+_CODE = "background:#eaeef2;padding:0 4px;border-radius:3px;font-size:13px"
+
+
+def _prose(text: str) -> str:
+    """Escaped text with its `code spans` set in a monospace font."""
+    return re.sub(r"`([^`]+)`", rf'<code style="{_CODE}">\1</code>', html.escape(text))
 
 
 def _item_html(item: Item) -> str:
@@ -149,16 +156,23 @@ def _item_html(item: Item) -> str:
             "<div>smallest failing expression: "
             f"<code style='font-size:15px'>{html.escape(item.expression)}</code></div>"
         )
-    body.append(f"<div>{html.escape(item.message)}</div>")
+    body.append(f"<div>{_prose(item.message)}</div>")
     if item.mistake is not None:
         body.append(
-            f"<div><b>Mistake:</b> {html.escape(item.mistake.title)}</div>"
-            f"<div><b>What to do:</b> {html.escape(item.mistake.advice)}</div>"
+            f"<div><b>Mistake:</b> {_prose(item.mistake.title)}</div>"
+            f"<div><b>What to do:</b> {_prose(item.mistake.advice)}</div>"
         )
     if item.rows:
         head = "".join(
-            f'<th style="{_CELL};border-bottom:1px solid #d0d7de">{h}</th>'
-            for h in ("node", "value", "expected grad", "your grad", "finite difference")
+            f'<th style="{_CELL};border-bottom:1px solid #d0d7de;{align}">{h}</th>'
+            for h, align in (
+                ("node", "text-align:left"),
+                ("value", ""),
+                ("expected grad", ""),
+                ("your grad", ""),
+                ("finite difference", ""),
+                ("", ""),
+            )
         )
         rows = []
         for row in item.rows:
@@ -168,14 +182,15 @@ def _item_html(item: Item) -> str:
             received = _number(row.received)
             if wrong:
                 received = f'<b style="color:#cf222e">{received}</b>'
-            note = ' <span style="color:#cf222e">← first divergence</span>' if first else ""
+            note = '<span style="color:#cf222e">← first divergence</span>' if first else ""
             rows.append(
                 f'<tr style="{style}"><td style="{_CELL};text-align:left">'
                 f"{html.escape(row.formula)}</td>"
                 f'<td style="{_CELL}">{_number(row.data)}</td>'
                 f'<td style="{_CELL}">{_number(row.expected)}</td>'
                 f'<td style="{_CELL}">{received}</td>'
-                f'<td style="{_CELL}">{_number(row.finite_difference)}{note}</td></tr>'
+                f'<td style="{_CELL}">{_number(row.finite_difference)}</td>'
+                f'<td style="{_CELL};text-align:left">{note}</td></tr>'
             )
         body.append(
             f'<table style="border-collapse:collapse;margin:4px 0"><tr>{head}</tr>'

@@ -178,7 +178,7 @@ def run_trial(root: Expr, learner: Learner, passes: int = 1) -> Trial | None:
         if not row.agrees:
             trial.first_divergence = row.name
             trial.problem = (
-                f"the gradient of {row.name} is {row.received!r}, expected {row.expected!r}"
+                f"the gradient of {row.name} is {row.received:.6g}, expected {row.expected:.6g}"
             )
             break
     if trial.problem and passes == 1:
