@@ -391,10 +391,12 @@ def network_panel(model: Any, **options: Any) -> Callable[[Any], str]:
                 scale=largest_weight or None,
                 **options,
             )
-        if frame.phase == "update":
+        if frame.phase in ("update", "forward again"):
             return draw_network(
                 model,
-                title="update: the weights after p.data -= lr * p.grad",
+                title="update: the weights after p.data -= lr * p.grad"
+                if frame.phase == "update"
+                else "forward again: the moved weights compute a new loss",
                 data=frame.data,
                 scale=largest_weight or None,
                 **options,
