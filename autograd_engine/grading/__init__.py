@@ -24,12 +24,25 @@ Modules, one concern each:
 * :mod:`.items`: the battery;
 * :mod:`.report`: the report, for terminals and notebooks;
 * :mod:`.check`: :func:`check_engine`;
-* :mod:`.network`: :func:`check_mlp` and :func:`check_training`, for the track's last part.
+* :mod:`.network`: :func:`check_mlp` and :func:`check_training`, for the track's last part;
+* :mod:`.tracing` and :mod:`.compare`: :func:`compare`, both engines' backward passes in the
+  stepper, side by side, the first diverging node in red.
 """
 
 from .check import check_engine, item_names
+from .compare import Comparison, compare
 from .mistakes import Mistake
 from .network import check_mlp, check_training
 from .report import Item, Report
 
-__all__ = ["Item", "Mistake", "Report", "check_engine", "check_mlp", "check_training", "item_names"]
+__all__ = [
+    "Comparison",
+    "Item",
+    "Mistake",
+    "Report",
+    "check_engine",
+    "check_mlp",
+    "check_training",
+    "compare",
+    "item_names",
+]
