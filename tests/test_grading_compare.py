@@ -55,3 +55,11 @@ def test_an_engine_without_backward_closures_is_refused_clearly() -> None:
 def test_a_leaf_without_a_number_is_refused() -> None:
     with pytest.raises(TypeError, match="give the leaf 'x' a number"):
         compare(lambda x: x * x, load_engine())
+
+
+def test_an_input_used_twice_gets_the_learners_total_once() -> None:
+    comparison = compare(lambda x=3.0: x * x, load_engine())
+    assert comparison.first_divergence is None
+    theirs = comparison.theirs
+    x_box = [theirs.name(n) for n in theirs.nodes].index("x")
+    assert theirs.frames[theirs.backward_end].boxes[x_box].grad == (6.0,)

@@ -48,21 +48,31 @@ class Comparison:
     def _page(self, stepper: Any, title: str) -> str:
         page: str = stepper.html(title)
         if self.marked is not None:
+            # Shaded and dashed, so as not to be taken for the stepper's solid red outline of
+            # the node firing.
             mark = (
-                f"<style>#n{self.marked} polygon:first-of-type {{ stroke: #cf222e !important; "
-                "stroke-width: 5 !important; }</style>"
+                f"<style>#n{self.marked} polygon:first-of-type {{ fill: #ffc9c5 !important; "
+                "stroke: #cf222e !important; stroke-width: 4 !important; "
+                "stroke-dasharray: 8 4 !important; }</style>"
             )
             page = page.replace("</head>", mark + "</head>", 1)
-        return page
+        # Start with the whole graph in view (the page's own "fit" button), so that the marked
+        # node is on screen.
+        fit = (
+            "<script>addEventListener('load', () => "
+            "document.getElementById('fit')?.click());</script>"
+        )
+        return page.replace("</body>", fit + "</body>", 1)
 
     def html(self) -> str:
-        """One self-contained page: the caption, then both steppers side by side."""
+        """One self-contained page: the caption, then the two steppers one above the other
+        (the same layout, so each node of one sits right above the same node of the other)."""
         frames = []
         for stepper, title in ((self.ours, "this engine"), (self.theirs, "your engine")):
             srcdoc = html.escape(self._page(stepper, title), quote=True)
             frames.append(
-                f'<div style="flex:1;min-width:0"><iframe srcdoc="{srcdoc}" '
-                'style="width:100%;height:760px;border:1px solid #ccc"></iframe></div>'
+                f'<iframe srcdoc="{srcdoc}" '
+                'style="width:100%;height:640px;border:1px solid #ccc"></iframe>'
             )
         colour = "#cf222e" if self.first_divergence else "#1a7f37"
         return (
@@ -70,7 +80,8 @@ class Comparison:
             '<body style="font-family:system-ui,sans-serif;margin:8px">'
             f'<div style="font-size:15px;color:{colour};margin-bottom:6px">'
             f"{html.escape(self.caption)}</div>"
-            f'<div style="display:flex;gap:10px">{"".join(frames)}</div></body></html>'
+            f'<div style="display:flex;flex-direction:column;gap:8px">{"".join(frames)}</div>'
+            "</body></html>"
         )
 
     def to_html(self, path: str | Path) -> Path:
@@ -80,7 +91,7 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         srcdoc = html.escape(self.html(), quote=True)
-        return f'<iframe srcdoc="{srcdoc}" style="width:100%;height:860px;border:0"></iframe>'
+        return f'<iframe srcdoc="{srcdoc}" style="width:100%;height:1400px;border:0"></iframe>'
 
 
 @dataclass
@@ -195,14 +206,16 @@ def compare(
         g, deltas = (fired.grad, fired.deltas) if fired is not None else (0.0, [])
         inputs = [a for a in node.args if not isinstance(a, Num)]
         terms = []
+        seen: set[int] = set()
         for parent in step.node.parents:
-            if parent.is_constant:
+            if parent.is_constant or id(parent) in seen:
+                # A constant gets nothing; an input used twice (x * x) gets both terms at
+                # once, which the learner's engine does not tell apart: shown on its first edge.
                 terms.append(0.0)
                 continue
+            seen.add(id(parent))
             k = next(i for i, a in enumerate(inputs) if ours.objects[a] is parent)
-            # An input used twice (x * x) gets both terms at once: shown on its first edge.
-            first = next(i for i, a in enumerate(inputs) if a is inputs[k])
-            terms.append(deltas[k] if k == first and k < len(deltas) else 0.0)
+            terms.append(deltas[k] if k < len(deltas) else 0.0)
         learner_steps.append(BackwardStep(step.node, g, tuple(terms)))
     ours_stepper = BackwardStepper(ours.root, precision=precision)
     theirs_stepper = BackwardStepper(ours.root, precision=precision, steps=learner_steps)
@@ -219,7 +232,8 @@ def compare(
             if isinstance(user, Apply) and target in user.args:
                 edge = [p is ours.objects[target] for p in ours.objects[user].parents].index(True)
                 mine = steps_by_node[user].parent_grads[edge]
-                k = [a for a in user.args if not isinstance(a, Num)].index(target)
+                user_inputs: list[Expr] = [a for a in user.args if not isinstance(a, Num)]
+                k = user_inputs.index(target)
                 done = sent.get(user)
                 if done is None:
                     yours = "never ran in your engine"
@@ -233,5 +247,5 @@ def compare(
                     f"{name_of[user]} = {OPS[user.op].text(*_arg_names(user, name_of))} "
                     f"sends {first} {mine:.{precision}g} here; {yours}"
                 )
-        caption = f"First divergence: {first} (marked in red). " + ". ".join(parts) + "."
+        caption = f"First divergence: {first} (shaded red, dashed outline). " + ". ".join(parts) + "."
     return Comparison(ours_stepper, theirs_stepper, first, caption, marked)
