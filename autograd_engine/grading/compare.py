@@ -247,5 +247,6 @@ def compare(
                     f"{name_of[user]} = {OPS[user.op].text(*_arg_names(user, name_of))} "
                     f"sends {first} {mine:.{precision}g} here; {yours}"
                 )
-        caption = f"First divergence: {first} (shaded red, dashed outline). " + ". ".join(parts) + "."
+        where = f"First divergence: {first} (shaded red, dashed outline)"
+        caption = ". ".join([where, *parts]) + "."
     return Comparison(ours_stepper, theirs_stepper, first, caption, marked)
