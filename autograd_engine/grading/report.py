@@ -95,7 +95,7 @@ class Report:
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.passed else "#cf222e"
         parts = [
-            '<div style="font-family:system-ui,sans-serif;font-size:14px;max-width:60em">',
+            '<div style="font-family:system-ui,sans-serif;font-size:14px;max-width:75em">',
             f'<div style="font-weight:600;color:{colour};margin-bottom:6px">'
             f"{html.escape(self.summary())}</div>",
         ]
