@@ -126,6 +126,10 @@ class BackwardStepper:
             rules has no single product to ask for); those raise.
         panel: a function ``panel(frame) -> str`` drawing a picture (SVG text) for each frame
             of the page, shown beside the graph: e.g. ``nn.plotting.network_panel(model)``.
+        steps: the backward pass to show, one step per non-leaf node in backward order
+            (default: this engine's, ``backward_steps(root, gradient)``). Another engine's
+            terms on the same graph show what *it* sent: see
+            :func:`autograd_engine.grading.compare`.
 
     Constants (numbers mixed into an expression, ``x * 0.01``) get no box, no gradient and
     no row: they are written inside their op.
@@ -156,6 +160,7 @@ class BackwardStepper:
         depth: int | None = None,
         quiz: bool | str = False,
         panel: Callable[[PanelFrame], str] | None = None,
+        steps: Iterable[BackwardStep] | None = None,
     ) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"BackwardStepper: root must be a Value, not {type(root).__name__}")
@@ -212,7 +217,9 @@ class BackwardStepper:
         self.precision = precision
         self.rankdir = rankdir
         #: One step per non-leaf node, in the order the backward pass runs them.
-        self.steps: tuple[BackwardStep, ...] = tuple(backward_steps(root, gradient))
+        self.steps: tuple[BackwardStep, ...] = tuple(
+            backward_steps(root, gradient) if steps is None else steps
+        )
         if quiz and not self.steps:
             raise ValueError(
                 f"BackwardStepper: quiz=True, but the root {root!r} is a leaf: there is no "
