@@ -187,9 +187,9 @@ def compare(
     for node in nodes(root):
         if isinstance(node, Apply) and node.op not in _ONE_NODE_OPS:
             raise ValueError(
-                f"compare(): {node.op} is two nodes in this engine (a - b is a + (-b), a / b is "
-                "a * b**-1), so the two graphs would not line up box for box; write it that "
-                "way in the expression"
+                f"compare(): {node.op} is one node in this engine but usually two in a "
+                "micrograd-style one (a - b as a + (-b), a / b as a * b**-1), so the two graphs "
+                "would not line up box for box; write it that way in the expression"
             )
     name_of = names(root)
     ours = build(root, Value)
