@@ -37,6 +37,7 @@ from ..graph import topological_order
 from ..value import Value
 from .format import format_number, node_names, op_label, rule_text
 from .group import group_nodes, group_outputs
+from .layout import RANKDIRS, NodeBox, choose_rankdir
 from .render import svg_from_dot
 
 try:
@@ -59,7 +60,7 @@ GROUP_COLOUR = "#dcefd4"
 #: What a box stands for: one node, or a group of them (by its name, see ``group=``).
 Unit = Value | str
 
-_RANKDIRS = ("LR", "RL", "TB", "BT")
+_RANKDIRS = RANKDIRS
 
 # Characters with a meaning inside a record label, and how to write them literally. Spaces
 # are escaped too: Graphviz would otherwise collapse the padding of fixed-width numbers.
@@ -212,7 +213,9 @@ def draw_dot(
 
     Args:
         root: the output Value; every node it depends on is drawn.
-        rankdir: layout direction, ``"LR"`` (inputs on the left), ``"TB"``, ``"RL"``, ``"BT"``.
+        rankdir: layout direction, ``"LR"`` (inputs on the left), ``"TB"``, ``"RL"``, ``"BT"``,
+            or ``"auto"``: the one a wide window shows largest (top to bottom for a deep,
+            narrow graph; see :func:`~autograd_engine.viz.layout.choose_rankdir`).
         show_grad: also print each node's gradient.
         highlight: a node (or several) to outline in thick red (a grouped node outlines its
             group).
@@ -283,6 +286,20 @@ def draw_dot(
         if node not in position or not 0 <= index < len(node.parents):
             raise ValueError(f"draw_dot: edge_labels has no edge ({node!r}, {index}) in the graph")
 
+    if rankdir == "auto":
+        rankdir = choose_rankdir(
+            [
+                NodeBox(
+                    names[node],
+                    "",
+                    f"data {format_number(node.data, precision)}",
+                    f"grad {format_number(node.grad, precision)}",
+                    "",
+                    tuple(position[p] for p in node.parents),
+                )
+                for node in order
+            ]
+        )
     drawing = GraphDrawing(
         name="autograd",
         graph_attr={"rankdir": rankdir, "fontname": FONT, "fontsize": "12"},

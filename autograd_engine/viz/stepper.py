@@ -49,7 +49,7 @@ from ..value import Value
 from .draw import GraphDrawing, _shared_parameters, check_node_count, draw_dot
 from .format import format_number, node_names
 from .group import group_nodes
-from .layout import NodeBox, apply_frame, layout_svg
+from .layout import RANKDIRS, NodeBox, apply_frame, layout_svg
 from .panel import PanelFrame, panel_frames, panel_pages, shared_parts
 from .quiz import ABS_TOL, NUMBER, REL_TOL, Question, questions
 from .stepper_group import (
@@ -65,7 +65,7 @@ from .stepper_group import symbol as _symbol
 
 __all__ = ["BackwardStepper", "Frame"]
 
-_RANKDIRS = ("LR", "RL", "TB", "BT")
+_RANKDIRS = RANKDIRS
 _INFIX = ("+", "*")
 WAITING = "–"  # what a gradient shows before any term has arrived: not 0, nothing yet
 _TITLE = "Stepping through backpropagation"
@@ -106,7 +106,9 @@ class BackwardStepper:
         root: the output to backpropagate from.
         gradient: the seed dL/dL, as for ``root.backward(gradient)``.
         precision: digits after the decimal point in :meth:`frame`'s standalone drawings.
-        rankdir: layout direction (see :func:`~autograd_engine.viz.draw_dot`).
+        rankdir: layout direction, ``"TB"``, ``"LR"``, ``"BT"``, ``"RL"`` or ``"auto"``
+            (default: the one a 1400x900 window shows largest, see
+            :func:`~autograd_engine.viz.layout.choose_rankdir`).
         max_nodes: the most Value nodes to draw (a bigger graph raises ``ValueError``).
         lr: a learning rate: adds a last frame showing ``p.data -= lr * p.grad``.
         params: the parameters that update frame moves (default: every leaf that is not a
@@ -150,7 +152,7 @@ class BackwardStepper:
         gradient: float = 1.0,
         *,
         precision: int = 4,
-        rankdir: str = "LR",
+        rankdir: str = "auto",
         max_nodes: int = 500,
         lr: float | None = None,
         params: Iterable[Value] | None = None,
