@@ -41,8 +41,10 @@ def scalar_loss() -> Value:
     """micrograd's demo loss on one example: hinge plus an L2 term over the 105 parameters."""
     model = MLP(2, [8, 8, 1], seed=0)
     score = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    assert isinstance(score, Value)
     data_loss = (1 - 1.0 * score).relu()
-    return data_loss + 1e-4 * sum(p * p for p in model.parameters())
+    penalty: Value = sum((p * p for p in model.parameters()), Value(0.0))
+    return data_loss + 1e-4 * penalty
 
 
 def grouped_loss(examples: int = 7) -> Value:

@@ -193,7 +193,7 @@ def firing_frames(stepper: BackwardStepper, most: int = 40) -> list[int]:
     return frames[::step]
 
 
-@pytest.mark.parametrize("window", WINDOWS + [WIDGET], ids=lambda w: f"{w[0]}x{w[1]}")
+@pytest.mark.parametrize("window", [*WINDOWS, WIDGET], ids=lambda w: f"{w[0]}x{w[1]}")
 @pytest.mark.parametrize("name", list(PAGES))
 def test_follow_frames_the_firing_node_and_its_receivers_readably(
     browser: Any, pages: dict[str, tuple[BackwardStepper, str]], name: str, window: tuple[int, int]
@@ -204,7 +204,7 @@ def test_follow_frames_the_firing_node_and_its_receivers_readably(
     check_follow(browser, stepper, firing_frames(stepper))
 
 
-@pytest.mark.parametrize("window", WINDOWS + [WIDGET], ids=lambda w: f"{w[0]}x{w[1]}")
+@pytest.mark.parametrize("window", [*WINDOWS, WIDGET], ids=lambda w: f"{w[0]}x{w[1]}")
 @pytest.mark.parametrize("name", list(PAGES))
 def test_every_page_opens_readable(
     browser: Any, pages: dict[str, tuple[BackwardStepper, str]], name: str, window: tuple[int, int]
@@ -232,24 +232,29 @@ def test_the_widget_shows_x2_w2_and_the_terms_when_x2_w2_fires(
     k = next(
         k
         for k, frame in enumerate(stepper.frames)
-        if frame.phase == "backward" and frame.firing is not None
+        if frame.phase == "backward"
+        and frame.firing is not None
         and box_name(stepper, frame.firing) == "x2*w2"
     )
     seen = seen_at(browser, k)
     assert seen["firing"]
     assert sorted(name for name, inside in seen["receivers"] if inside) == ["w2", "x2"]
-    assert len(seen["edges"]) == 2 and all(inside for _, inside in seen["edges"])
+    assert len(seen["edges"]) == 2
+    assert all(inside for _, inside in seen["edges"])
     labels = browser.execute_script(
         "return [...document.querySelectorAll('#viewer .edge.sending text.edge-label')]"
         ".map((t) => t.getBoundingClientRect().width)"
     )
-    assert len(labels) == 2 and min(labels) > 0
+    assert len(labels) == 2
+    assert min(labels) > 0
     assert seen["px"] >= 11 - 1e-6
 
 
 def box_name(stepper: BackwardStepper, index: int) -> str:
     """The name the page shows for box ``index``."""
-    return stepper.name(stepper.nodes[index]) if stepper.units is None else stepper.units[index].name
+    if stepper.units is None:
+        return stepper.name(stepper.nodes[index])
+    return stepper.units[index].name
 
 
 def test_fit_on_a_graph_too_big_to_read_is_a_marked_overview(
@@ -276,8 +281,11 @@ def test_fit_on_a_graph_too_big_to_read_is_a_marked_overview(
         "        s: window.stepperPage.view().s};",
         k,
     )
-    assert state["whole"] and state["marked"] and state["around"], state
-    assert state["s"] < 11 / 12 and "overview" in state["note"]
+    assert state["whole"], state
+    assert state["marked"], state
+    assert state["around"], state
+    assert state["s"] < 11 / 12
+    assert "overview" in state["note"]
     # A click reads the graph there, at a readable size.
     viewer = browser.find_element(By.ID, "viewer")
     viewer.click()

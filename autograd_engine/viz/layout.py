@@ -139,8 +139,7 @@ def choose_rankdir(boxes: Sequence[NodeBox], viewer: tuple[float, float] = VIEWE
         return "TB"
     levels = max(rank) + 1
     fields = [
-        [_CHAR * len(text) + 16 for text in (b.name, b.widest_data, b.widest_grad)]
-        for b in boxes
+        [_CHAR * len(text) + 16 for text in (b.name, b.widest_data, b.widest_grad)] for b in boxes
     ]
     # Either way a box stacks its three rows: top to bottom the ranks are rows of boxes,
     # left to right they are columns.
