@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .. import palette
 from .render import svg_from_dot
 
 __all__ = [
@@ -35,32 +36,34 @@ __all__ = [
 
 FONT = "Courier"
 
-#: Colours of the frame classes; shared by the page and by static frames.
-SVG_STYLE = """
-text { font-family: Courier, monospace; font-size: 12px; text-anchor: middle; }
-path, polyline, ellipse { fill: none; stroke: black; }
-.edge polygon { fill: black; stroke: black; }
-.node.value.group polygon:first-of-type { fill: #dcefd4; }
-.node.value polygon:first-of-type { fill: #eeeeee; stroke: #555; }
-.node.value.leaf polygon:first-of-type { fill: #cfe8fc; }
-.node.value.output polygon:first-of-type { fill: #fde9a9; }
-.node.value.pending polygon:first-of-type { fill: #ffffff; stroke: #bbb; stroke-dasharray: 4 3; }
-.node.value.pending text { fill: #999; }
-.node.value.updated polygon:first-of-type { fill: #d9f2d0; }
-.node.value.firing polygon:first-of-type { stroke: #d62728; stroke-width: 4; }
-.node.value.firing text.name { fill: #d62728; font-weight: bold; }
-.node.value.receiving polygon:first-of-type { stroke: #1f77b4; stroke-width: 3; }
-.node.value text.waiting { fill: #aaaaaa; }
-.node.value text.partial { fill: #c05800; font-weight: bold; }
-.node.value text.complete { fill: #000000; font-weight: bold; }
-.node.op ellipse { fill: #ffffff; stroke: #777; }
-.node.op.firing ellipse { stroke: #d62728; stroke-width: 3; fill: #fdecea; }
-.edge.sending path { stroke: #d62728; stroke-width: 3; }
-.edge.sending polygon { fill: #d62728; stroke: #d62728; }
-.edge.computing path { stroke: #1f77b4; stroke-width: 3; }
-.edge.computing polygon { fill: #1f77b4; stroke: #1f77b4; }
-.edge text.edge-label { display: none; }
-.edge.sending text.edge-label { display: inline; fill: #d62728; font-weight: bold; }
+#: Colours of the frame classes, in the one colour language of :mod:`autograd_engine.palette`
+#: (red: the backward pass, purple: a sum under way, green: the forward pass and updates);
+#: shared by the page and by static frames.
+SVG_STYLE = f"""
+text {{ font-family: Courier, monospace; font-size: 12px; text-anchor: middle; }}
+path, polyline, ellipse {{ fill: none; stroke: black; }}
+.edge polygon {{ fill: black; stroke: black; }}
+.node.value.group polygon:first-of-type {{ fill: {palette.GROUP_FILL}; }}
+.node.value polygon:first-of-type {{ fill: {palette.INTERMEDIATE_FILL}; stroke: #555; }}
+.node.value.leaf polygon:first-of-type {{ fill: {palette.LEAF_FILL}; }}
+.node.value.output polygon:first-of-type {{ fill: {palette.OUTPUT_FILL}; }}
+.node.value.pending polygon:first-of-type {{ fill: #ffffff; stroke: #bbb; stroke-dasharray: 4 3; }}
+.node.value.pending text {{ fill: #999; }}
+.node.value.updated polygon:first-of-type {{ fill: {palette.UPDATED_FILL}; }}
+.node.value.firing polygon:first-of-type {{ stroke: {palette.GRAD}; stroke-width: 4; }}
+.node.value.firing text.name {{ fill: {palette.GRAD}; font-weight: bold; }}
+.node.value.receiving polygon:first-of-type {{ stroke: {palette.PARTIAL}; stroke-width: 3; }}
+.node.value text.waiting {{ fill: #aaaaaa; }}
+.node.value text.partial {{ fill: {palette.PARTIAL}; font-weight: bold; }}
+.node.value text.complete {{ fill: #000000; font-weight: bold; }}
+.node.op ellipse {{ fill: #ffffff; stroke: #777; }}
+.node.op.firing ellipse {{ stroke: {palette.GRAD}; stroke-width: 3; fill: #fdecea; }}
+.edge.sending path {{ stroke: {palette.GRAD}; stroke-width: 3; }}
+.edge.sending polygon {{ fill: {palette.GRAD}; stroke: {palette.GRAD}; }}
+.edge.computing path {{ stroke: {palette.DATA}; stroke-width: 3; }}
+.edge.computing polygon {{ fill: {palette.DATA}; stroke: {palette.DATA}; }}
+.edge text.edge-label {{ display: none; }}
+.edge.sending text.edge-label {{ display: inline; fill: {palette.GRAD}; font-weight: bold; }}
 """
 
 
@@ -180,19 +183,22 @@ def dot_source(boxes: Sequence[NodeBox], rankdir: str = "auto") -> str:
         f"  node [fontname={FONT} fontsize=12];",
         "  edge [arrowsize=0.7];",
     ]
+    # A box and its op's oval share a group: dot keeps the edge between them short and
+    # straight, even where a box read by many ops would otherwise drift away from its oval.
     for i, box in enumerate(boxes):
         fields = "|".join(_record(t) for t in (box.name, box.widest_data, box.widest_grad))
         # Name, data and grad stacked: a record lays its fields across the rank direction,
         # and braces turn them a quarter (side by side, left to right, is a thin strip).
         stacked = fields if rankdir in ("LR", "RL") else "{" + fields + "}"
         lines.append(
-            f'  n{i} [id="n{i}" class="value {box.kind}" shape=record style=filled '
+            f'  n{i} [id="n{i}" group=g{i} class="value {box.kind}" shape=record style=filled '
             f"label={_quote(stacked, escaped=True)}];"
         )
         if not box.op:
             continue
         lines.append(
-            f'  n{i}_op [id="n{i}_op" class="op" shape=ellipse height=0.3 label={_quote(box.op)}];'
+            f'  n{i}_op [id="n{i}_op" group=g{i} class="op" shape=ellipse height=0.3 '
+            f"label={_quote(box.op)}];"
         )
         for j, parent in enumerate(box.inputs):
             if parent is None:
