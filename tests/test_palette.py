@@ -51,20 +51,25 @@ def test_draw_dot_and_draw_network_agree_on_every_weights_gradient() -> None:
     for name, w in model.named_parameters():
         if ".w." not in name or w.grad == 0:
             continue
-        layer, j, k = re.match(r"layers\.(\d+)\.neurons\.(\d+)\.w\.(\d+)", name).groups()  # type: ignore[union-attr]
+        where = re.match(r"layers\.(\d+)\.neurons\.(\d+)\.w\.(\d+)", name)
+        assert where is not None, name
+        layer, j, k = where.groups()
         line = re.search(rf'<line id="e{layer}-{j}-{k}"[^>]* stroke="(#\w+)"', svg)
-        assert line is not None and line[1] == sign_colour(w.grad), name
+        assert line is not None, name
+        assert line[1] == sign_colour(w.grad), name
         node = re.search(rf'(n\d+) \[label="{re.escape(name)}\|', source)
         assert node is not None, name
         edge = re.search(rf"{node[1]} -> n\d+_op \[color=\"(#\w+)\"", source)
-        assert edge is not None and edge[1] == sign_colour(w.grad), name
+        assert edge is not None, name
+        assert edge[1] == sign_colour(w.grad), name
         checked += 1
     assert checked >= 4
 
 
 def test_two_classes_are_the_two_signs_of_the_score() -> None:
     assert class_colours(2) == (NEGATIVE, POSITIVE)
-    assert POSITIVE not in class_colours(3) and NEGATIVE not in class_colours(3)
+    assert POSITIVE not in class_colours(3)
+    assert NEGATIVE not in class_colours(3)
 
 
 def test_the_playgrounds_rate_slider_lands_on_the_rates_people_type() -> None:
@@ -73,6 +78,7 @@ def test_the_playgrounds_rate_slider_lands_on_the_rates_people_type() -> None:
 
     panel = Playground()
     assert panel.learning_rate.value == 0.03
-    assert 0.03 in LEARNING_RATES and 0.1 in LEARNING_RATES
+    assert 0.03 in LEARNING_RATES
+    assert 0.1 in LEARNING_RATES
     for label, rate in panel.learning_rate.options:
         assert float(label) == rate
