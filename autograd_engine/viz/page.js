@@ -238,18 +238,15 @@
     setView();
   }
   // An element's box in SVG root units (what viewBox is written in). Nothing ever moves, so
-  // each box is measured once (getBBox needs no page layout) and remembered. An edge is
-  // measured with its label shown, since follow shows the label while the edge sends.
+  // each box is measured once (getBBox needs no page layout) and remembered. Edges are
+  // measured with their labels shown (class "measuring"), as follow shows them while sending.
   const graph = byId("graph0");
   const toRoot = graph.transform.baseVal.consolidate();
   const measured = new Map();
   function boxOf(el) {
     let box = measured.get(el);
     if (box === undefined) {
-      const label = el.querySelector("text.edge-label");
-      if (label) label.style.display = "inline";
       const b = el.getBBox();
-      if (label) label.style.display = "";
       const m = toRoot === null ? svg.createSVGMatrix() : toRoot.matrix;
       const point = svg.createSVGPoint();
       point.x = b.x; point.y = b.y;
@@ -500,6 +497,9 @@
   byId("frame-count").textContent = String(last);
   // Measure every box now, in one layout, so stepping never waits for the page to lay out.
   nodes.forEach((node, i) => { boxOf(boxes[i]); const op = byId(node.id + "_op"); if (op) boxOf(op); });
+  svg.classList.add("measuring");
+  for (const edge of svg.querySelectorAll("g.edge")) boxOf(edge);
+  svg.classList.remove("measuring");
   reset();
   show(0);
   // For tests and the console: the player's state, read-only; and the two hooks quiz.js uses
