@@ -142,7 +142,12 @@ SEEN = """
 const k = arguments[0];
 if (window.stepperPage.current() !== k) throw new Error("the page did not show frame " + k);
 const frame = DATA.frames[k];
-const viewer = document.getElementById("viewer").getBoundingClientRect();
+// The part of the viewer inside the window: a viewer running below the window's edge
+// does not show what is down there.
+const whole = document.getElementById("viewer").getBoundingClientRect();
+const viewer = {left: Math.max(whole.left, 0), top: Math.max(whole.top, 0),
+                right: Math.min(whole.right, window.innerWidth),
+                bottom: Math.min(whole.bottom, window.innerHeight)};
 const within = (id) => {
   const el = document.getElementById(id);
   if (!el) return true;
@@ -154,7 +159,9 @@ const within = (id) => {
 const firing = DATA.nodes[frame.firing].id;
 const text = document.getElementById(firing + "_data");
 const note = document.getElementById("view-note");
+const noteBox = note.getBoundingClientRect();
 return {
+  noteVisible: note.hidden || (noteBox.bottom <= window.innerHeight && noteBox.top >= viewer.top),
   firing: within(firing) && within(firing + "_op"),
   receivers: frame.focus.slice(1).filter((i) => i !== frame.firing)
     .map((i) => [DATA.nodes[i].name, within(DATA.nodes[i].id)]),
@@ -176,6 +183,7 @@ def check_follow(driver: Any, stepper: BackwardStepper, frames: list[int]) -> No
         seen = seen_at(driver, k)
         where = f"frame {k} ({stepper.frames[k].phase})"
         assert seen["firing"], f"{where}: the firing node is outside the view"
+        assert seen["noteVisible"], f"{where}: the note {seen['note']!r} is outside the window"
         assert seen["px"] >= 11 - 1e-6, f"{where}: text of {seen['px']:.1f} px"
         outside = [name for name, inside in seen["receivers"] if not inside]
         if outside:
