@@ -4,6 +4,7 @@ a small one; every page opens readable; fit on a big graph is a marked overview.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,6 +166,7 @@ return {
   firing: within(firing) && within(firing + "_op"),
   receivers: frame.focus.slice(1).filter((i) => i !== frame.firing)
     .map((i) => [DATA.nodes[i].name, within(DATA.nodes[i].id)]),
+  indices: frame.focus.slice(1).filter((i) => i !== frame.firing),
   edges: frame.edges.filter(([id]) => !id.endsWith("_out")).map(([id]) => [id, within(id)]),
   px: text.getScreenCTM().a * parseFloat(getComputedStyle(text).fontSize),
   note: note.hidden ? "" : note.textContent,
@@ -185,7 +187,13 @@ def check_follow(driver: Any, stepper: BackwardStepper, frames: list[int]) -> No
         assert seen["firing"], f"{where}: the firing node is outside the view"
         assert seen["noteVisible"], f"{where}: the note {seen['note']!r} is outside the window"
         assert seen["px"] >= 11 - 1e-6, f"{where}: text of {seen['px']:.1f} px"
-        outside = [name for name, inside in seen["receivers"] if not inside]
+        # A receiver is off-screen when its box is, or the term on an edge from it.
+        cut = {source(stepper, edge) for edge, inside in seen["edges"] if not inside}
+        outside = [
+            name
+            for (name, inside), i in zip(seen["receivers"], seen["indices"], strict=True)
+            if not inside or i in cut
+        ]
         if outside:
             assert seen["note"].startswith(f"{len(outside)} of {len(seen['receivers'])} "), (
                 f"{where}: {outside} are off-screen and the note says {seen['note']!r}"
@@ -193,6 +201,18 @@ def check_follow(driver: Any, stepper: BackwardStepper, frames: list[int]) -> No
         else:
             assert all(inside for _, inside in seen["edges"]), f"{where}: {seen['edges']}"
             assert seen["note"] == "", f"{where}: nothing is off-screen, yet {seen['note']!r}"
+
+
+def source(stepper: BackwardStepper, edge: str) -> int:
+    """The box an edge ``n<i>_e<j>`` comes from: the ``j``-th input of box ``i``."""
+    match = re.fullmatch(r"n(\d+)_e(\d+)", edge)
+    assert match is not None, edge
+    i, j = int(match[1]), int(match[2])
+    if stepper.units is not None:
+        index = stepper.units[i].inputs[j]
+        assert index is not None
+        return index
+    return stepper.nodes.index(stepper.nodes[i].parents[j])
 
 
 def firing_frames(stepper: BackwardStepper, most: int = 40) -> list[int]:
@@ -299,3 +319,24 @@ def test_fit_on_a_graph_too_big_to_read_is_a_marked_overview(
     viewer.click()
     assert browser.execute_script("return window.stepperPage.view().s") >= 11 / 12
     assert browser.execute_script("return document.getElementById('readable-region').hidden")
+
+
+def test_a_click_on_the_note_pans_along_the_receivers_off_screen(
+    browser: Any, pages: dict[str, tuple[BackwardStepper, str]]
+) -> None:
+    stepper, uri = pages["grouped"]
+    open_page(browser, uri, WINDOWS[1])
+    k = next(k for k in firing_frames(stepper, most=10**6) if seen_at(browser, k)["note"])
+    seen = seen_at(browser, k)
+    hidden = {name for name, inside in seen["receivers"] if not inside}
+    assert hidden
+    shown_later: set[str] = set()
+    for _ in range(len(hidden) + 1):
+        browser.find_element(By.ID, "view-note").click()
+        now = browser.execute_script(SEEN, k)
+        shown_later |= {name for name, inside in now["receivers"] if inside}
+        if now["note"].endswith("the firing node ▸"):
+            break
+    assert hidden <= shown_later, f"never shown: {hidden - shown_later}"
+    browser.find_element(By.ID, "view-note").click()  # and back to the firing node
+    assert browser.execute_script(SEEN, k)["firing"]

@@ -277,8 +277,9 @@
     const op = byId(nodes[firing].id + "_op");
     let core = boxOf(boxes[firing]);
     if (op) core = union(core, boxOf(op));
-    const others = frame.focus.slice(1).filter((i) => i !== firing).map((i) => {
-      let b = boxOf(boxes[i]);
+    const receivers = frame.focus.slice(1).filter((i) => i !== firing).map((i) => boxOf(boxes[i]));
+    const others = frame.focus.slice(1).filter((i) => i !== firing).map((i, n) => {
+      let b = receivers[n];
       for (const [id] of frame.edges) {
         const el = byId(id);
         // An edge n<firing>_e<j> belongs to the input it comes from.
@@ -286,7 +287,7 @@
       }
       return b;
     });
-    return { core, others };
+    return { core, others, receivers };
   }
   // The input an edge n<i>_e<j> comes from (the j-th input of node i).
   const edgeSources = new Map();
@@ -338,7 +339,7 @@
       say(hidden ? `${hidden} of ${leafBoxes.length} inputs and parameters off-screen` : "", null);
       return;
     }
-    const { core, others } = targets(current);
+    const { core, others, receivers } = targets(current);
     const all = others.reduce(union, core);
     if (scaleFor(all) >= READABLE) {
       look(all, Math.min(MAX_FOLLOW, scaleFor(all)));
@@ -347,17 +348,17 @@
     }
     const group = grow(core, others);
     look(group, Math.max(READABLE, Math.min(MAX_FOLLOW, scaleFor(group))));
-    reportOffscreen(others);
+    reportOffscreen(others, receivers);
   }
-  // Say how many receivers the view leaves out; a click pans to the next ones in order
-  // along the graph, then back to the firing node.
-  function reportOffscreen(others) {
+  // Say how many receivers the view leaves out (their box, or the term on their edge); a
+  // click pans to the next ones in order along the graph, then back to the firing node.
+  function reportOffscreen(others, receivers) {
     const shown = shownBox();
-    const out = others.filter((b) => !inside(b, shown));
+    const out = receivers.filter((_, n) => !inside(others[n], shown));
     if (out.length === 0) { say("", null); return; }
     const word = frames[current].phase === "backward" ? "receiving" : "input";
     const order = out.slice().sort((a, b) => (a.x0 - b.x0) || (a.y0 - b.y0));
-    say(`${out.length} of ${others.length} ${word} nodes off-screen: click to pan along them ▸`, () => {
+    say(`${out.length} of ${receivers.length} ${word} nodes off-screen: click to pan along them ▸`, () => {
       if (panFrom >= order.length) { panFrom = 0; follow(); return; }
       let group = order[panFrom];
       let next = panFrom + 1;
