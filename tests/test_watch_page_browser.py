@@ -237,7 +237,7 @@ def test_the_page_colours_signs_as_every_picture_does(
     _, _, path = trained
     open_page(browser, path)
     strokes = browser.execute_script(
-        "return [...document.querySelectorAll('#network line')].map((l) => {"
+        "return [...document.querySelectorAll('#network line[id]')].map((l) => {"
         "  const tip = l.querySelector('title').textContent;"
         "  return [l.getAttribute('stroke'), Number(/= (\\S+)/.exec(tip)[1])]; })"
     )
