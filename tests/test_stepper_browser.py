@@ -145,7 +145,8 @@ for (const node of DATA.nodes) {
 }
 return out;
 """
-RED, BLUE = "rgb(214, 39, 40)", "rgb(31, 119, 180)"
+# The palette's GRAD (the node firing) and PARTIAL (the nodes receiving its terms).
+RED, PURPLE = "rgb(214, 39, 40)", "rgb(123, 50, 148)"
 
 
 def check_frame(driver: Any, stepper: BackwardStepper, k: int, *, quiz: bool = False) -> None:
@@ -182,9 +183,9 @@ def check_frame(driver: Any, stepper: BackwardStepper, k: int, *, quiz: bool = F
         if firing:
             assert box["stroke"] == RED
         elif receiving:
-            assert box["stroke"] == BLUE
+            assert box["stroke"] == PURPLE
         else:
-            assert box["stroke"] not in (RED, BLUE)
+            assert box["stroke"] not in (RED, PURPLE)
         if fields[i, "arrival"] == "waiting":
             assert box["gradFill"] == "rgb(170, 170, 170)"  # grey: nothing arrived yet
         elif fields[i, "arrival"] == "complete":

@@ -50,7 +50,7 @@ from .frame_model import Frame, build_frames, restrict_frames
 from .frame_svg import SvgPicture, layout_boxes, neighbourhood_svg, picture
 from .frame_text import caption as write_caption
 from .group import group_nodes
-from .layout import layout_svg
+from .layout import RANKDIRS, layout_svg
 from .naming import board_names
 from .page import frame_records, node_records, page_html
 from .panel import PanelFrame, panel_frames, panel_pages, shared_parts
@@ -60,7 +60,7 @@ from .stepper_group import symbol as _symbol
 
 __all__ = ["BackwardStepper", "module_parameters"]
 
-_RANKDIRS = ("LR", "RL", "TB", "BT")
+_RANKDIRS = RANKDIRS
 _TITLE = "Stepping through backpropagation"
 _QUIZ_TITLE = "Backpropagation quiz: what does each node send?"
 
@@ -105,7 +105,9 @@ class BackwardStepper:
         gradient: the seed dL/dL, as for ``root.backward(gradient)``.
         precision: significant digits of every number shown: page, captions, pictures
             (8 reproduces a published worked example digit for digit).
-        rankdir: layout direction (see :func:`~autograd_engine.viz.draw_dot`).
+        rankdir: layout direction, ``"TB"``, ``"LR"``, ``"BT"``, ``"RL"`` or ``"auto"``
+            (default: the one a 1400x900 window shows largest, see
+            :func:`~autograd_engine.viz.layout.choose_rankdir`).
         max_nodes: the most Value nodes to draw (a bigger graph raises ``ValueError``).
         lr: a learning rate: after the backward pass, an update frame moving the parameters
             ``p ← p - lr · ∂L/∂p``, then the forward pass again with the loss old → new.
@@ -151,7 +153,7 @@ class BackwardStepper:
         gradient: float = 1.0,
         *,
         precision: int = 4,
-        rankdir: str = "LR",
+        rankdir: str = "auto",
         max_nodes: int = 500,
         lr: float | None = None,
         params: Iterable[Value] | None = None,
