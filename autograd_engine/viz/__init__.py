@@ -25,7 +25,7 @@ y      *     data -6  grad  1
 """
 
 from .draw import GraphDrawing, draw_dot, render_svg
-from .render import RendererNotFoundError, find_renderer
+from .render import RendererNotFoundError, find_renderer, set_dot_renderer
 from .stepper import BackwardStepper
 from .text import graph_text, print_graph
 
@@ -38,4 +38,5 @@ __all__ = [
     "graph_text",
     "print_graph",
     "render_svg",
+    "set_dot_renderer",
 ]
