@@ -36,8 +36,8 @@ if (location.hash === "#playground") show("playground");
 
 async function start() {
   const [{ pyodide, manifest }, viz] = await Promise.all([
-    startPython(new URL(".", location.href)),
-    startViz(),
+    startPython(new URL(".", location.href), lab.timings),
+    startViz().then((viz) => ((lab.timings.viz = performance.now()), viz)),
   ]);
   lab.timings.python = performance.now();
   // The one seam: autograd_engine's drawings call Graphviz through this function here,

@@ -155,7 +155,7 @@ export class Playground {
 
   play(on) {
     this.playing = on;
-    this.$("pg-play").textContent = on ? "⏸ pause" : "▶ train";
+    this.$("pg-play").textContent = on ? "❚❚ pause" : "▶ train";
     this.send({ type: on ? "play" : "pause" });
   }
 
@@ -239,9 +239,8 @@ export class Playground {
     // the output last, as the probability of class 1.
     let offset = 0;
     let p = 0;
-    for (const [name] of FEATURES) {
+    for (const _ of FEATURES) {
       const canvas = pictures[p++];
-      if (!this.config.features.includes(name)) continue;
       let largest = 1e-12;
       for (let k = 0; k < n * n; k++) largest = Math.max(largest, Math.abs(this.grid[offset + k]));
       paint(canvas, this.grid, offset, n, (v) => v / largest);
@@ -386,7 +385,7 @@ export class Playground {
     box.append(
       Object.assign(this.doc.createElement("div"), { textContent: `The ${what}:` }),
       Object.assign(this.doc.createElement("div"), {
-        innerHTML: `value <b data-value>${number(value)}</b> · ∂L/∂ = <b data-gradient>${number(gradient)}</b>`,
+        innerHTML: `value <b data-value>${number(value)}</b> · ∂L/∂${chosen.kind} = <b data-gradient>${number(gradient)}</b>`,
       }),
       Object.assign(this.doc.createElement("div"), {
         className: "small",

@@ -3,7 +3,7 @@
 // fetched from anywhere but the page's own origin (manifest.json lists what to unpack).
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
-export async function startPython(base) {
+export async function startPython(base, timings = {}) {
   const url = (path) => new URL(path, base).href;
   const manifest = await (await fetch(url("manifest.json"))).json();
   // The wheels download while Pyodide compiles.
@@ -17,10 +17,12 @@ export async function startPython(base) {
     fetch(url("python/" + name)).then((r) => r.text()),
   );
   const pyodide = await loadPyodide({ indexURL: url("pyodide/") });
+  timings.pyodide = performance.now();
   for (const buffer of await Promise.all(wheels)) pyodide.unpackArchive(buffer, "wheel");
   pyodide.FS.mkdirTree("/lab");
   const texts = await Promise.all(modules);
   manifest.python.forEach((name, i) => pyodide.FS.writeFile("/lab/" + name, texts[i]));
   pyodide.runPython("import sys; sys.path.insert(0, '/lab')");
+  timings.packages = performance.now();
   return { pyodide, manifest };
 }

@@ -9,7 +9,7 @@
 import { startPython } from "./runtime.js";
 
 const SLICE_MS = 40; // train this long between looks at the page's messages
-const DRAW_MS = 200; // send pictures at least this often while training (5 a second)
+const DRAW_MS = 200; // send pictures this often while training (5 a second)
 const RESOLUTION = 32; // the pictures' grid, resolution × resolution points
 
 let pyodide = null;
@@ -17,7 +17,6 @@ let playground = null;
 let session = null;
 let playing = false;
 let lastDraw = 0;
-let stepsPerCall = 1;
 const stats = { stepsPerSecond: 0, drawsPerSecond: 0 };
 let window_ = { start: 0, steps: 0, draws: 0 };
 
@@ -32,7 +31,10 @@ function fail(error) {
 }
 
 function sendState() {
-  const state = session.state().toJs({ dict_converter: Object.fromEntries });
+  lastDraw = performance.now(); // measured start to start, so a slow picture does not slow the rate
+  const stateProxy = session.state();
+  const state = stateProxy.toJs({ dict_converter: Object.fromEntries });
+  stateProxy.destroy();
   const proxy = session.grid(RESOLUTION);
   const buffer = proxy.getBuffer("f32");
   const grid = buffer.data.slice();
@@ -40,7 +42,6 @@ function sendState() {
   proxy.destroy();
   post({ type: "state", state, grid, resolution: RESOLUTION, stats: { ...stats } }, [grid.buffer]);
   window_.draws += 1;
-  lastDraw = performance.now();
 }
 
 function measure(now) {
@@ -55,11 +56,11 @@ function measure(now) {
 async function loop() {
   window_ = { start: performance.now(), steps: 0, draws: 0 };
   while (playing) {
-    const start = performance.now();
+    const end = Math.min(performance.now() + SLICE_MS, lastDraw + DRAW_MS);
     try {
-      while (performance.now() - start < SLICE_MS && playing) {
-        session.train(stepsPerCall);
-        window_.steps += stepsPerCall;
+      while (performance.now() < end && playing) {
+        session.step();
+        window_.steps += 1;
       }
       const now = performance.now();
       if (now - lastDraw >= DRAW_MS) sendState();
@@ -84,7 +85,9 @@ async function handle(message) {
       fail(error);
       return;
     }
-    post({ type: "data", points: session.points().toJs({ dict_converter: Object.fromEntries }) });
+    const points = session.points();
+    post({ type: "data", points: points.toJs({ dict_converter: Object.fromEntries }) });
+    points.destroy();
     sendState();
   } else if (!session) {
     return;

@@ -261,39 +261,57 @@ class Session:
 
     def losses(self) -> tuple[float, float]:
         """The data loss (binary cross-entropy, no penalty) on the training and test points."""
-        weights, functions = self.weights(), self._activation_functions()
 
         def mean_loss(rows: list[list[float]], labels: list[int]) -> float:
+            if not rows:
+                return 0.0
+            logits = self._columns(rows)[-1][0]
             total = 0.0
-            for row, y in zip(rows, labels, strict=True):
-                z = _forward(weights, functions, row)[-1][0]
+            for z, y in zip(logits, labels, strict=True):
                 total += max(z, 0.0) + math.log1p(math.exp(-abs(z))) - y * z
-            return total / max(len(rows), 1)
+            return total / len(rows)
 
         return mean_loss(self.rows_train, self.y_train), mean_loss(self.rows_test, self.y_test)
 
+    def _columns(self, rows: list[list[float]]) -> list[list[list[float]]]:
+        """Each layer's outputs for many rows at once: per layer, per neuron, a list over rows.
+
+        The same sums as ``nn.Neuron`` (bias first, then each weight times its input), done a
+        column at a time so that thousands of points cost a few list comprehensions each.
+        """
+        inputs = [list(column) for column in zip(*rows, strict=True)]
+        layers = []
+        for layer, function in zip(self.weights(), self._activation_functions(), strict=True):
+            outputs = []
+            for w, b in layer:
+                total = [b] * len(rows)
+                for wi, column in zip(w, inputs, strict=True):
+                    total = [t + wi * x for t, x in zip(total, column, strict=True)]
+                outputs.append([function(t) for t in total])
+            layers.append(outputs)
+            inputs = outputs
+        return layers
+
     def grid(self, resolution: int) -> array:
         """Every picture's pixels: for a ``resolution``² grid over the square, row by row from
-        the top, the value of each input feature, then of each neuron (the last is the
+        the top, the value of every input feature (in :data:`FEATURES`' order, used or not),
+        then of each neuron (the last is the
         output's probability σ(z)). Returned as float32s, picture after picture."""
-        weights, functions = self.weights(), self._activation_functions()
-        width = len(self.features) + sum(len(layer) for layer in weights)
-        pictures = [array("f", bytes(4 * resolution * resolution)) for _ in range(width)]
         step = 2 * EXTENT / (resolution - 1)
-        k = 0
-        for r in range(resolution):
-            x2 = EXTENT - r * step
-            for c in range(resolution):
-                x1 = -EXTENT + c * step
-                row = feature_row(self.features, x1, x2)
-                values = row + [v for layer in _forward(weights, functions, row) for v in layer]
-                values[-1] = 1.0 / (1.0 + math.exp(-values[-1])) if values[-1] > -700 else 0.0
-                for j, v in enumerate(values):
-                    pictures[j][k] = v
-                k += 1
+        points = [
+            (-EXTENT + c * step, EXTENT - r * step)
+            for r in range(resolution)
+            for c in range(resolution)
+        ]
         joined = array("f")
-        for picture in pictures:
-            joined.extend(picture)
+        for function in FEATURES.values():  # every feature, read by the network or not
+            joined.extend(function(x1, x2) for x1, x2 in points)
+        layers = self._columns([feature_row(self.features, x1, x2) for x1, x2 in points])
+        for outputs in layers[:-1]:
+            for column in outputs:
+                joined.extend(column)
+        sigmoid = _FLOAT_ACTIVATIONS["sigmoid"]
+        joined.extend(sigmoid(z) for z in layers[-1][0])
         return joined
 
     def state(self) -> dict[str, Any]:
