@@ -28,12 +28,23 @@ from .lab_browser import chromium, missing_tools, serve, wait_for, wait_until_re
 
 GOALS = {"cold": 10.0, "warm": 3.0, "steps": 20.0, "draws": 4.0}
 MLP_2_8_8_1: dict[str, Any] = {
-    "features": ["x1", "x2"], "hidden": [8, 8], "points": 200, "batch_size": 10,
-    "dataset": "circles", "activation": "tanh", "train_percent": 50,
+    "features": ["x1", "x2"],
+    "hidden": [8, 8],
+    "points": 200,
+    "batch_size": 10,
+    "dataset": "circles",
+    "activation": "tanh",
+    "train_percent": 50,
 }
 TF_DEFAULT: dict[str, Any] = {
-    "features": ["x1", "x2"], "hidden": [4, 2], "points": 500, "batch_size": 10,
-    "dataset": "circles", "activation": "tanh", "train_percent": 50, "learning_rate": 0.03,
+    "features": ["x1", "x2"],
+    "hidden": [4, 2],
+    "points": 500,
+    "batch_size": 10,
+    "dataset": "circles",
+    "activation": "tanh",
+    "train_percent": 50,
+    "learning_rate": 0.03,
 }
 
 
@@ -84,16 +95,21 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.rounds):
             with chromium() as driver:
                 cold.append(load_seconds(driver, base))
-        with tempfile.TemporaryDirectory(prefix="lab-warm-") as profile:
-            with chromium(profile=Path(profile)) as driver:
-                load_seconds(driver, base)  # fills the cache
-                warm = [load_seconds(driver, base) for _ in range(args.rounds)]
-                driver.find_element("id", "tab-playground").click()
-                mlp = train_rate(driver, MLP_2_8_8_1, args.seconds)
-                tf = train_rate(driver, TF_DEFAULT, args.seconds)
+        with (
+            tempfile.TemporaryDirectory(prefix="lab-warm-") as profile,
+            chromium(profile=Path(profile)) as driver,
+        ):
+            load_seconds(driver, base)  # fills the cache
+            warm = [load_seconds(driver, base) for _ in range(args.rounds)]
+            driver.find_element("id", "tab-playground").click()
+            mlp = train_rate(driver, MLP_2_8_8_1, args.seconds)
+            tf = train_rate(driver, TF_DEFAULT, args.seconds)
     train_points = {"mlp": 100, "tf": 250}
     print(f"lab at {base} (Chromium headless, {args.rounds} rounds, median [min-max])")
-    for name, values, goal in (("cold cache", cold, GOALS["cold"]), ("warm cache", warm, GOALS["warm"])):
+    for name, values, goal in (
+        ("cold cache", cold, GOALS["cold"]),
+        ("warm cache", warm, GOALS["warm"]),
+    ):
         verdict = "met" if statistics.median(values) < goal else "NOT MET"
         print(
             f"  interactive, {name}: {statistics.median(values):.2f} s "

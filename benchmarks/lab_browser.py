@@ -50,22 +50,22 @@ def missing_tools() -> list[str]:
 class _Handler(http.server.SimpleHTTPRequestHandler):
     """Serves a folder; remembers each path asked for; no log lines on stderr."""
 
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-        ".js": "text/javascript",
-        ".wasm": "application/wasm",
-    }
-
     def __init__(self, *args: Any, served: list[str], **kwargs: Any) -> None:
         self.served = served
+        # Set before the base class handles the request (it does so inside __init__).
+        self.extensions_map = {
+            **http.server.SimpleHTTPRequestHandler.extensions_map,
+            ".mjs": "text/javascript",
+            ".js": "text/javascript",
+            ".wasm": "application/wasm",
+        }
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
         self.served.append(self.path)
         super().do_GET()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

@@ -24,8 +24,15 @@ from pathlib import Path
 
 LAB = Path(__file__).resolve().parent
 ROOT = LAB.parent
-PAGE_FILES = ("index.html", "lab.css", "lab.js", "editor.js", "playground.js", "worker.js",
-              "runtime.js")
+PAGE_FILES = (
+    "index.html",
+    "lab.css",
+    "lab.js",
+    "editor.js",
+    "playground.js",
+    "worker.js",
+    "runtime.js",
+)
 PYODIDE_FILES = (
     "pyodide.mjs",
     "pyodide.asm.mjs",
@@ -70,14 +77,26 @@ def build(out: Path, install: bool = True) -> Path:
     python = sorted((LAB / "python").glob("*.py"))
     for module in python:
         copy(module, out / "python" / module.name)
-    examples = {path.stem: path.read_text("utf-8") for path in sorted((LAB / "examples").glob("*.py"))}
+    examples = {
+        path.stem: path.read_text("utf-8") for path in sorted((LAB / "examples").glob("*.py"))
+    }
     (out / "examples.json").write_text(json.dumps(examples, indent=1), "utf-8")
     wheels = out / "wheels"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
     run([*pip, "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(ROOT)], ROOT)
     run(
-        [*pip, "download", "--quiet", "--no-deps", "--only-binary=:all:", "--require-hashes",
-         "--dest", str(wheels), "-r", str(LAB / "requirements.txt")],
+        [
+            *pip,
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--require-hashes",
+            "--dest",
+            str(wheels),
+            "-r",
+            str(LAB / "requirements.txt"),
+        ],
         ROOT,
     )
     versions = {
@@ -90,8 +109,10 @@ def build(out: Path, install: bool = True) -> Path:
         "versions": versions,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1), "utf-8")
-    print(f"wrote the lab to {out} (pyodide {versions['pyodide']}, "
-          f"@viz-js/viz {versions['@viz-js/viz']}, wheels {', '.join(manifest['wheels'])})")
+    print(
+        f"wrote the lab to {out} (pyodide {versions['pyodide']}, "
+        f"@viz-js/viz {versions['@viz-js/viz']}, wheels {', '.join(manifest['wheels'])})"
+    )
     return out
 
 

@@ -14,9 +14,6 @@ from typing import Any
 
 import pytest
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-
 from benchmarks.lab_browser import (
     chromium,
     missing_tools,
@@ -26,6 +23,9 @@ from benchmarks.lab_browser import (
     wait_for_playground,
     wait_until_ready,
 )
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = ROOT / "lab"
@@ -43,7 +43,8 @@ pytestmark = [
 
 def _load(name: str, path: Path) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -103,8 +104,7 @@ def run(driver: Any) -> None:
     driver.find_element("id", "run").click()
     wait_for(
         driver,
-        "return window.lab.editor.runs > arguments[0] || "
-        "!document.getElementById('error').hidden",
+        "return window.lab.editor.runs > arguments[0] || !document.getElementById('error').hidden",
         30,
         "Run",
         before,
@@ -136,9 +136,11 @@ def test_run_on_the_lecture_expression_shows_its_gradients(page: Any) -> None:
     shown = leaves(page)
     assert shown["a"] == ("2", "6")
     assert shown["b"] == ("-3", "-4")
-    assert shown["c"] == ("10", "-2") and shown["f"] == ("-2", "4")
+    assert shown["c"] == ("10", "-2")
+    assert shown["f"] == ("-2", "4")
     svg_text = page.execute_script("return document.querySelector('#graph svg').textContent")
-    assert "grad 6" in svg_text and "grad -4" in svg_text and "data -8" in svg_text
+    for drawn in ("grad 6", "grad -4", "data -8"):
+        assert drawn in svg_text
 
 
 def expected_fields(data: dict[str, Any], k: int) -> dict[tuple[int, str], str]:
@@ -164,7 +166,9 @@ def test_step_shows_the_same_frames_as_backward_stepper(page: Any) -> None:
     frame = page.find_element("id", "stepper")
     page.switch_to.frame(frame)
     try:
-        wait_for(page, "return typeof DATA !== 'undefined' && DATA.frames.length", 30, "the stepper")
+        wait_for(
+            page, "return typeof DATA !== 'undefined' && DATA.frames.length", 30, "the stepper"
+        )
         assert page.execute_script("return DATA") == python
         last = len(python["frames"]) - 1
         for k in range(last + 1):
@@ -193,7 +197,9 @@ def test_the_quiz_grades_a_right_and_a_wrong_answer(page: Any) -> None:
     source = example("lecture")
     lab_editor = editor_python()
     namespace, result, _ = lab_editor.execute(source)
-    questions = BackwardStepper(lab_editor.find_root(source, namespace, result), quiz=True).questions()
+    questions = BackwardStepper(
+        lab_editor.find_root(source, namespace, result), quiz=True
+    ).questions()
     set_source(page, source)
     if not page.find_element("id", "quiz").is_selected():
         page.find_element("id", "quiz").click()
@@ -224,7 +230,8 @@ def test_a_syntax_error_shows_pythons_message_and_the_page_keeps_working(page: A
     run(page)
     error = page.find_element("id", "error")
     assert error.get_attribute("hidden") is None
-    assert "SyntaxError" in error.text and "'(' was never closed" in error.text
+    assert "SyntaxError" in error.text
+    assert "'(' was never closed" in error.text
     assert 'File "<lab>", line 2' in error.text
     set_source(page, "x = Value(1.0, label='x')\ny = x / 0\n")
     run(page)
@@ -235,7 +242,9 @@ def test_a_syntax_error_shows_pythons_message_and_the_page_keeps_working(page: A
     assert leaves(page)["a"] == ("2", "6")
 
 
-def test_links_open_an_example_or_the_given_code(browser: Any, served: tuple[str, list[str]]) -> None:
+def test_links_open_an_example_or_the_given_code(
+    browser: Any, served: tuple[str, list[str]]
+) -> None:
     base = served[0]
     code = "p = Value(3.0, label='p')\nq = p * p\nq.label = 'q'\nq  # ∂q/∂p = 2p\n"
     encoded = base64.urlsafe_b64encode(code.encode("utf-8")).decode("ascii").rstrip("=")
@@ -256,7 +265,12 @@ def test_the_playground_trains_and_its_test_loss_falls(browser: Any) -> None:
         "Object.assign(p.config, {dataset: 'circles', hidden: [4, 2], learning_rate: 0.03});"
         "p.state = null; p.reset();"
     )
-    wait_for(browser, "const p = window.lab.playground; return p.state && p.state.steps === 0", 30, "reset")
+    wait_for(
+        browser,
+        "const p = window.lab.playground; return p.state && p.state.steps === 0",
+        30,
+        "reset",
+    )
     before = browser.execute_script("return window.lab.playground.state.test_loss")
     browser.find_element("id", "pg-play").click()
     time.sleep(2)

@@ -67,9 +67,11 @@ def set_dot_renderer(function: Callable[[str], str] | None) -> None:
     Raises:
         TypeError: ``function`` is neither callable nor None.
     """
-    global _dot_renderer  # noqa: PLW0603 (one process-wide choice, as the program on PATH is)
+    global _dot_renderer  # one process-wide choice, as the program found on PATH is
     if function is not None and not callable(function):
-        raise TypeError(f"set_dot_renderer: expected a function DOT -> SVG or None, not {function!r}")
+        raise TypeError(
+            f"set_dot_renderer: expected a function DOT -> SVG or None, not {function!r}"
+        )
     _dot_renderer = function
 
 

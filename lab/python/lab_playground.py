@@ -247,7 +247,8 @@ class Session:
     def weights(self) -> list[list[tuple[list[float], float]]]:
         """Per layer, per neuron: (its weights, its bias) as floats."""
         return [
-            [([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in self.model.layers
+            [([w.data for w in n.w], n.b.data) for n in layer.neurons]
+            for layer in self.model.layers
         ]
 
     def activations(self, row: Sequence[float]) -> list[list[float]]:
@@ -255,9 +256,7 @@ class Session:
         return _forward(self.weights(), self._activation_functions(), row)
 
     def _activation_functions(self) -> list[Callable[[float], float]]:
-        return [
-            _FLOAT_ACTIVATIONS[layer.neurons[0].activation] for layer in self.model.layers
-        ]
+        return [_FLOAT_ACTIVATIONS[layer.neurons[0].activation] for layer in self.model.layers]
 
     def losses(self) -> tuple[float, float]:
         """The data loss (binary cross-entropy, no penalty) on the training and test points."""
