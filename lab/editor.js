@@ -33,6 +33,9 @@ export class Editor {
     this.stepper = $("stepper");
     this.viewGraph = $("view-graph");
     this.viewSteps = $("view-steps");
+    this.stepperTab = $("stepper-tab");
+    this.panel = $("code");
+    this.stepperURL = null;
     this.examples = fetch("examples.json").then((r) => r.json());
     this.python = null;
     this.runs = 0;
@@ -132,6 +135,8 @@ export class Editor {
     this.viewSteps.setAttribute("aria-selected", String(which === "steps"));
     this.graph.hidden = which !== "graph";
     this.stepper.hidden = which !== "steps";
+    this.stepperTab.hidden = which !== "steps";
+    this.panel.classList.toggle("stepping", which === "steps");
   }
 
   // Run: draw the graph with every gradient, list the leaves, show what the code printed.
@@ -172,6 +177,10 @@ export class Editor {
       return;
     }
     this.stepper.srcdoc = page;
+    // The same page, full size: a blob URL of this origin (nothing is fetched).
+    if (this.stepperURL) URL.revokeObjectURL(this.stepperURL);
+    this.stepperURL = URL.createObjectURL(new Blob([page], { type: "text/html" }));
+    this.stepperTab.href = this.stepperURL;
     this.viewSteps.disabled = false;
     this.showView("steps");
   }

@@ -159,8 +159,27 @@ export class Playground {
     this.send({ type: on ? "play" : "pause" });
   }
 
+  // The controls show this.config (it may also be set from code, as the tests do).
+  syncControls() {
+    const $ = this.$;
+    for (const b of $("pg-datasets").children) {
+      b.setAttribute("aria-pressed", String(b.dataset.dataset === this.config.dataset));
+    }
+    $("pg-lr").value = String(this.config.learning_rate);
+    $("pg-activation").value = this.config.activation;
+    $("pg-reg").value = this.config.regularization;
+    $("pg-reg-rate").value = String(this.config.regularization_rate);
+    $("pg-ratio").value = this.config.train_percent;
+    $("pg-ratio-text").textContent = `${this.config.train_percent}%`;
+    $("pg-noise").value = Math.round(this.config.noise * 100);
+    $("pg-noise-text").textContent = Math.round(this.config.noise * 100);
+    $("pg-batch").value = this.config.batch_size;
+    $("pg-batch-text").textContent = this.config.batch_size;
+  }
+
   reset() {
     const wasPlaying = this.playing;
+    this.syncControls();
     this.play(false);
     this.history = [];
     this.chosenLink = null;

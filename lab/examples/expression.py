@@ -1,5 +1,6 @@
 # Your own expression: edit it and press Run (Ctrl+Enter).
-# Every op of the engine works: + - * / **, exp, log, tanh, sigmoid, relu, ...
+# Every op of the engine works: + - * / **, exp, log,
+# tanh, sigmoid, relu, ...
 from autograd_engine import Value
 
 x = Value(1.5, label="x")

@@ -1,5 +1,6 @@
-# The micrograd lecture's expression: L = (a*b + c) * f.
-# Run draws it with every gradient; Step walks the backward pass one rule at a time.
+# The micrograd lecture's L = (a*b + c) * f.
+# Run: the graph with every gradient. Step: the backward
+# pass one rule at a time (tick quiz to predict each term).
 from autograd_engine import Value
 
 a = Value(2.0, label="a")

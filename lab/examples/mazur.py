@@ -1,5 +1,6 @@
-# Matt Mazur's "A Step by Step Backpropagation Example": two inputs, two hidden and two
-# output neurons, all logistic, and the squared error E = 1/2 * sum (target - out)^2.
+# Matt Mazur's "A Step by Step Backpropagation Example":
+# two inputs, two hidden and two output neurons, all
+# logistic, and the error E = 1/2 * sum (target - out)^2.
 from autograd_engine import Value
 
 
