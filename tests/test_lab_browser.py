@@ -64,11 +64,21 @@ def served(site: Path) -> Iterator[tuple[str, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def browser(served: tuple[str, list[str]]) -> Iterator[Any]:
+def opened(served: tuple[str, list[str]]) -> Iterator[tuple[Any, dict[str, str]]]:
+    """One browser for the module, opened on ``?example=mazur``; and what that load showed."""
     with chromium() as driver:
-        driver.get(served[0])
+        driver.get(f"{served[0]}?example=mazur")
         wait_until_ready(driver)
-        yield driver
+        first = {
+            "source": driver.find_element("id", "source").get_attribute("value"),
+            "output": driver.find_element("id", "output").text,
+        }
+        yield driver, first
+
+
+@pytest.fixture(scope="module")
+def browser(opened: tuple[Any, dict[str, str]]) -> Any:
+    return opened[0]
 
 
 @pytest.fixture
@@ -123,7 +133,7 @@ def test_the_lab_loads_from_its_own_origin_only(
     assert elsewhere == [], f"requests left the site's origin: {elsewhere}"
     # The log saw every file the server sent, the worker's included.
     logged = {u[len(base) - 1 :].split("?")[0] for u in fetched}
-    assert set(paths) <= logged | {"/favicon.ico"}
+    assert {p.split("?")[0] for p in paths} <= logged
     for needed in ("/pyodide/pyodide.asm.wasm", "/viz/viz.js", "/worker.js"):
         assert needed in paths
     assert any(p.startswith("/wheels/autograd_engine-") for p in paths)
@@ -240,11 +250,20 @@ def test_a_syntax_error_shows_pythons_message_and_the_page_keeps_working(page: A
     run(page)
     assert page.find_element("id", "error").get_attribute("hidden") is not None
     assert leaves(page)["a"] == ("2", "6")
+    # The editor indents with Tab and keeps the indentation on Enter.
+    set_source(page, "")
+    page.find_element("id", "source").send_keys("def f(x):", Keys.ENTER, "return x", Keys.ENTER)
+    page.find_element("id", "source").send_keys(Keys.TAB, "# tabbed")
+    typed = page.find_element("id", "source").get_attribute("value")
+    assert typed == "def f(x):\n    return x\n        # tabbed"
 
 
 def test_links_open_an_example_or_the_given_code(
-    browser: Any, served: tuple[str, list[str]]
+    opened: tuple[Any, dict[str, str]], served: tuple[str, list[str]]
 ) -> None:
+    browser, first = opened
+    assert first["source"] == example("mazur")
+    assert first["output"] == "E_total = 0.298371109"
     base = served[0]
     code = "p = Value(3.0, label='p')\nq = p * p\nq.label = 'q'\nq  # ∂q/∂p = 2p\n"
     encoded = base64.urlsafe_b64encode(code.encode("utf-8")).decode("ascii").rstrip("=")
@@ -252,10 +271,6 @@ def test_links_open_an_example_or_the_given_code(
     wait_until_ready(browser)
     assert browser.find_element("id", "source").get_attribute("value") == code
     assert leaves(browser)["p"] == ("3", "6")
-    browser.get(f"{base}?example=mazur")
-    wait_until_ready(browser)
-    assert "Mazur" in browser.find_element("id", "source").get_attribute("value")
-    assert browser.find_element("id", "output").text == "E_total = 0.298371109"
 
 
 def test_the_playground_trains_and_its_test_loss_falls(browser: Any) -> None:

@@ -17,6 +17,7 @@ import contextlib
 import io
 import json
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from autograd_engine import Value, topological_order
@@ -55,7 +56,8 @@ def execute(source: str) -> tuple[dict[str, Any], Any, str]:
         tree = ast.parse(source, FILENAME)
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = ast.Expression(tree.body.pop().value)
+            last = ast.Expression(tree.body[-1].value)
+            tree.body.pop()
         body = compile(tree, FILENAME, "exec")
         tail = None if last is None else compile(last, FILENAME, "eval")
         with contextlib.redirect_stdout(output):
@@ -84,8 +86,9 @@ def find_root(source: str, namespace: dict[str, Any], result: Any) -> Value:
         for target in reversed(targets):
             names = target.elts if isinstance(target, ast.Tuple) else [target]
             for name in reversed(names):
-                if isinstance(name, ast.Name) and isinstance(namespace.get(name.id), Value):
-                    return namespace[name.id]
+                found = namespace.get(name.id) if isinstance(name, ast.Name) else None
+                if isinstance(found, Value):
+                    return found
     raise LabError(
         "Nothing to draw: the code made no Value. End it with the Value to draw on a line of "
         "its own (for example `L`), or assign one (`L = (a * b + c) * f`)."
@@ -155,8 +158,8 @@ def as_json(function_name: str, *args: Any) -> str:
     Only the learner's mistakes (:class:`LabError`) become ``"error"``; a fault of the lab
     itself still raises, so it is seen as one.
     """
-    function = {"run": run, "stepper_page": stepper_page}[function_name]
+    functions: dict[str, Callable[..., Any]] = {"run": run, "stepper_page": stepper_page}
     try:
-        return json.dumps({"ok": True, "value": function(*args)})
+        return json.dumps({"ok": True, "value": functions[function_name](*args)})
     except LabError as error:
         return json.dumps({"ok": False, "error": str(error)})

@@ -291,7 +291,7 @@ class Session:
             inputs = outputs
         return layers
 
-    def grid(self, resolution: int) -> array:
+    def grid(self, resolution: int) -> array[float]:
         """Every picture's pixels: for a ``resolution``² grid over the square, row by row from
         the top, the value of every input feature (in :data:`FEATURES`' order, used or not),
         then of each neuron (the last is the
@@ -302,7 +302,7 @@ class Session:
             for r in range(resolution)
             for c in range(resolution)
         ]
-        joined = array("f")
+        joined: array[float] = array("f")
         for function in FEATURES.values():  # every feature, read by the network or not
             joined.extend(function(x1, x2) for x1, x2 in points)
         layers = self._columns([feature_row(self.features, x1, x2) for x1, x2 in points])
