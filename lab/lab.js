@@ -1,7 +1,6 @@
 // The lab's page: start Python and Graphviz (both WebAssembly, both from this site), then
 // hand them to the two tabs. Timings and counters for the tests and the benchmark are kept
 // on window.lab.
-import { instance as startViz } from "./viz/viz.js";
 import { startPython } from "./runtime.js";
 import { Editor } from "./editor.js";
 import { Playground } from "./playground.js";
@@ -37,7 +36,10 @@ if (location.hash === "#playground") show("playground");
 async function start() {
   const [{ pyodide, manifest }, viz] = await Promise.all([
     startPython(new URL(".", location.href), lab.timings),
-    startViz().then((viz) => ((lab.timings.viz = performance.now()), viz)),
+    // Imported here, not above, so that Python's download need not wait for its 1.4 MB.
+    import("./viz/viz.js")
+      .then((module) => module.instance())
+      .then((viz) => ((lab.timings.viz = performance.now()), viz)),
   ]);
   lab.timings.python = performance.now();
   // The one seam: autograd_engine's drawings call Graphviz through this function here,
