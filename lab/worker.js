@@ -16,6 +16,7 @@ let pyodide = null;
 let playground = null;
 let session = null;
 let playing = false;
+let generation = 0; // each play starts a new loop; an older one sees the change and ends
 let lastDraw = 0;
 const stats = { stepsPerSecond: 0, drawsPerSecond: 0 };
 let window_ = { start: 0, steps: 0, draws: 0 };
@@ -54,11 +55,12 @@ function measure(now) {
 }
 
 async function loop() {
+  const mine = ++generation;
   window_ = { start: performance.now(), steps: 0, draws: 0 };
-  while (playing) {
+  while (playing && mine === generation) {
     const end = Math.min(performance.now() + SLICE_MS, lastDraw + DRAW_MS);
     try {
-      while (performance.now() < end && playing) {
+      while (performance.now() < end && playing && mine === generation) {
         session.step();
         window_.steps += 1;
       }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,6 +89,14 @@ def page(browser: Any) -> Any:
     return browser
 
 
+def screenshot(driver: Any, name: str) -> None:
+    """With LAB_SCREENSHOTS=folder, keep what the page shows now as folder/name.png."""
+    folder = os.environ.get("LAB_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        assert driver.save_screenshot(str(Path(folder) / f"{name}.png"))
+
+
 def editor_python() -> Any:
     """The lab's Python side of the editor, imported from lab/python as the page does."""
     return _load("lab_editor", LAB / "python" / "lab_editor.py")
@@ -151,6 +160,7 @@ def test_run_on_the_lecture_expression_shows_its_gradients(page: Any) -> None:
     svg_text = page.execute_script("return document.querySelector('#graph svg').textContent")
     for drawn in ("grad 6", "grad -4", "data -8"):
         assert drawn in svg_text
+    screenshot(page, "lab-editor")
 
 
 def expected_fields(data: dict[str, Any], k: int) -> dict[tuple[int, str], str]:
@@ -197,6 +207,7 @@ def test_step_shows_the_same_frames_as_backward_stepper(page: Any) -> None:
                 assert shown == [fields.get((i, "data"), ""), fields.get((i, "grad"), "")]
         assert page.find_element("id", "slider").get_attribute("value") == str(last)
     finally:
+        screenshot(page, "lab-stepper")
         page.switch_to.default_content()
 
 
@@ -289,6 +300,7 @@ def test_the_playground_trains_and_its_test_loss_falls(browser: Any) -> None:
     before = browser.execute_script("return window.lab.playground.state.test_loss")
     browser.find_element("id", "pg-play").click()
     time.sleep(2)
+    screenshot(browser, "lab-playground")
     browser.find_element("id", "pg-play").click()
     after = browser.execute_script("return window.lab.playground.state")
     assert after["steps"] > 0
