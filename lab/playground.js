@@ -422,7 +422,8 @@ export class Playground {
     if (this.grid) {
       const n = this.resolution;
       const small = Object.assign(this.doc.createElement("canvas"), { width: n, height: n });
-      paint(small, this.grid, this.grid.length - n * n, n, (v) => 2 * v - 1);
+      // Paler than the points, so a point stays visible on a confident background.
+      paint(small, this.grid, this.grid.length - n * n, n, (v) => 0.6 * (2 * v - 1));
       context.imageSmoothingEnabled = true;
       context.imageSmoothingQuality = "high";
       context.drawImage(small, 0, 0, canvas.width, canvas.height);
