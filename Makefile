@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install system-deps demo test lint bench figures clean
+.PHONY: help install system-deps demo test lint bench figures lab lab-bench clean
 
 help:
 	@echo "make demo   - train micrograd's two-moons demo and write pictures to demo-output/"
@@ -14,6 +14,8 @@ help:
 	@echo "make lint   - ruff, ruff format --check, mypy --strict"
 	@echo "make bench  - the speed benchmark against micrograd and PyTorch"
 	@echo "make figures - redraw the README's pictures into notebooks/figures/"
+	@echo "make lab    - build the browser lab into site/lab/ (serve: python3 -m http.server -d site)"
+	@echo "make lab-bench - build the lab and time it in headless Chromium (load, Playground speed)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,18 +25,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Graphviz's `dot` draws the graphs; Chromium runs the stepper page's browser test.
+# Graphviz's `dot` draws the graphs; Chromium runs the browser tests; Node's npm installs the
+# lab's pinned browser runtimes (Pyodide, viz-js).
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
 	    echo "Note: missing system packages:$$missing. Install them (e.g. 'sudo apt-get install$$missing');"; \
-	    echo "      until then drawings use the pip renderer and the browser test is skipped."; \
+	    echo "      until then drawings use the pip renderer, and the browser tests and the lab are skipped."; \
 	  fi; \
 	fi
 
@@ -72,5 +76,16 @@ figures: $(STAMP) system-deps
 	QUIZ_SCREENSHOTS=notebooks/figures $(PY) -m pytest -q -p no:cacheprovider tests/test_stepper_quiz_browser.py -k slip
 	PANEL_SCREENSHOTS=notebooks/figures $(PY) -m pytest -q -p no:cacheprovider tests/test_stepper_panel_browser.py -k screenshot
 
+# The lab: a static page running this checkout's engine in the browser (Pyodide and viz-js from
+# npm at the versions lab/package-lock.json pins, `npm ci`; this commit's code as a wheel).
+# `make site` runs it after `mkdocs build`; alone it writes only site/lab/.
+lab: $(STAMP) system-deps
+	$(PY) lab/build.py site/lab
+
+# The lab's speed, in headless Chromium from a local server: time to interactive (cold and warm
+# cache) and the Playground's steps and redraws per second.
+lab-bench: lab
+	$(PY) -m benchmarks.lab site/lab
+
 clean:
-	rm -rf $(VENV) demo-output bench-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-output bench-output site/lab lab/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -29,7 +29,7 @@ y      *     data -6  grad  1
 """
 
 from .draw import GraphDrawing, draw_dot, render_svg
-from .render import RendererNotFoundError, find_renderer
+from .render import RendererNotFoundError, find_renderer, set_dot_renderer
 from .stepper import BackwardStepper
 from .text import graph_text, print_graph
 
@@ -42,4 +42,5 @@ __all__ = [
     "graph_text",
     "print_graph",
     "render_svg",
+    "set_dot_renderer",
 ]
