@@ -9,10 +9,10 @@ Every arithmetic operation on Values creates a new Value that remembers
 That is the whole graph. ``backward()`` walks it from the output back to the leaves and
 fills each ``grad`` with d(output)/d(node) (see :mod:`autograd_engine.graph`).
 
-Only a few operations are primitives with their own derivative rule; the rest are built
-from them, so their gradients need no new code:
-
-* ``-x = x * -1``,  ``a - b = a + (-b)``,  ``a / b = a * b**-1``,  ``sqrt(x) = x ** 0.5``.
+Each operator is one primitive of the op table with its own derivative rule, so ``a - b``,
+``a / b`` and ``-a`` are one node each, as written on the board (and as PyTorch records
+SubBackward, DivBackward, NegBackward). A number on either side becomes a
+:class:`Constant` leaf: ``0.99 - out`` is one ``-`` node. ``sqrt(x)`` is ``x ** 0.5``.
 """
 
 from __future__ import annotations
@@ -259,7 +259,7 @@ class Value:
         inputs = (self, *(_as_value(x, op.name) for x in others))
         return _node(op.forward(*(x._data for x in inputs)), op, inputs)
 
-    # --- arithmetic: + and * are primitives; -, / are built from them -------------------
+    # --- arithmetic: + - * / and negation, each one node of its own op -----------------
 
     def __add__(self, other: Value | float) -> Value:
         # A Value, the common case, skips the call that converts numbers.
@@ -281,32 +281,48 @@ class Value:
         return self * other
 
     def __neg__(self) -> Value:
-        return self * -1.0
+        return _node(-self._data, ops.NEG, (self,))
 
     def __pos__(self) -> Value:
         return self
 
     def __sub__(self, other: Value | float) -> Value:
-        if isinstance(other, Value):
-            return self + (-other)
-        if isinstance(other, numbers.Real):
-            return self + (-float(other))  # one node: a constant's negation needs no graph
-        return NotImplemented
-
-    def __rsub__(self, other: float) -> Value:
-        return (-self) + other
-
-    def __truediv__(self, other: Value | float) -> Value:
-        right = _coerce(other)
+        right = other if type(other) is Value else _coerce(other)
         if right is None:
             return NotImplemented
-        if right.data == 0:
-            raise ZeroDivisionError(f"division by zero: {self.data!r} / {right.data!r}")
-        return self * right**-1
+        return _node(self._data - right._data, ops.SUB, (self, right))
+
+    def __rsub__(self, other: float) -> Value:
+        left = _coerce(other)
+        if left is None:
+            return NotImplemented
+        return _node(left._data - self._data, ops.SUB, (left, self))
+
+    def __truediv__(self, other: Value | float) -> Value:
+        """``a / b``: one node, d/da = 1/b, d/db = -a/b². Raises ZeroDivisionError for b = 0."""
+        right = other if type(other) is Value else _coerce(other)
+        if right is None:
+            return NotImplemented
+        return _node(ops.DIV.forward(self._data, right._data), ops.DIV, (self, right))
 
     def __rtruediv__(self, other: float) -> Value:
-        base = _coerce(other)
-        return NotImplemented if base is None else base / self
+        left = _coerce(other)
+        if left is None:
+            return NotImplemented
+        return _node(ops.DIV.forward(left._data, self._data), ops.DIV, (left, self))
+
+    def __floordiv__(self, other: object) -> Value:
+        """``a // b`` raises TypeError: floor division has no useful gradient."""
+        raise _floor_division_error("a // b", self, other)
+
+    def __rfloordiv__(self, other: object) -> Value:
+        raise _floor_division_error("a // b", other, self)
+
+    def __divmod__(self, other: object) -> Value:
+        raise _floor_division_error("divmod(a, b)", self, other)
+
+    def __rdivmod__(self, other: object) -> Value:
+        raise _floor_division_error("divmod(a, b)", other, self)
 
     def __pow__(self, exponent: Value | float) -> Value:
         """``x ** n`` for a constant n (one input), or ``a ** b`` for a Value b (two inputs)."""
@@ -526,6 +542,19 @@ def _compare(left: Value, test: str, other: object) -> bool:
     if guards.log is not None:
         guards.log.append(guards.Guard(left, test, other, outcome, left.data))
     return outcome
+
+
+def _floor_division_error(call: str, a: object, b: object) -> TypeError:
+    """The error for ``//`` and ``divmod``: what they would mean, and what to use instead."""
+    a_text = f"{a.data!r}" if isinstance(a, Value) else repr(a)
+    b_text = f"{b.data!r}" if isinstance(b, Value) else repr(b)
+    return TypeError(
+        f"{call} with a Value ({a_text} // {b_text}): floor division has no useful gradient "
+        "(floor(a/b) is flat between its jumps, so d/da = d/db = 0 almost everywhere, as for "
+        "torch.floor_divide), so it is not an op of the graph. For the plain number use "
+        "a.data // b.data; for a differentiable quotient use a / b, and a % b for the "
+        "remainder."
+    )
 
 
 def _coerce(x: object) -> Value | None:

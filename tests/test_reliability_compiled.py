@@ -50,6 +50,7 @@ STEPS: dict[str, Callable[[Value, Value, float], Value]] = {
     "tanh": lambda a, b, c: (a + c).tanh(),
     "sin": lambda a, b, c: (a * b).sin(),
     "if a > c": lambda a, b, c: a * 2.0 if a > c else b - a,
+    "if a > c, b + a * -1": lambda a, b, c: a * 2.0 if a > c else b + a * -1.0,
     "if a.item() > c": lambda a, b, c: a.tanh() if a.item() > c else b * 0.5,
     "if c >= a": lambda a, b, c: a + 1.0 if c >= a else a * a,  # reflected: a <= c
     "if a < b": lambda a, b, c: a + 1.0 if a < b else b * a,
@@ -559,17 +560,18 @@ TIE_PROGRAM: Program = [
     ("add", 0, 0, 0.0),
     ("add", 0, 80, 0.0),
     ("median", 0, 2, 0.0),
-    ("if a > c", 56, 0, 0.0),
+    ("if a > c, b + a * -1", 56, 0, 0.0),
 ]
 
 
 def test_a_tie_splits_eager_and_compiled_fits_by_rounding_only() -> None:
-    """Why the oracle is per step. Here the median is w0 = 0.0 and b - a subtracts w0 again,
-    so w0's gradient is +1/6 - 1/6 per example: backward() adds them -,+,-,+,-,+ (exactly
-    0.0), the replay level by level +,+,+,-,-,- (5.55e-17, one rounding). w0 becomes
-    -5.55e-19 instead of 0.0; at the next step ``w0 < x0`` breaks the tie the other way,
-    the compiled step records the new branch (guards at work) and from there trains another
-    model, as eager does from that parameter. Every step is still eager's to 1e-9."""
+    """Why the oracle is per step. Here the median is w0 = 0.0 and b + a * -1 subtracts w0
+    again (written so, as a product in a sum, for the replay to fuse it), so w0's gradient
+    is +1/6 - 1/6 per example: backward() adds them -,+,-,+,-,+ (exactly 0.0), the replay
+    level by level +,+,+,-,-,- (5.55e-17, one rounding). w0 becomes -5.55e-19 instead of
+    0.0; at the next step ``w0 < x0`` breaks the tie the other way, the compiled step
+    records the new branch (guards at work) and from there trains another model, as eager
+    does from that parameter. Every step is still eager's to 1e-9."""
     checked, (compiled_loss, compiled_weights) = lockstep_fit(
         TIE_PROGRAM, [0.0, 1.0, 0.0], [0.0] * 16
     )
