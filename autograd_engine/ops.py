@@ -828,9 +828,16 @@ def _mod_forward(a: float, b: float) -> float:
     return a % b
 
 
-def _floor_of(q: float) -> float:
-    """floor(q) as a float; NaN and ±inf stay themselves (math.floor would raise)."""
-    return float(math.floor(q)) if -_INF < q < _INF else q
+def _floor_quotient(a: float, b: float) -> float:
+    """floor(a/b) exactly, as the forward's remainder uses it: Python's ``a // b``.
+
+    Not ``math.floor(a / b)``: a / b is rounded first, and where the exact quotient lies just
+    below an integer it rounds up to it (0.25 / 0.001 is 250.0, while 0.001 goes into 0.25
+    only 249 times: ``0.25 % 0.001`` is 0.000999...). ``a // b`` is computed from the exact
+    remainder, so ``a - (a // b) * b`` is the forward's ``a % b``, as in PyTorch.
+    NaN and ±inf give what IEEE floor division gives (``nan``, or ``-1.0`` for ``-2 // inf``).
+    """
+    return a // b  # b != 0: the forward has refused a zero divisor
 
 
 def _mod_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
@@ -838,7 +845,7 @@ def _mod_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d/db = -floor(a/b). At a jump (a/b an integer k) the remainder drops from |b| to 0;
     # like PyTorch, the rule uses floor(a/b) = k there, the derivative on the side a/b >= k.
     # floor(a/b) is a constant of the rule, so second derivatives through it are 0.
-    quotient = _floor_of(_number(a) / _number(b))
+    quotient = _floor_quotient(_number(a), _number(b))
     return g, g * -quotient
 
 

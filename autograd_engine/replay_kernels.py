@@ -660,7 +660,9 @@ def _atan2_backward(g: Floats, y: Floats, a: Floats, b: Floats) -> tuple[Floats,
 
 
 def _mod_backward(g: Floats, y: Floats, a: Floats, b: Floats) -> tuple[Floats, Floats]:
-    return g, g * -np.floor(a / b)
+    # floor(a/b) exactly, as the forward's remainder (and ops._floor_quotient) has it; a
+    # rounded np.floor(a / b) is one too many where the quotient rounds up to an integer.
+    return g, g * -np.floor_divide(a, b)
 
 
 RULES.update(

@@ -157,7 +157,25 @@ def test_remainder_matches_python_and_its_derivatives_are_one_and_minus_floor(
     r = x % y
     r.backward()
     assert r.data == a % b  # Python's float remainder, sign of the divisor, bit for bit
-    assert (x.grad, y.grad) == (1.0, -math.floor(a / b))
+    assert (x.grad, y.grad) == (1.0, -(a // b))  # the exact floor, as the forward's
+
+
+@pytest.mark.parametrize("width", [1, 64])  # the replay's float step, and its array step
+def test_remainders_gradient_uses_the_forwards_exact_floor_in_every_path(width: int) -> None:
+    # 0.25 / 0.001 rounds up to 250.0, but 0.001 goes into 0.25 only 249 times: the forward
+    # gives 0.25 % 0.001 = 0.000999..., so d/db = -249 (PyTorch too), not -250.
+    a, b = Value(0.25), Value(0.001)
+    assert 0.0009 < (a % b).data < 0.001  # the remainder of 249 times, not 0 after 250
+    (a % b).backward()
+    assert b.grad == -249.0
+    assert grad(a % b, [b], create_graph=True)[0].data == -249.0
+    assert jvp(lambda a, b: a % b, [0.25, 0.001], [0.0, 1.0])[1] == -249.0
+    divisors = [Value(0.001) for _ in range(width)]
+    replay = compile_graph(sum(a % d for d in divisors))
+    for d in divisors:
+        d.grad = 0.0
+    replay.run()
+    assert [d.grad for d in divisors] == [-249.0] * width
 
 
 # --- PyTorch float64 at random points ------------------------------------------------------
@@ -228,6 +246,11 @@ KINKS: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ...]
     "minimum tie": (lambda a, b: a.minimum(b), lambda a, b: torch.minimum(a, b), (2.0, 2.0)),
     "remainder at a jump": (lambda a, b: a % b, lambda a, b: torch.remainder(a, b), (6.0, 2.0)),
     "remainder at 0": (lambda a, b: a % b, lambda a, b: torch.remainder(a, b), (0.0, -2.0)),
+    "remainder, quotient rounds up": (
+        lambda a, b: a % b,
+        lambda a, b: torch.remainder(a, b),
+        (0.25, 0.001),
+    ),
     "sign at 0": (Value.sign, lambda a: torch.sign(a), (0.0,)),
     "atan2 at the origin": (lambda a, b: a.atan2(b), lambda a, b: torch.atan2(a, b), (0.0, 0.0)),
 }
