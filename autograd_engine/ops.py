@@ -748,8 +748,9 @@ def _asinh_forward(x: float) -> float:
 
 
 def _asinh_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
-    # asinh(x) = log(x + sqrt(x² + 1)), so d/dx = 1/sqrt(x² + 1)
-    return (g * (x * x + 1) ** -0.5,)
+    # asinh(x) = log(x + sqrt(x² + 1)), so d/dx = 1/sqrt(x² + 1) = 1/hypot(x, 1): x² would
+    # overflow for |x| > 1e154, where the derivative, about 1/|x|, is still a float.
+    return (g / hypot(x, 1.0),)
 
 
 def _acosh_forward(x: float) -> float:
@@ -762,7 +763,9 @@ def _acosh_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
     # acosh(x) = log(x + sqrt(x² - 1)), so d/dx = 1/sqrt(x² - 1): infinite at x = 1.
     if _number(x) == 1:
         raise _infinite_derivative("acosh", "1/√(x² - 1)", x)
-    return (g * (x * x - 1) ** -0.5,)
+    # Written as 1/(sqrt(x - 1) sqrt(x + 1)): x² would overflow for x > 1e154, where the
+    # derivative, about 1/x, is still a float (and x - 1 is exact near 1, where x² - 1 is not).
+    return (g / ((x - 1) ** 0.5 * (x + 1) ** 0.5),)
 
 
 def _atanh_forward(x: float) -> float:

@@ -677,8 +677,9 @@ RULES.update(
         ops.ASIN: VectorRule(np.arcsin, lambda g, y, x: (g * (1 - x * x) ** -0.5,)),
         ops.ACOS: VectorRule(np.arccos, lambda g, y, x: (g * -((1 - x * x) ** -0.5),)),
         ops.ATAN: VectorRule(np.arctan, lambda g, y, x: (g / (1 + x * x),)),
-        ops.ASINH: VectorRule(np.arcsinh, lambda g, y, x: (g * (x * x + 1) ** -0.5,)),
-        ops.ACOSH: VectorRule(np.arccosh, lambda g, y, x: (g * (x * x - 1) ** -0.5,)),
+        # As in ops.py, written so that x² cannot overflow for |x| > 1e154.
+        ops.ASINH: VectorRule(np.arcsinh, lambda g, y, x: (g / np.hypot(x, 1.0),)),
+        ops.ACOSH: VectorRule(np.arccosh, lambda g, y, x: (g / (np.sqrt(x - 1) * np.sqrt(x + 1)),)),
         ops.ATANH: VectorRule(np.arctanh, lambda g, y, x: (g / (1 - x * x),)),
         ops.SIGN: VectorRule(np.sign, lambda g, y, x: (g * 0.0,)),
         ops.ATAN2: VectorRule(np.arctan2, _atan2_backward),
