@@ -57,8 +57,15 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
   gradient, and then no leaf ``.grad`` changes at all (all-or-nothing). A
   :class:`~autograd_engine.value.Constant` gets no gradient, so the infinite derivative of
   ``0.0 ** y`` with respect to its constant base is no error.
-* (2) Local derivatives at a NaN input follow PyTorch: ``relu'(nan) = abs'(nan) = 0``,
-  ``leaky_relu'(nan) = negative_slope``; the NaN still reaches the gradients through ``g``.
+* (2) Local derivatives at a NaN input follow PyTorch 2.13: ``relu'(nan) = 1``,
+  ``abs'(nan) = clamp'(nan) = sign'(nan) = 0``, ``leaky_relu'(nan) = negative_slope``; the
+  NaN still reaches the gradients through the loss. One rule of this project's own: when
+  ``max``/``min`` give NaN, the NaN inputs share the gradient evenly (``maximum(nan, 1)``
+  sends ``(1, 0)``, ``maximum(inf, nan)`` ``(0, 1)``, ``maximum(nan, nan)`` ``(1/2, 1/2)``),
+  as tied inputs do. PyTorch's binary ``maximum`` sends the whole gradient to *both*
+  inputs there (NaN compares false, so neither is masked out): a sum of 2g, which for this
+  engine's max of any number of inputs would hand g to every one of them. Here the shares
+  always sum to g.
 * (3) Outside the domain, and at a pole (``log2(0)``, ``log1p(-1)``, ``atanh(±1)``, where
   PyTorch gives ±inf), ``ValueError``, as for ``log(0)``. Where the derivative is infinite
   (``asin`` and ``acos`` at ±1, ``acosh`` at 1) backward() raises ``ZeroDivisionError``, as
@@ -414,8 +421,9 @@ def _relu_forward(x: float) -> float:
 
 
 def _relu_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
-    # The step function: 1 for x > 0, else 0 (relu'(0) = 0, as in PyTorch).
-    return (g * (1.0 if _number(x) > 0 else 0.0),)
+    # The step function: 0 for x <= 0, else 1 (relu'(0) = 0, as in PyTorch). Written as
+    # PyTorch's threshold_backward tests it, so that relu'(nan) = 1 as there too.
+    return (g * (0.0 if _number(x) <= 0 else 1.0),)
 
 
 @lru_cache(maxsize=64)

@@ -544,7 +544,8 @@ def _relu(x: Floats) -> Floats:
 
 
 def _step(x: Floats) -> Floats:
-    result: Floats = np.where(x > 0, 1.0, 0.0)
+    # As ops._relu_backward: 0 for x <= 0, else 1 (NaN too).
+    result: Floats = np.where(x <= 0, 0.0, 1.0)
     return result
 
 

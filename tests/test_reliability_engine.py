@@ -27,6 +27,7 @@ from autograd_engine import (
     is_grad_enabled,
     jacobian,
     maximum,
+    minimum,
     no_grad,
 )
 from autograd_engine.ops import OPS
@@ -100,7 +101,7 @@ NAN_DERIVATIVE = {
     "log": NAN,
     "tanh": NAN,
     "sigmoid": NAN,
-    "relu": 0.0,
+    "relu": 1.0,  # PyTorch's threshold_backward: nan <= 0 is false, so the gradient passes
     "softplus": NAN,
     "sin": NAN,
     "cos": NAN,
@@ -145,6 +146,47 @@ def test_nan_in_nan_out_for_every_binary_op(name: str, nan_at: int) -> None:
         assert [x.grad for x in inputs] == [1.0 if k == nan_at else 0.0 for k in range(2)]
     else:
         assert any(math.isnan(x.grad) for x in inputs) or name in ("add", "sub")
+
+
+@pytest.mark.parametrize("name", ["relu", "abs", "leaky_relu 0.1", "leaky_relu 0", "clamp"])
+def test_derivatives_at_nan_equal_pytorchs(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    functions = {
+        "relu": torch.relu,
+        "abs": torch.abs,
+        "leaky_relu 0.1": lambda t: torch.nn.functional.leaky_relu(t, 0.1),
+        "leaky_relu 0": lambda t: torch.nn.functional.leaky_relu(t, 0.0),
+        "clamp": lambda t: torch.clamp(t, -1.0, 1.0),
+    }
+    t = torch.tensor(NAN, dtype=torch.float64, requires_grad=True)
+    functions[name](t).backward()
+    x = Value(NAN)
+    UNARY[name][1](x).backward()
+    assert same(x.grad, t.grad.item())
+
+
+@pytest.mark.parametrize(
+    ("inputs", "shares"),
+    [
+        ((NAN, 1.0), (1.0, 0.0)),
+        ((1.0, NAN), (0.0, 1.0)),
+        ((INF, NAN), (0.0, 1.0)),
+        ((NAN, -INF), (1.0, 0.0)),
+        ((NAN, NAN), (0.5, 0.5)),
+        ((NAN, 2.0, NAN), (0.5, 0.0, 0.5)),
+    ],
+)
+def test_a_nan_max_or_min_shares_the_gradient_among_its_nan_inputs(
+    inputs: tuple[float, ...], shares: tuple[float, ...]
+) -> None:
+    # This project's rule, stated in the policy table: the shares sum to the gradient, as
+    # for ties (PyTorch's binary maximum/minimum send the whole gradient to both inputs).
+    for combine in (maximum, minimum):
+        values = [Value(x) for x in inputs]
+        y = combine(*values)
+        assert math.isnan(y.data)
+        y.backward()
+        assert tuple(v.grad for v in values) == shares
 
 
 def test_a_nan_survives_a_long_chain_of_ops() -> None:
