@@ -32,7 +32,7 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
 | op kind                   | NaN in  | ±inf in    | overflow, finite in | new NaN    | backward  |
 |---------------------------|---------|------------|---------------------|------------|-----------|
 | ``+ - * /``               | NaN out | IEEE       | OverflowError       | ValueError | IEEE, (1) |
-| ``**`` ``exp``            | NaN out | IEEE       | OverflowError       | ValueError | IEEE, (1) |
+| ``**`` ``exp``            | (5)     | IEEE, (5)  | OverflowError       | ValueError | IEEE, (1) |
 | log tanh sigmoid softplus | NaN out | IEEE       | cannot happen       | never      | IEEE, (1) |
 | sin cos tan               | NaN out | ValueError | cannot happen       | ValueError | IEEE, (1) |
 | relu leaky_relu abs max   | NaN out | IEEE       | OverflowError       | ValueError | (2), (1)  |
@@ -49,7 +49,7 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
   ``sin(inf)``) raises ``ValueError`` saying "invalid operation (IEEE would give nan)". Both
   messages name the op and its input values.
 * Domain errors stay as they were: ``ValueError`` for ``log(x <= 0)``, ``sqrt(x < 0)`` and a
-  negative base to a non-integer power; ``ZeroDivisionError`` for ``x / 0``, ``x % 0`` and
+  negative finite base to a non-integer power; ``ZeroDivisionError`` for ``x / 0``, ``x % 0`` and
   ``0 ** negative``.
 * (1) In ``backward()`` a gradient follows the same rule: NaN/inf already in the forward values
   or in the incoming gradient propagate by IEEE; a gradient that becomes ±inf/NaN from finite
@@ -72,6 +72,12 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
   for ``sqrt`` at 0.
 * (4) NaN out (``sign(nan)`` is NaN too, where PyTorch says 0), except that ``where``
   passes on the chosen input as it is (a NaN in the other one is dropped, as in PyTorch).
+* (5) ``exp``: NaN out. ``**`` with a number exponent follows IEEE (and PyTorch) for ±inf
+  and NaN: ``(-inf) ** -1.5 = 0.0``, ``(-inf) ** 3 = -inf``, ``nan ** 0 = 1``. With a Value
+  exponent (``a ** b``), NaN on either side gives IEEE's answer (``(-inf) ** nan`` is nan,
+  ``1 ** nan`` is 1) and the derivatives IEEE arithmetic gives (NaN where the base is
+  negative); otherwise a negative base, ``-inf`` included, raises ``ValueError``, since the
+  derivative in the exponent needs ``log(base)``.
 * ``asinh ...`` stands for asinh acosh atanh. ``hypot(±inf, nan)`` is inf, as IEEE and
   PyTorch define it.
 
@@ -287,6 +293,8 @@ def _div_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _pow_forward(a: float, b: float) -> float:
+    if b != b:  # NaN in: IEEE's answer (nan, or 1.0 for 1 ** nan), whatever the base's sign
+        return math.pow(a, b)
     if a < 0:
         raise ValueError(
             f"pow: negative base {a!r} with a Value exponent {b!r} has no real derivative "
@@ -307,6 +315,8 @@ def _power_of_zero(exponent: float) -> float:
 
 def _pow_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d(a**b)/da = b * a**(b-1);  d(a**b)/db = a**b * log(a).
+    if _number(a) < 0:  # only with a NaN exponent (the forward refuses the rest): log(a) is
+        return g * b * a ** (b - 1), g * b  # undefined, and both derivatives are NaN (g * b)
     if _number(a) != 0:
         return g * b * a ** (b - 1), g * y * log(a)
     # At a == 0 the exponent's derivative 0 * log(0) is taken as 0, like PyTorch, and so is
@@ -335,7 +345,9 @@ def pow_op(exponent: float) -> Op:
     def forward(x: float) -> float:
         if x == 0 and n < 0:
             raise ZeroDivisionError(f"pow: 0.0 ** {n!r} (zero to a negative power) is undefined")
-        if x < 0 and not n.is_integer():
+        # -inf to a non-integer power is IEEE's (and PyTorch's) 0.0 or inf: its sign is
+        # lost either way, so no complex root is being taken.
+        if x < 0 and not n.is_integer() and x != -_INF:
             raise ValueError(f"pow: negative base {x!r} to the non-integer power {n!r}")
         try:
             return math.pow(x, n)

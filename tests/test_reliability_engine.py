@@ -21,11 +21,13 @@ import pytest
 
 from autograd_engine import (
     Value,
+    compile_graph,
     enable_grad,
     grad,
     hessian,
     is_grad_enabled,
     jacobian,
+    jvp,
     maximum,
     minimum,
     no_grad,
@@ -187,6 +189,47 @@ def test_a_nan_max_or_min_shares_the_gradient_among_its_nan_inputs(
         assert math.isnan(y.data)
         y.backward()
         assert tuple(v.grad for v in values) == shares
+
+
+@pytest.mark.parametrize(
+    ("exponent", "value", "derivative"),
+    [(-1.5, 0.0, 0.0), (1.5, INF, INF), (-2.0, 0.0, 0.0), (3.0, -INF, INF)],
+)
+def test_minus_inf_to_a_number_power_is_ieees(
+    exponent: float, value: float, derivative: float
+) -> None:
+    # (-inf) ** -1.5 = 0.0, as IEEE's pow and PyTorch give it; d/dx = n * x**(n-1).
+    x = Value(-INF)
+    y = x**exponent
+    y.backward()
+    assert (y.data, x.grad) == (value, derivative)
+    x = Value(-INF)
+    assert grad(x**exponent, [x], create_graph=True)[0].data == derivative
+    assert jvp(lambda a: a**exponent, [-INF], [1.0]) == (value, derivative)
+    for width in (1, 64):  # the replay's float step and its array step
+        leaves = [Value(-INF) for _ in range(width)]
+        compile_graph(sum(leaf**exponent for leaf in leaves)).run()
+        assert [leaf.grad for leaf in leaves] == [derivative] * width
+    torch = pytest.importorskip("torch")
+    assert value == torch.pow(torch.tensor(-INF, dtype=torch.float64), exponent).item()
+
+
+@pytest.mark.parametrize(("base", "exponent", "value"), [(-INF, NAN, NAN), (-2.0, NAN, NAN)])
+def test_a_nan_exponent_gives_nan_for_a_negative_base(
+    base: float, exponent: float, value: float
+) -> None:
+    a, b = Value(base), Value(exponent)
+    y = a**b
+    assert same(y.data, value)
+    y.backward()  # NaN in: NaN derivatives, no error about log of a negative base
+    assert math.isnan(a.grad)
+    assert math.isnan(b.grad)
+    assert jvp(lambda a, b: a**b, [base, exponent], [1.0, 1.0])[1] != 0.0
+
+
+def test_a_negative_base_with_a_value_exponent_still_raises() -> None:
+    with pytest.raises(ValueError, match=r"negative base -inf with a Value exponent 2\.0"):
+        Value(-INF) ** Value(2.0)
 
 
 def test_a_nan_survives_a_long_chain_of_ops() -> None:
