@@ -555,6 +555,76 @@ def test_no_grad_on_an_async_def_covers_the_whole_coroutine(decorate: Any) -> No
     assert is_grad_enabled()
 
 
+@pytest.mark.parametrize("decorate", [no_grad, no_grad()], ids=["no_grad", "no_grad()"])
+def test_no_grad_on_a_generator_covers_its_body_and_not_the_caller(decorate: Any) -> None:
+    @decorate
+    def batches(v: Value) -> Any:
+        for _ in range(2):
+            scale = yield v * 2  # made inside the body: recording off
+        return scale
+
+    v = Value(1.0)
+    items = batches(v)
+    first = next(items)
+    between = v * 3  # the caller's code between two items: recording on
+    second = items.send(5.0)
+    with pytest.raises(StopIteration) as stop:
+        items.send(7.0)
+    assert (first.parents, second.parents) == ((), ())
+    assert between.parents[0] is v
+    assert stop.value.value == 7.0  # send() and the return value pass through
+    assert is_grad_enabled()
+
+
+def test_enable_grad_on_a_generator_records_inside_no_grad() -> None:
+    @enable_grad()
+    def items(v: Value) -> Any:
+        yield v * 2
+
+    v = Value(1.0)
+    with no_grad():
+        (made,) = list(items(v))
+        assert not is_grad_enabled()
+    assert made.parents[0] is v
+
+
+def test_no_grad_on_an_async_generator_covers_its_body() -> None:
+    @no_grad()
+    async def stream(v: Value) -> Any:
+        for _ in range(2):
+            await asyncio.sleep(0)
+            yield v * 2
+
+    async def main() -> list[tuple[Value, Value]]:
+        v = Value(1.0)
+        return [(item, v * 3) async for item in stream(v)]
+
+    pairs = asyncio.run(main())
+    assert [(item.parents, len(between.parents)) for item, between in pairs] == [((), 2)] * 2
+
+
+def test_a_generator_under_no_grad_can_be_closed_and_thrown_into() -> None:
+    closed = []
+
+    @no_grad()
+    def items() -> Any:
+        try:
+            while True:
+                try:
+                    yield is_grad_enabled()
+                except ValueError:
+                    yield "caught"
+        finally:
+            closed.append(is_grad_enabled())
+
+    generator = items()
+    assert next(generator) is False
+    assert generator.throw(ValueError("x")) == "caught"
+    generator.close()
+    assert closed == [False]
+    assert is_grad_enabled()
+
+
 def test_one_no_grad_object_can_be_entered_twice() -> None:
     mode = no_grad()
     with mode:
