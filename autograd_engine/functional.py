@@ -181,6 +181,8 @@ def value_and_grad(
             int gives that argument's derivative alone, as a float; a sequence of ints, a list
             in that order. Arguments not in ``argnums`` are passed to ``f`` unchanged, so
             they can be anything (data, a flag). Negative numbers count from the end.
+            Keyword arguments are passed to ``f`` unchanged and never differentiated (as
+            in ``jax.value_and_grad``): ``value_and_grad(f)(3.0, scale=2.0)``.
 
     Nested in another transform (the derivative of a gradient, say), an argument may be a
     Value, and the value and gradient are Values (see the module docstring).
@@ -196,7 +198,7 @@ def value_and_grad(
             raise TypeError(f"value_and_grad: argnums must be ints, not {argnums!r}")
 
     @wraps(f)
-    def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
+    def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         if argnums is None:
             positions = list(range(len(args)))
         else:
@@ -215,7 +217,7 @@ def value_and_grad(
                 )
             call[i] = fresh_input(args[i], i)
             values.append(call[i])
-        result = call_transformed(f, *call)
+        result = call_transformed(f, *call, **kwargs)  # keyword arguments: never differentiated
         if isinstance(result, list | tuple):
             raise TypeError(
                 "value_and_grad: f must return one Value (a scalar such as a loss), not a "

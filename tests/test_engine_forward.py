@@ -545,3 +545,13 @@ def test_outside_any_transform_results_stay_floats_and_values_are_refused() -> N
     assert type(grad(Value(2.0) * 3.0, [Value(1.0)])[0]) is float
     with pytest.raises(TypeError, match=r"pass its number, v\.data"):
         jvp(lambda x: x, [Value(1.0)], [1.0])
+
+
+def test_value_and_grad_passes_keyword_arguments_through_undifferentiated() -> None:
+    def f(x: Value, scale: float = 1.0, *, offset: float = 0.0) -> Value:
+        return x * x * scale + offset
+
+    assert value_and_grad(f)(3.0, scale=2.0) == (18.0, [12.0])
+    assert value_and_grad(f, argnums=0)(3.0, scale=2.0, offset=1.0) == (19.0, 12.0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'shift'"):
+        value_and_grad(f)(3.0, shift=2.0)
