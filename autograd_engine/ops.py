@@ -759,7 +759,12 @@ def _atan_forward(x: float) -> float:
 
 
 def _atan_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
-    # d(atan x)/dx = 1/(1 + x²)
+    # d(atan x)/dx = 1/(1 + x²). Past |x| = 1e150, x² would overflow (quietly to inf on
+    # floats, loudly on Values under create_graph): there 1/hypot(1, x)² gives the same tiny
+    # number in both.
+    if abs(_number(x)) > 1e150:
+        r = hypot(1.0, x)
+        return (g / r / r,)
     return (g / (1 + x * x),)
 
 

@@ -202,6 +202,16 @@ def test_asinh_and_acosh_derivatives_at_huge_x_are_one_over_x_in_every_path(
         assert [leaf.grad for leaf in leaves] == [expected] * width
 
 
+@pytest.mark.parametrize(("x", "expected"), [(1e200, 0.0), (-1e300, 0.0), (1e140, 1e-280)])
+def test_atans_derivative_at_huge_x_agrees_in_every_path(x: float, expected: float) -> None:
+    # 1/(1 + x²): tiny or 0.0 (underflow), never an OverflowError from x² in one path only.
+    v = Value(x)
+    v.atan().backward()
+    assert v.grad == expected
+    assert grad(v.atan(), [v], create_graph=True)[0].data == expected
+    assert jvp(lambda a: a.atan(), [x], [1.0])[1] == expected
+
+
 # --- PyTorch float64 at random points ------------------------------------------------------
 
 
