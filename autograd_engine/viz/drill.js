@@ -154,11 +154,14 @@
       return "the same moment, node by node.";
     }
     if (frame.outside !== undefined) {
-      return `${view.name} has not run yet in this phase: the moment just before its first `
-        + "node runs.";
+      return `${view.name} has not run yet in this phase: this is the moment just before its `
+        + `first node runs (the network's frame ${frame.outside}).`;
     }
     if (frame.firing === null) return "the same moment (nothing of it has run in this phase).";
-    return `${view.name} has already run: the moment just after its last node ran.`;
+    const ran = DATA.frames.findLastIndex((f, i) => i <= g && f.firing === view.box
+                                          && f.phase === DATA.frames[g].phase);
+    return `${view.name} has already run: this is the moment just after its last node ran `
+      + `(the network's frame ${ran}).`;
   }
 
   function open(box) {

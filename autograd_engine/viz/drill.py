@@ -18,6 +18,7 @@ grouped frame where it ran, exactly).
 from __future__ import annotations
 
 import base64
+import bisect
 import gzip
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -41,12 +42,16 @@ class NodeFrames:
         owner: for each node box, the grouped box it belongs to.
         frames: their frames (:func:`~.frame_model.build_frames` with ``unit_order``).
         at: for each grouped frame, the node frame showing the same moment.
+        runs: for each grouped box, the node frames where its nodes run; ``still`` the
+            frames where no node runs (each phase's first, the update).
     """
 
     units: tuple[Unit, ...]
     owner: tuple[int, ...]
     frames: tuple[Frame, ...]
     at: tuple[int, ...]
+    runs: tuple[tuple[int, ...], ...]
+    still: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +128,12 @@ def node_frames(
         else where["update", 0]
         for f in grouped
     )
-    return NodeFrames(singles, owner, frames, at)
+    ran: list[list[int]] = [[] for _ in units]
+    for frame in frames:
+        if frame.firing is not None:
+            ran[owner[frame.firing]].append(frame.index)
+    still = tuple(f.index for f in frames if f.firing is None)
+    return NodeFrames(singles, owner, frames, at, tuple(tuple(r) for r in ran), still)
 
 
 def drill(whole: NodeFrames, box: int, name: str) -> Drill:
@@ -150,10 +160,18 @@ def drill(whole: NodeFrames, box: int, name: str) -> Drill:
         for i in kept
     )
     grouped_at = {s: g for g, s in enumerate(whole.at)}
+    runs = whole.runs[box]
+    # The moments just before the group's first node runs in a phase: a grouped frame each.
+    before = [
+        s - 1
+        for s in runs
+        if s - 1 in grouped_at and whole.frames[s - 1].firing not in (None, *mine)
+    ]
     frames: list[Frame] = []
     moments: list[int | None] = []
-    shown: list[int] = []  # the node frame each of the view's frames is
-    for s, frame in enumerate(whole.frames):
+    shown = sorted({*whole.still, *runs, *before})  # the node frame each frame of the view is
+    for s in shown:
+        frame = whole.frames[s]
         boxes = tuple(frame.boxes[i] for i in kept)
         if frame.firing is None or frame.firing in mine:
             frames.append(
@@ -173,24 +191,19 @@ def drill(whole: NodeFrames, box: int, name: str) -> Drill:
                 )
             )
             moments.append(None)
-            shown.append(s)
-        elif s in grouped_at and s + 1 < len(whole.frames) and whole.frames[s + 1].firing in mine:
-            # The moment just before the group's first node runs: a grouped frame, whole.
+        else:
             frames.append(Frame(len(frames), frame.phase, frame.number, frame.count, "", boxes))
             moments.append(grouped_at[s])
-            shown.append(s)
     # A grouped frame shows the view's frame at its own moment if it has one; else, within its
     # phase, the frame before the group's first node if that is still to come, or the frame
     # after its last node if it has run.
+    last_run = {whole.frames[s].phase: s for s in runs}
     frame_of = []
     for s in whole.at:
-        phase = whole.frames[s].phase
-        later = [i for i, t in enumerate(shown) if t >= s and whole.frames[t].phase == phase]
-        earlier = [i for i, t in enumerate(shown) if t <= s]
-        if later and (shown[later[0]] == s or frames[later[-1]].firing is not None):
-            frame_of.append(later[0])
-        else:
-            frame_of.append(earlier[-1])
+        i = bisect.bisect_left(shown, s)
+        exact = i < len(shown) and shown[i] == s
+        to_come = last_run.get(whole.frames[s].phase, -1) > s
+        frame_of.append(i if exact or to_come else i - 1)
     return Drill(box, name, units, len(outside), tuple(frames), tuple(moments), tuple(frame_of))
 
 

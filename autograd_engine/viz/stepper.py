@@ -29,7 +29,8 @@ any ``.grad`` or ``.data``: everything comes from :func:`~autograd_engine.backwa
 
 A whole network is too many frames one node at a time: ``group="neuron"`` (or ``"layer"``)
 steps one box per neuron, and ``focus=node, depth=k`` only the boxes near one node (the
-boxes are then :attr:`BackwardStepper.units`).
+boxes are then :attr:`BackwardStepper.units`). A grouped box opens into its own nodes
+(:meth:`BackwardStepper.drill`, :mod:`.drill`): on the page, by clicking it.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ class BackwardStepper:
         group: ``"neuron"`` or ``"layer"`` (any scope kind, as for ``draw_dot``): one box
             per scope call showing its output's data and grad, one forward and one backward
             frame per box. The per-node methods (:meth:`grads`, :meth:`firing`) then raise.
+            On the page, clicking a group's box opens its own nodes, node by node, at the
+            moment shown (:meth:`drill`).
         focus, depth: step through only the boxes within ``depth`` edges of ``focus``'s box;
             steps elsewhere are folded into the next frame shown (its caption says so).
         quiz: make the page a quiz: before each node fires, the learner types the term it
