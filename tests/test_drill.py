@@ -6,16 +6,22 @@ from __future__ import annotations
 import pytest
 
 from autograd_engine.viz import BackwardStepper
+from autograd_engine.viz.frame_model import BoxState
 from autograd_engine.viz.frame_text import box_texts
 from tests.test_stepper_group import mlp_loss
 
 
-@pytest.fixture(scope="module")
-def pages() -> tuple[BackwardStepper, BackwardStepper]:
-    loss, model, _ = mlp_loss([2, 4, 4, 1])
+@pytest.fixture(
+    scope="module", params=[("neuron", 1), ("neuron", 2), ("layer", 1)], ids=lambda p: str(p)
+)
+def pages(request: pytest.FixtureRequest) -> tuple[BackwardStepper, BackwardStepper]:
+    """A grouped page and the node-by-node stepper of the same loss (two examples: every
+    weight is shared by two calls of its neuron, and drawn in no box)."""
+    level, examples = request.param
+    loss, model, _ = mlp_loss([2, 4, 4, 1], examples=examples)
     params = model.parameters()
     return (
-        BackwardStepper(loss, group="neuron", lr=0.1, params=params),
+        BackwardStepper(loss, group=level, lr=0.1, params=params),
         BackwardStepper(loss, lr=0.1, params=params),
     )
 
@@ -25,8 +31,12 @@ def groups(stepper: BackwardStepper) -> list[int]:
     return [u for u, unit in enumerate(stepper.units) if unit.kind == "group"]
 
 
-def numbers(state: object) -> tuple[object, ...]:
-    return (state.data, state.grad, state.arrived, state.expected)  # type: ignore[attr-defined]
+def numbers(state: BoxState, counts: bool = True) -> tuple[object, ...]:
+    """What a box shows. A layer's box counts one term per layer reading it, its nodes one
+    per node: ``counts=False`` compares the numbers and whether they are complete."""
+    if counts:
+        return (state.data, state.grad, state.arrived, state.expected)
+    return (state.data, state.grad, state.complete)
 
 
 def test_a_moment_of_the_grouped_page_shows_the_same_numbers_inside(
@@ -52,7 +62,8 @@ def test_a_moment_of_the_grouped_page_shows_the_same_numbers_inside(
             if not exact:
                 continue
             for u, i in shown.items():
-                assert numbers(inside.boxes[i]) == numbers(frame.boxes[u]), (unit.name, k, u)
+                by_neuron = grouped.group == "neuron"
+                assert numbers(inside.boxes[i], by_neuron) == numbers(frame.boxes[u], by_neuron)
 
 
 def test_opened_at_a_grouped_frame_the_group_has_run_or_not(
@@ -121,6 +132,15 @@ def test_the_page_holds_every_group_packed(
                 assert frame["caption"] == grouped.drill_caption(record["box"], k)
             else:
                 assert frame["outside"] == view.moments[k]
+
+
+def test_shared_weights_move_on_the_grouped_page_too(
+    pages: tuple[BackwardStepper, BackwardStepper],
+) -> None:
+    grouped, nodes = pages
+    assert grouped.frames[-1].loss == nodes.frames[-1].loss
+    old, new = nodes.frames[-1].loss or (0.0, 0.0)
+    assert new < old
 
 
 def test_only_a_group_opens(pages: tuple[BackwardStepper, BackwardStepper]) -> None:

@@ -12,7 +12,9 @@ after the group's last node has run), and the terms arrive in the grouped page's
 A neuron's view keeps its own frames and, in each phase, the moment just before its first
 node runs; opened at grouped frame ``k`` it shows that neuron at ``k``'s progress: the state
 just before its first node if it has not run yet, just after its last if it has (the
-grouped frame where it ran, exactly).
+grouped frame where it ran, exactly). A layer's box counts one term per layer that reads
+it where its nodes count one per node, so a layer opened shows the same gradients with
+finer counts.
 """
 
 from __future__ import annotations

@@ -242,8 +242,9 @@ class BackwardStepper:
                     f"BackwardStepper: focus {focus!r} is not a drawn node of the graph"
                 )
             kept = unit_neighbourhood(units, centre, depth)
-        #: The parameters the update moves that the boxes show (a shared one may be hidden).
-        self._frame_params = [p for p in self.params if any(p in u.members for u in units)]
+        #: The parameters the update moves: every one, also those drawn in no box (a weight
+        #: shared by several calls of a neuron), or the forward pass again would not see them.
+        self._frame_params = list(self.params)
         frames = build_frames(
             units,
             self.steps,
