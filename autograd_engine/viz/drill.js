@@ -22,6 +22,11 @@
   };
 
   ready.then(() => {
+    const help = document.querySelector("#side .help");
+    if (help !== null) {
+      help.append(document.createElement("br"),
+                  "Click a neuron's (or layer's) box to open its own nodes at this moment.");
+    }
     for (const box of views.keys()) {
       const el = document.getElementById(DATA.nodes[box].id);
       el.classList.add("openable");
