@@ -325,3 +325,97 @@ def test_the_playground_trains_and_its_test_loss_falls(browser: Any) -> None:
     finally:
         browser.switch_to.default_content()
         browser.find_element("id", "pg-dialog-close").click()
+
+
+# --- Build your own: the notebook track's exercises and grader --------------------------
+
+
+def run_cell(driver: Any, selector: str, source: str | None = None) -> dict[str, str]:
+    """Put ``source`` in the track's cell (an exercise) or leave it (a grader), press its
+    button and wait; returns the cell's state, printed output, error and shown HTML's text."""
+    box = driver.find_element("css selector", f"#track-cells {selector}")
+    if source is not None:
+        textarea = box.find_element("css selector", "textarea")
+        driver.execute_script(
+            "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('input'))",
+            textarea,
+            source,
+        )
+    driver.execute_script("delete arguments[0].dataset.state", box)
+    box.find_element("css selector", "button.run").click()
+    wait_for(
+        driver,
+        "const s = arguments[0].dataset.state; return (s === 'done' || s === 'error') && s",
+        60,
+        f"the cell {selector}",
+        box,
+    )
+    return {
+        "state": box.get_attribute("data-state"),
+        **{
+            part: box.find_element("css selector", f".{part}").get_attribute("textContent")
+            for part in ("output", "error", "shown")
+        },
+    }
+
+
+def show_report(driver: Any, selector: str) -> None:
+    """Scroll the cell's button to the top of the window, its report below it."""
+    box = driver.find_element("css selector", f"#track-cells {selector} .cell-bar")
+    driver.execute_script("arguments[0].scrollIntoView()", box)
+
+
+def test_build_your_own_grades_exercise_two_right_and_names_a_classic_mistake(
+    browser: Any,
+) -> None:
+    from tests.grading_solutions.solutions import SOLUTIONS
+
+    browser.find_element("id", "tab-build").click()
+    names = browser.execute_script(
+        "return [...document.querySelectorAll('#track-cells .cell.exercise')]"
+        ".map((c) => c.dataset.name)"
+    )
+    assert names == ["leaf", "add_mul", "backward", "functions", "composed", "mlp", "train"]
+    assert run_cell(browser, ".cell[data-name=leaf]")["state"] == "done"  # left blank
+    blank = run_cell(browser, ".cell.grader")
+    assert "NotImplementedError" in blank["shown"], blank
+    assert "0 of 1" in blank["shown"], blank
+    for name in ("leaf", "add_mul", "backward"):
+        assert run_cell(browser, f".cell[data-name={name}]", SOLUTIONS[name])["state"] == "done"
+    # The grader cell after exercise 3 grades + and * (they need a backward() to be graded).
+    grader = ".cell[data-name=backward] ~ .cell.grader"
+    right = run_cell(browser, grader)
+    assert right["state"] == "done", right["error"]
+    assert "6 of 6 items passed" in right["shown"], right["shown"][:300]
+    show_report(browser, grader)
+    screenshot(browser, "build-your-own-pass")
+
+    add = "self.grad += out.grad\n        other.grad += out.grad"
+    assert add in SOLUTIONS["add_mul"]
+    assigns = SOLUTIONS["add_mul"].replace(add, add.replace("+=", "="))
+    run_cell(browser, ".cell[data-name=add_mul]", assigns)
+    wrong = run_cell(browser, grader)
+    assert "of 6 items passed" in wrong["shown"]
+    assert "6 of 6" not in wrong["shown"]
+    assert "smallest failing expression: y + y" in wrong["shown"], wrong["shown"][:300]
+    assert "Mistake: = instead of +=" in wrong["shown"]  # the HTML report's text
+    show_report(browser, grader)
+    screenshot(browser, "build-your-own-mistake")
+
+
+def test_a_runaway_exercise_cell_is_stopped_and_the_page_keeps_working(browser: Any) -> None:
+    browser.find_element("id", "tab-build").click()
+    browser.execute_script("window.lab.track.call('reset'); window.lab.track.runSetup()")
+    cell = ".cell[data-name=train]"
+    browser.execute_script(
+        "window.lab.pyodide.runPython('import lab_track; lab_track.CELL_SECONDS = 2.0')"
+    )
+    try:
+        stopped = run_cell(browser, cell, "while True:\n    pass\n")
+    finally:
+        browser.execute_script(
+            "window.lab.pyodide.runPython('import lab_track; lab_track.CELL_SECONDS = 60.0')"
+        )
+    assert stopped["state"] == "error"
+    assert "Stopped after 2 s" in stopped["error"]
+    assert run_cell(browser, cell, "print(1 + 1)")["output"] == "2\n"
