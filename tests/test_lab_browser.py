@@ -371,6 +371,11 @@ def test_build_your_own_grades_exercise_two_right_and_names_a_classic_mistake(
     from tests.grading_solutions.solutions import SOLUTIONS
 
     browser.find_element("id", "tab-build").click()
+    # The grader's search for the smallest failing expression runs here too.
+    version = browser.execute_script(
+        "return window.lab.pyodide.runPython('import hypothesis; hypothesis.__version__')"
+    )
+    assert f"hypothesis=={version} " in (LAB / "requirements.txt").read_text("utf-8")
     names = browser.execute_script(
         "return [...document.querySelectorAll('#track-cells .cell.exercise')]"
         ".map((c) => c.dataset.name)"
