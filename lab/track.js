@@ -158,6 +158,18 @@ export class Track {
     this.note.textContent = "Started over: nothing you defined is left; run the cells from the top.";
   }
 
+  // "exercise 1, exercise 3": the exercises above `box` that have not run (without an error)
+  // since the page opened or started over.
+  notRunAbove(box) {
+    const exercises = [...this.cells.querySelectorAll(".cell.exercise")];
+    return exercises
+      .map((other, i) => [other, i + 1])
+      .filter(([other]) => other.compareDocumentPosition(box) & Node.DOCUMENT_POSITION_FOLLOWING)
+      .filter(([other]) => other.dataset.state !== "done")
+      .map(([, number]) => `exercise ${number}`)
+      .join(", ");
+  }
+
   // Run one cell: what it printed, its error, and its last value (a report's HTML, the two
   // steppers of compare) appear under it. Python runs on this page's thread: the cell's time
   // limit (lab_track.CELL_SECONDS) is what ends a runaway loop.
@@ -178,6 +190,10 @@ export class Track {
     }
     cell.output.textContent = result.output + (result.text ? (result.output ? "\n" : "") + result.text : "");
     cell.output.hidden = !cell.output.textContent;
+    const missing = result.error && /NameError/.test(result.error) && this.notRunAbove(box);
+    if (missing) {
+      result.error += `\n\nNot run yet: ${missing}. Each cell builds on the ones above it: run them first, from the top.`;
+    }
     cell.error.textContent = result.error || "";
     cell.error.hidden = !result.error;
     cell.shown.innerHTML = result.html || "";

@@ -408,9 +408,12 @@ def test_build_your_own_grades_exercise_two_right_and_names_a_classic_mistake(
     screenshot(browser, "build-your-own-mistake")
 
 
-def test_a_runaway_exercise_cell_is_stopped_and_the_page_keeps_working(browser: Any) -> None:
+def test_a_cell_run_too_early_or_forever_says_so_and_the_page_keeps_working(browser: Any) -> None:
     browser.find_element("id", "tab-build").click()
-    browser.execute_script("window.lab.track.call('reset'); window.lab.track.runSetup()")
+    browser.execute_script("window.lab.track.startOver()")
+    early = run_cell(browser, ".cell[data-name=backward] ~ .cell.grader")
+    assert "NameError: name 'Value' is not defined" in early["error"]
+    assert "Not run yet: exercise 1, exercise 2, exercise 3." in early["error"]
     cell = ".cell[data-name=train]"
     browser.execute_script(
         "window.lab.pyodide.runPython('import lab_track; lab_track.CELL_SECONDS = 2.0')"
