@@ -1,6 +1,7 @@
 """The browser lab, built from this checkout and served from 127.0.0.1 to headless Chromium:
 it loads from its own origin only, draws the lecture's gradients, shows the same stepper
-frames as Python, grades the quiz, trains the Playground, and survives a syntax error."""
+frames as Python, grades the quiz, trains the Playground, survives a syntax error, and runs
+the Build-your-own track with its grader."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from benchmarks.lab_browser import (
     chromium,
     missing_tools,
     requested_urls,
+    run_cell,
     serve,
     wait_for,
     wait_for_playground,
@@ -328,35 +330,6 @@ def test_the_playground_trains_and_its_test_loss_falls(browser: Any) -> None:
 
 
 # --- Build your own: the notebook track's exercises and grader --------------------------
-
-
-def run_cell(driver: Any, selector: str, source: str | None = None) -> dict[str, str]:
-    """Put ``source`` in the track's cell (an exercise) or leave it (a grader), press its
-    button and wait; returns the cell's state, printed output, error and shown HTML's text."""
-    box = driver.find_element("css selector", f"#track-cells {selector}")
-    if source is not None:
-        textarea = box.find_element("css selector", "textarea")
-        driver.execute_script(
-            "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('input'))",
-            textarea,
-            source,
-        )
-    driver.execute_script("delete arguments[0].dataset.state", box)
-    box.find_element("css selector", "button.run").click()
-    wait_for(
-        driver,
-        "const s = arguments[0].dataset.state; return (s === 'done' || s === 'error') && s",
-        60,
-        f"the cell {selector}",
-        box,
-    )
-    return {
-        "state": box.get_attribute("data-state"),
-        **{
-            part: box.find_element("css selector", f".{part}").get_attribute("textContent")
-            for part in ("output", "error", "shown")
-        },
-    }
 
 
 def show_report(driver: Any, selector: str) -> None:
