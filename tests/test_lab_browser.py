@@ -380,6 +380,17 @@ def test_build_your_own_grades_exercise_two_right_and_names_a_classic_mistake(
     show_report(browser, grader)
     screenshot(browser, "build-your-own-mistake")
 
+    # compare's two steppers, under the track's compare cell: the mistake's first divergence.
+    for name in ("functions", "composed"):
+        assert run_cell(browser, f".cell[data-name={name}]", SOLUTIONS[name])["state"] == "done"
+    compared = run_cell(browser, ".cell.code")
+    assert compared["state"] == "done", compared["error"]
+    page = browser.execute_script(
+        "return document.querySelector('#track-cells .cell.code .shown iframe').srcdoc"
+    )
+    assert "First divergence: y" in page
+    assert "your t1 changed y.grad" in page
+
 
 def test_a_cell_run_too_early_or_forever_says_so_and_the_page_keeps_working(browser: Any) -> None:
     browser.find_element("id", "tab-build").click()
