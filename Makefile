@@ -15,7 +15,7 @@ help:
 	@echo "make bench  - the speed benchmark against micrograd and PyTorch"
 	@echo "make figures - redraw the README's pictures into notebooks/figures/"
 	@echo "make lab    - build the browser lab into site/lab/ (serve: python3 -m http.server -d site)"
-	@echo "make lab-bench - build the lab and time it in headless Chromium (load, Playground speed)"
+	@echo "make lab-bench - build the lab and time it in headless Chromium (load, Playground speed, Build-your-own cells)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -9,7 +9,10 @@ Served from 127.0.0.1 by a local static server, it prints:
   (100 for training), batch 10, in the Web Worker; and epochs per second on TensorFlow
   Playground's default network (2 inputs, hidden 4 and 2, tanh, 500 points, half for
   training, batch 10). TensorFlow Playground trains one epoch per animation frame, so it runs
-  at most 60 epochs a second on a 60 Hz display.
+  at most 60 epochs a second on a 60 Hz display;
+* Build your own: the seconds each cell of the notebook track takes in the page, with the
+  reference solutions filled in (the grader cells are the slow ones: each runs its battery,
+  hypothesis's search included).
 
 Goals: interactive < 10 s cold and < 3 s warm; the 2-8-8-1 network >= 20 steps/s with its
 pictures redrawn >= 4 times a second. Figures vary with the machine's load: run it alone.
@@ -24,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .lab_browser import chromium, missing_tools, serve, wait_for, wait_until_ready
+from .lab_browser import chromium, missing_tools, run_cell, serve, wait_for, wait_until_ready
 
 GOALS = {"cold": 10.0, "warm": 3.0, "steps": 20.0, "draws": 4.0}
 MLP_2_8_8_1: dict[str, Any] = {
@@ -78,6 +81,33 @@ def train_rate(driver: Any, config: dict[str, Any], seconds: float) -> dict[str,
     return result
 
 
+def track_seconds(driver: Any) -> list[tuple[str, float]]:
+    """Run every cell of the Build-your-own tab from the top, the exercises filled in with the
+    reference solutions; each cell's label and seconds.
+
+    Raises:
+        RuntimeError: a cell failed (the reference solutions must pass every grader).
+    """
+    from tests.grading_solutions.solutions import SOLUTIONS
+
+    driver.find_element("id", "tab-build").click()
+    driver.execute_script("window.lab.track.startOver()")
+    cells = driver.execute_script(
+        "return [...document.querySelectorAll('#track-cells .cell')]"
+        ".filter((c) => c.querySelector('button.run'))"
+        ".map((c) => [c.dataset.index, c.dataset.kind, c.dataset.name || null])"
+    )
+    times = []
+    for index, kind, name in cells:
+        start = time.perf_counter()
+        result = run_cell(driver, f".cell[data-index='{index}']", SOLUTIONS[name] if name else None)
+        seconds = time.perf_counter() - start
+        if result["state"] != "done":
+            raise RuntimeError(f"cell {index} ({kind} {name or ''}) failed: {result['error']}")
+        times.append((f"cell {index}: {kind}" + (f" {name}" if name else ""), seconds))
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.lab", description=__doc__)
     parser.add_argument("site", type=Path, help="the built lab (make lab writes site/lab)")
@@ -104,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             driver.find_element("id", "tab-playground").click()
             mlp = train_rate(driver, MLP_2_8_8_1, args.seconds)
             tf = train_rate(driver, TF_DEFAULT, args.seconds)
+            track = track_seconds(driver)
     train_points = {"mlp": 100, "tf": 250}
     print(f"lab at {base} (Chromium headless, {args.rounds} rounds, median [min-max])")
     for name, values, goal in (
@@ -132,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         f"pictures >= {GOALS['draws']:g}/s {'met' if draws_ok else 'NOT MET'}; "
         "TensorFlow Playground: one epoch per animation frame, at most 60 epochs/s at 60 Hz"
     )
+    total = sum(seconds for _, seconds in track)
+    print(f"  Build your own, every cell from the top with the reference solutions: {total:.1f} s")
+    for label, seconds in track:
+        if seconds >= 0.5:
+            print(f"    {label}: {seconds:.1f} s")
     return 0
 
 

@@ -154,3 +154,32 @@ def wait_for_playground(driver: Any, timeout: float = 90) -> None:
         timeout,
         "the Playground's first picture",
     )
+
+
+def run_cell(driver: Any, selector: str, source: str | None = None) -> dict[str, str]:
+    """Put ``source`` in the track's cell (an exercise) or leave it (a grader), press its
+    button and wait; returns the cell's state, printed output, error and shown HTML's text."""
+    box = driver.find_element("css selector", f"#track-cells {selector}")
+    if source is not None:
+        textarea = box.find_element("css selector", "textarea")
+        driver.execute_script(
+            "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('input'))",
+            textarea,
+            source,
+        )
+    driver.execute_script("delete arguments[0].dataset.state", box)
+    box.find_element("css selector", "button.run").click()
+    wait_for(
+        driver,
+        "const s = arguments[0].dataset.state; return (s === 'done' || s === 'error') && s",
+        60,
+        f"the cell {selector}",
+        box,
+    )
+    return {
+        "state": box.get_attribute("data-state"),
+        **{
+            part: box.find_element("css selector", f".{part}").get_attribute("textContent")
+            for part in ("output", "error", "shown")
+        },
+    }

@@ -7,20 +7,25 @@ fetched when the page runs, and no request leaves the site's origin):
 * ``viz/``: Graphviz compiled to WebAssembly, from the npm package ``@viz-js/viz``; both at
   the versions ``lab/package-lock.json`` pins (``npm ci`` installs exactly those),
 * ``wheels/``: this checkout's ``autograd_engine`` and ``nn`` as a wheel built now
-  (``pip wheel --no-deps``), and the pure-Python ``graphviz`` wheel from PyPI at the version
-  and hash ``lab/requirements.txt`` pins,
+  (``pip wheel --no-deps``), and the pure-Python wheels ``lab/requirements.txt`` pins with
+  their hashes: ``graphviz``, and ``hypothesis`` with ``sortedcontainers`` (the grader's
+  search for the smallest failing expression),
 * the page itself (``index.html``, ``lab.css``, the scripts), the lab's Python modules
   (``python/``) and the editor's examples (``examples.json``),
+* ``track.json``: the *Build your own* tab's cells, read from the notebook track itself
+  (:func:`extract_track`), so that the lab and the notebook cannot drift apart,
 * ``manifest.json``: the wheels and Python modules the page unpacks into Pyodide.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 LAB = Path(__file__).resolve().parent
 ROOT = LAB.parent
@@ -32,7 +37,9 @@ PAGE_FILES = (
     "playground.js",
     "worker.js",
     "runtime.js",
+    "track.js",
 )
+TRACK_NOTEBOOK = ROOT / "notebooks" / "build-your-own" / "01-build-your-own-engine.ipynb"
 PYODIDE_FILES = (
     "pyodide.mjs",
     "pyodide.asm.mjs",
@@ -54,6 +61,51 @@ def copy(source: Path, target: Path) -> None:
         raise FileNotFoundError(f"lab build: {source} is missing (did `npm ci` in lab/ run?)")
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
+
+
+def _is_setup(source: str) -> bool:
+    """Whether a code cell only imports (the lab runs such cells before the learner's first)."""
+    tree = ast.parse(source)
+    return bool(tree.body) and all(isinstance(s, ast.Import | ast.ImportFrom) for s in tree.body)
+
+
+def extract_track(notebook: Path = TRACK_NOTEBOOK) -> dict[str, Any]:
+    """The notebook track's cells, in order, as the lab's *Build your own* tab shows them.
+
+    Returns:
+        ``{"notebook": path, "cells": [...]}``; each cell is ``{"kind", "source"}`` with kind
+        ``"markdown"``, ``"setup"`` (imports only: run before anything else), ``"exercise"``
+        (also ``"name"``, the cell's ``exercise`` tag, and ``"title"``, the heading above it),
+        ``"grader"`` (a cell tagged ``grader``) or ``"code"`` (any other code cell).
+
+    Raises:
+        ValueError: the notebook has no exercise, or an exercise has no heading above it.
+    """
+    cells: list[dict[str, Any]] = []
+    title = None
+    for cell in json.loads(notebook.read_text("utf-8"))["cells"]:
+        text = cell["source"]
+        source = "".join(text) if isinstance(text, list) else str(text)
+        tags = cell.get("metadata", {})
+        if cell["cell_type"] == "markdown":
+            heading = next((line for line in source.splitlines() if line.startswith("## ")), None)
+            title = heading[3:].strip() if heading else title
+            cells.append({"kind": "markdown", "source": source})
+        elif cell["cell_type"] != "code":
+            continue
+        elif "exercise" in tags:
+            if title is None:
+                raise ValueError(f"{notebook}: exercise {tags['exercise']!r} has no ## heading")
+            cells.append(
+                {"kind": "exercise", "name": tags["exercise"], "title": title, "source": source}
+            )
+        elif tags.get("grader"):
+            cells.append({"kind": "grader", "source": source})
+        else:
+            cells.append({"kind": "setup" if _is_setup(source) else "code", "source": source})
+    if not any(cell["kind"] == "exercise" for cell in cells):
+        raise ValueError(f"{notebook}: no cell is tagged as an exercise")
+    return {"notebook": notebook.relative_to(ROOT).as_posix(), "cells": cells}
 
 
 def build(out: Path, install: bool = True) -> Path:
@@ -81,7 +133,10 @@ def build(out: Path, install: bool = True) -> Path:
         path.stem: path.read_text("utf-8") for path in sorted((LAB / "examples").glob("*.py"))
     }
     (out / "examples.json").write_text(json.dumps(examples, indent=1), "utf-8")
+    (out / "track.json").write_text(json.dumps(extract_track(), indent=1), "utf-8")
     wheels = out / "wheels"
+    lock = json.loads((modules / "pyodide" / "pyodide-lock.json").read_text("utf-8"))
+    python_version = ".".join(lock["info"]["python"].split(".")[:2])  # Pyodide's own Python
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
     run([*pip, "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(ROOT)], ROOT)
     run(
@@ -91,6 +146,10 @@ def build(out: Path, install: bool = True) -> Path:
             "--quiet",
             "--no-deps",
             "--only-binary=:all:",
+            # Pure-Python wheels only: Pyodide cannot load this machine's compiled ones.
+            "--platform=any",
+            "--implementation=py",
+            f"--python-version={python_version}",
             "--require-hashes",
             "--dest",
             str(wheels),

@@ -18,6 +18,41 @@ export function encodeCode(source) {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+// A textarea that edits code: Ctrl+Enter runs, Tab indents (Escape then Tab leaves it),
+// Enter keeps the indentation. The editor and the Build-your-own cells share it.
+export function codeKeys(area, run) {
+  let escaped = false; // after Escape, Tab leaves the editor (keyboard users must get out)
+  area.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") escaped = true;
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      event.preventDefault();
+      run();
+    } else if (event.key === "Tab" && !escaped) {
+      event.preventDefault();
+      const { selectionStart: start, selectionEnd: end, value } = area;
+      const lineStart = value.lastIndexOf("\n", start - 1) + 1;
+      if (event.shiftKey) {
+        const line = value.slice(lineStart);
+        const remove = line.startsWith(INDENT) ? INDENT.length : line.match(/^ */)[0].length;
+        area.setRangeText("", lineStart, lineStart + remove, "preserve");
+      } else if (start !== end && value.slice(start, end).includes("\n")) {
+        const block = value.slice(lineStart, end).replace(/^/gm, INDENT);
+        area.setRangeText(block, lineStart, end, "select");
+      } else {
+        area.setRangeText(INDENT, start, end, "end");
+      }
+    } else if (event.key === "Enter" && !event.shiftKey) {
+      // Keep the line's indentation, and indent once more after a colon.
+      event.preventDefault();
+      const { selectionStart: start, value } = area;
+      const line = value.slice(value.lastIndexOf("\n", start - 1) + 1, start);
+      const indent = line.match(/^ */)[0] + (line.trimEnd().endsWith(":") ? INDENT : "");
+      area.setRangeText("\n" + indent, start, area.selectionEnd, "end");
+    }
+    if (event.key !== "Escape" && event.key !== "Tab") escaped = false;
+  });
+}
+
 export class Editor {
   constructor(doc) {
     const $ = (id) => doc.getElementById(id);
@@ -39,7 +74,7 @@ export class Editor {
     this.examples = fetch("examples.json").then((r) => r.json());
     this.python = null;
     this.runs = 0;
-    this.keyboard();
+    codeKeys(this.source, () => this.run());
     this.example.addEventListener("change", () => this.load(this.example.value, true));
     this.runButton.addEventListener("click", () => this.run());
     this.stepButton.addEventListener("click", () => this.step());
@@ -74,40 +109,6 @@ export class Editor {
     this.example.value = name;
     this.source.value = examples[name];
     if (run && this.python) this.run();
-  }
-
-  keyboard() {
-    let escaped = false; // after Escape, Tab leaves the editor (keyboard users must get out)
-    this.source.addEventListener("keydown", (event) => {
-      const area = this.source;
-      if (event.key === "Escape") escaped = true;
-      if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
-        event.preventDefault();
-        this.run();
-      } else if (event.key === "Tab" && !escaped) {
-        event.preventDefault();
-        const { selectionStart: start, selectionEnd: end, value } = area;
-        const lineStart = value.lastIndexOf("\n", start - 1) + 1;
-        if (event.shiftKey) {
-          const line = value.slice(lineStart);
-          const remove = line.startsWith(INDENT) ? INDENT.length : line.match(/^ */)[0].length;
-          area.setRangeText("", lineStart, lineStart + remove, "preserve");
-        } else if (start !== end && value.slice(start, end).includes("\n")) {
-          const block = value.slice(lineStart, end).replace(/^/gm, INDENT);
-          area.setRangeText(block, lineStart, end, "select");
-        } else {
-          area.setRangeText(INDENT, start, end, "end");
-        }
-      } else if (event.key === "Enter" && !event.shiftKey) {
-        // Keep the line's indentation, and indent once more after a colon.
-        event.preventDefault();
-        const { selectionStart: start, value } = area;
-        const line = value.slice(value.lastIndexOf("\n", start - 1) + 1, start);
-        const indent = line.match(/^ */)[0] + (line.trimEnd().endsWith(":") ? INDENT : "");
-        area.setRangeText("\n" + indent, start, area.selectionEnd, "end");
-      }
-      if (event.key !== "Escape" && event.key !== "Tab") escaped = false;
-    });
   }
 
   async attach(pyodide) {

@@ -4,6 +4,7 @@
 import { startPython } from "./runtime.js";
 import { Editor } from "./editor.js";
 import { Playground } from "./playground.js";
+import { Track } from "./track.js";
 
 const lab = (window.lab = { timings: {}, ready: false });
 const status = document.getElementById("status");
@@ -14,8 +15,10 @@ const say = (text, isError = false) => {
 
 const editor = new Editor(document);
 const playground = new Playground(document, new URL(".", location.href));
+const track = new Track(document);
 lab.editor = editor;
 lab.playground = playground;
+lab.track = track;
 
 function show(panel) {
   for (const tab of document.querySelectorAll("nav button")) {
@@ -27,11 +30,12 @@ function show(panel) {
 }
 for (const tab of document.querySelectorAll("nav button")) {
   tab.addEventListener("click", () => {
-    history.replaceState(null, "", tab.dataset.panel === "playground" ? "#playground" : "#");
+    history.replaceState(null, "", tab.dataset.panel === "code" ? "#" : `#${tab.dataset.panel}`);
     show(tab.dataset.panel);
   });
 }
 if (location.hash === "#playground") show("playground");
+if (location.hash === "#build") show("build");
 
 async function start() {
   const [{ pyodide, manifest }, viz] = await Promise.all([
@@ -55,6 +59,7 @@ async function start() {
   lab.pyodide = pyodide;
   say(`Python ready (Pyodide ${manifest.versions.pyodide}, Graphviz via viz-js ${manifest.versions["@viz-js/viz"]})`);
   await editor.attach(pyodide);
+  await track.attach(pyodide);
   lab.timings.interactive = performance.now();
   lab.ready = true;
   playground.attach(pyodide);

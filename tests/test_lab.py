@@ -1,5 +1,6 @@
 """The lab's Python side, under CPython: what the editor runs and draws, the Playground's
-training and pictures, the renderer seam, and the build's pins. The browser tests
+training and pictures, the renderer seam, the build's pins, and the Build-your-own track
+extracted from its notebook and run cell by cell. The browser tests
 (test_lab_browser.py) check the same modules inside Pyodide."""
 
 from __future__ import annotations
@@ -248,7 +249,8 @@ def test_the_browser_runtimes_are_pinned_by_the_lockfile() -> None:
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
         assert lock["packages"][f"node_modules/{name}"]["integrity"].startswith("sha512-")
     requirements = (LAB / "requirements.txt").read_text("utf-8")
-    assert re.search(r"graphviz==[\d.]+ --hash=sha256:[0-9a-f]{64}", requirements)
+    for name in ("graphviz", "hypothesis", "sortedcontainers"):
+        assert re.search(rf"^{name}==[\d.]+ --hash=sha256:[0-9a-f]{{64}}$", requirements, re.M)
 
 
 def test_no_file_of_the_page_names_another_origin() -> None:
@@ -256,3 +258,94 @@ def test_no_file_of_the_page_names_another_origin() -> None:
         if path.suffix in (".html", ".js", ".css"):
             text = path.read_text("utf-8").replace("http://www.w3.org/2000/svg", "")
             assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text), path.name
+
+
+# --- Build your own: the notebook track, extracted at build time and run cell by cell -------
+
+
+def _build_module() -> Any:
+    spec = importlib.util.spec_from_file_location("lab_build", LAB / "build.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+lab_build = _build_module()
+lab_track = _load("lab_track")
+
+
+def test_the_lab_track_is_the_notebook_track_cell_for_cell() -> None:
+    notebook = json.loads(lab_build.TRACK_NOTEBOOK.read_text("utf-8"))["cells"]
+    track = lab_build.extract_track()["cells"]
+    assert [cell["source"] for cell in track] == ["".join(cell["source"]) for cell in notebook]
+    exercises = [cell for cell in track if cell["kind"] == "exercise"]
+    tagged = [cell["metadata"]["exercise"] for cell in notebook if "exercise" in cell["metadata"]]
+    assert [cell["name"] for cell in exercises] == tagged
+    assert [cell["title"].split(":")[0] for cell in exercises] == [
+        f"Exercise {n}" for n in range(1, len(tagged) + 1)
+    ]
+    graders = [cell["source"] for cell in track if cell["kind"] == "grader"]
+    assert graders == [
+        "".join(cell["source"]) for cell in notebook if cell["metadata"].get("grader")
+    ]
+    # Every exercise is graded by a grader cell before the next exercise or after the last.
+    kinds = [cell["kind"] for cell in track if cell["kind"] in ("exercise", "grader")]
+    assert kinds[-1] == "grader"
+    assert [cell["kind"] for cell in track if cell["kind"] == "setup"] == ["setup"]
+
+
+def test_a_notebook_without_exercises_is_refused(tmp_path: Path) -> None:
+    notebook = tmp_path / "empty.ipynb"
+    cell = {"cell_type": "code", "metadata": {}, "source": ["x = 1\n"]}
+    notebook.write_text(json.dumps({"cells": [cell]}), "utf-8")
+    with pytest.raises(ValueError, match="no cell is tagged as an exercise"):
+        lab_build.extract_track(notebook)
+
+
+@pytest.fixture
+def track() -> Any:
+    """The track's Python session, started over, with the notebook's imports run."""
+    lab_track.reset()
+    for cell in lab_build.extract_track()["cells"]:
+        if cell["kind"] == "setup":
+            assert lab_track.run_cell(cell["source"], "setup", True)["error"] is None
+    return lab_track
+
+
+def test_the_learners_class_carries_over_and_the_grader_reports_in_html(track: Any) -> None:
+    from tests.grading_solutions.solutions import SOLUTIONS
+
+    for name in ("leaf", "add_mul", "backward"):
+        assert track.run_cell(SOLUTIONS[name], f"exercise {name}")["error"] is None
+    shown = track.run_cell("a = Value(2.0)\nb = a * a + 1\nb.backward()\nprint(a.grad)\nb", "c")
+    assert shown == {
+        "output": "4.0\n",
+        "html": None,
+        "text": "Value(data=5.0, grad=1.0)",
+        "error": None,
+    }
+    grader = 'check_engine(Value, only=["add", "mul", "fan-out"])'
+    assert "3 of 3 items passed" in track.run_cell(grader, "grader", True)["html"]
+    add = "self.grad += out.grad\n        other.grad += out.grad"
+    track.run_cell(SOLUTIONS["add_mul"].replace(add, add.replace("+=", "=")), "exercise 2")
+    report = track.run_cell(grader, "grader", True)["html"]
+    assert "1 of 3 items passed" in report
+    assert re.search(r"Mistake:</b> <code[^>]*>=</code> instead of <code[^>]*>\+=</code>", report)
+    track.reset()
+    assert "NameError" in track.run_cell("Value", "after reset")["error"]
+
+
+def test_a_failing_or_runaway_cell_gives_a_message_not_a_hang(
+    track: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failed = track.run_cell("x = 1\n\n1 / 0", "cell 7")
+    assert failed["error"].startswith("Traceback")
+    assert 'File "<cell 7>", line 3' in failed["error"]
+    assert failed["error"].endswith("ZeroDivisionError: division by zero")
+    assert "SyntaxError" in track.run_cell("def f(:", "cell 8")["error"]
+    monkeypatch.setattr(track, "CELL_SECONDS", 0.5)
+    stopped = track.run_cell("y = 2\nwhile True:\n    pass", "cell 9")
+    assert stopped["error"].startswith("Stopped after 0 s")
+    assert track.run_cell("x + y", "cell 10")["text"] == "3"  # what ran before is kept

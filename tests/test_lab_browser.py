@@ -1,6 +1,7 @@
 """The browser lab, built from this checkout and served from 127.0.0.1 to headless Chromium:
 it loads from its own origin only, draws the lecture's gradients, shows the same stepper
-frames as Python, grades the quiz, trains the Playground, and survives a syntax error."""
+frames as Python, grades the quiz, trains the Playground, survives a syntax error, and runs
+the Build-your-own track with its grader."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from benchmarks.lab_browser import (
     chromium,
     missing_tools,
     requested_urls,
+    run_cell,
     serve,
     wait_for,
     wait_for_playground,
@@ -325,3 +327,87 @@ def test_the_playground_trains_and_its_test_loss_falls(browser: Any) -> None:
     finally:
         browser.switch_to.default_content()
         browser.find_element("id", "pg-dialog-close").click()
+
+
+# --- Build your own: the notebook track's exercises and grader --------------------------
+
+
+def show_report(driver: Any, selector: str) -> None:
+    """Scroll the cell's button to the top of the window, its report below it."""
+    box = driver.find_element("css selector", f"#track-cells {selector} .cell-bar")
+    driver.execute_script("arguments[0].scrollIntoView()", box)
+
+
+def test_build_your_own_grades_exercise_two_right_and_names_a_classic_mistake(
+    browser: Any,
+) -> None:
+    from tests.grading_solutions.solutions import SOLUTIONS
+
+    browser.find_element("id", "tab-build").click()
+    # The grader's search for the smallest failing expression runs here too.
+    version = browser.execute_script(
+        "return window.lab.pyodide.runPython('import hypothesis; hypothesis.__version__')"
+    )
+    assert f"hypothesis=={version} " in (LAB / "requirements.txt").read_text("utf-8")
+    names = browser.execute_script(
+        "return [...document.querySelectorAll('#track-cells .cell.exercise')]"
+        ".map((c) => c.dataset.name)"
+    )
+    assert names == ["leaf", "add_mul", "backward", "functions", "composed", "mlp", "train"]
+    assert run_cell(browser, ".cell[data-name=leaf]")["state"] == "done"  # left blank
+    blank = run_cell(browser, ".cell.grader")
+    assert "NotImplementedError" in blank["shown"], blank
+    assert "0 of 1" in blank["shown"], blank
+    for name in ("leaf", "add_mul", "backward"):
+        assert run_cell(browser, f".cell[data-name={name}]", SOLUTIONS[name])["state"] == "done"
+    # The grader cell after exercise 3 grades + and * (they need a backward() to be graded).
+    grader = ".cell[data-name=backward] ~ .cell.grader"
+    right = run_cell(browser, grader)
+    assert right["state"] == "done", right["error"]
+    assert "6 of 6 items passed" in right["shown"], right["shown"][:300]
+    show_report(browser, grader)
+    screenshot(browser, "build-your-own-pass")
+
+    add = "self.grad += out.grad\n        other.grad += out.grad"
+    assert add in SOLUTIONS["add_mul"]
+    assigns = SOLUTIONS["add_mul"].replace(add, add.replace("+=", "="))
+    run_cell(browser, ".cell[data-name=add_mul]", assigns)
+    wrong = run_cell(browser, grader)
+    assert "of 6 items passed" in wrong["shown"]
+    assert "6 of 6" not in wrong["shown"]
+    assert "smallest failing expression: y + y" in wrong["shown"], wrong["shown"][:300]
+    assert "Mistake: = instead of +=" in wrong["shown"]  # the HTML report's text
+    show_report(browser, grader)
+    screenshot(browser, "build-your-own-mistake")
+
+    # compare's two steppers, under the track's compare cell: the mistake's first divergence.
+    for name in ("functions", "composed"):
+        assert run_cell(browser, f".cell[data-name={name}]", SOLUTIONS[name])["state"] == "done"
+    compared = run_cell(browser, ".cell.code")
+    assert compared["state"] == "done", compared["error"]
+    page = browser.execute_script(
+        "return document.querySelector('#track-cells .cell.code .shown iframe').srcdoc"
+    )
+    assert "First divergence: y" in page
+    assert "your t1 changed y.grad" in page
+
+
+def test_a_cell_run_too_early_or_forever_says_so_and_the_page_keeps_working(browser: Any) -> None:
+    browser.find_element("id", "tab-build").click()
+    browser.execute_script("window.lab.track.startOver()")
+    early = run_cell(browser, ".cell[data-name=backward] ~ .cell.grader")
+    assert "NameError: name 'Value' is not defined" in early["error"]
+    assert "Not run yet: exercise 1, exercise 2, exercise 3." in early["error"]
+    cell = ".cell[data-name=train]"
+    browser.execute_script(
+        "window.lab.pyodide.runPython('import lab_track; lab_track.CELL_SECONDS = 2.0')"
+    )
+    try:
+        stopped = run_cell(browser, cell, "while True:\n    pass\n")
+    finally:
+        browser.execute_script(
+            "window.lab.pyodide.runPython('import lab_track; lab_track.CELL_SECONDS = 60.0')"
+        )
+    assert stopped["state"] == "error"
+    assert "Stopped after 2 s" in stopped["error"]
+    assert run_cell(browser, cell, "print(1 + 1)")["output"] == "2\n"
