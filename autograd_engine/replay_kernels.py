@@ -128,7 +128,7 @@ def _leaf_values(leaves: Sequence[Value]) -> Floats:
     NumPy alone would turn ``None`` into NaN and ``"1.5"`` into 1.5: one check of the array's
     type (one pass, in C) catches both; only then is each leaf looked at.
     """
-    data = [leaf._data for leaf in leaves]  # the slot itself: .data is a property (issue 12)
+    data = [leaf._data for leaf in leaves]  # the slot itself: .data is a property, slower to read
     try:
         array = np.array(data)
     except (TypeError, ValueError):  # a list in a leaf, say
@@ -632,10 +632,11 @@ RULES[ops.MAX] = VectorRule(_max_forward, _max_backward)
 
 
 # ---------------------------------------------------------------------------------------
-# Issue 11's functions, the same formulas as their float rules in ops.py. Where a float rule
-# raises (asin(2), a remainder by 0, the infinite derivative of asin at 1) NumPy gives nan
-# or inf instead, which sends the step to the float fallback, and so to the same error; the
-# fallback also gives the rules' finite answers at the origin of atan2 and hypot (0).
+# The rest of PyTorch's scalar functions, the same formulas as their float rules in ops.py.
+# Where a float rule raises (asin(2), a remainder by 0, the infinite derivative of asin at 1)
+# NumPy gives nan or inf instead, which sends the step to the float fallback, and so to the
+# same error; the fallback also gives the rules' finite answers at the origin of atan2 and
+# hypot (0).
 # ---------------------------------------------------------------------------------------
 
 

@@ -297,7 +297,7 @@ def test_the_root_must_be_a_value() -> None:
 def test_a_leaf_that_holds_no_number_is_named() -> None:
     x, w = Value(1.0), Value(2.0, label="w")
     replay = compile_graph(w * x)
-    # Since issue 12 the assignment itself refuses a non-number, before any replay sees it.
+    # The assignment itself refuses a non-number, before any replay sees it.
     with pytest.raises(TypeError, match="not str: 'heavy'"):
         w.data = "heavy"  # type: ignore[assignment]
     assert replay.run() == 2.0

@@ -44,7 +44,7 @@ OP_TABLE: dict[str, tuple[set[str], Callable[..., Any], list[tuple[float, ...]]]
     "cos": ({"cos"}, lambda a: a.cos(), [(0.5,), (-2.0,)]),
     "abs": ({"abs"}, lambda a: abs(a), [(0.5,), (-2.0,)]),
     "max": ({"max"}, lambda a, b, c: maximum(a, b, c), [(0.5, -2.0, 0.1), (-1.0, 0.3, 2.0)]),
-    # Issue 11: every scalar function of PyTorch's that the peers' test suites use.
+    # Every scalar function of PyTorch's that the peers' test suites use.
     "tan": ({"tan"}, lambda a: a.tan(), [(0.5,), (-1.2,), (2.0,)]),
     "sinh": ({"sinh"}, lambda a: a.sinh(), [(0.5,), (-2.0,), (4.0,)]),
     "cosh": ({"cosh"}, lambda a: a.cosh(), [(0.5,), (-2.0,), (4.0,)]),

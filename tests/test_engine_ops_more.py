@@ -1,4 +1,4 @@
-"""Issue 11's ops: every scalar function of PyTorch's that the peers' test suites use.
+"""More ops: every scalar function of PyTorch's that the peers' test suites use.
 
 The op test table (``tests/test_engine_ops.py``) already checks each new op's first and
 second derivatives against central differences at a few points. Here:

@@ -1,4 +1,4 @@
-"""How a node is stored (issue 12): parents in the node's own slots, ``.data`` that refuses a
+"""How a node is stored: parents in the node's own slots, ``.data`` that refuses a
 non-number at once, ``grad = None`` as zero, and the cycle collector paused by the library."""
 
 from __future__ import annotations
