@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install system-deps demo test lint bench figures clean
+.PHONY: help install system-deps demo test lint bench bench-snapshot figures docs site clean
 
 help:
 	@echo "make demo   - train micrograd's two-moons demo and write pictures to demo-output/"
@@ -14,6 +14,9 @@ help:
 	@echo "make lint   - ruff, ruff format --check, mypy --strict"
 	@echo "make bench  - the speed benchmark against micrograd and PyTorch"
 	@echo "make figures - redraw the README's pictures into notebooks/figures/"
+	@echo "make docs   - build the documentation site into site/ (notebooks executed, strict)"
+	@echo "make site   - the documentation and the in-browser lab into site/"
+	@echo "make bench-snapshot - run the benchmark and keep its JSON for the docs' benchmarks page"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +58,21 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
+# The docs' benchmarks page is generated from this committed JSON, written by the same run.
+bench-snapshot: $(STAMP)
+	$(PY) -m benchmarks --json docs/data/benchmarks.json
+
+# MkDocs Material, the API reference from the docstrings and the notebooks executed into pages
+# (docs/hooks.py). --strict: a broken link, a missing reference or a failing notebook fails.
+docs: $(STAMP) system-deps
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+# The documentation, then the lab into site/lab/ (mkdocs build empties site/, so it goes first).
+site: docs
+	@if $(MAKE) -n lab >/dev/null 2>&1; then $(MAKE) lab; \
+	else echo "make site: this checkout has no 'make lab' yet; site/ holds the documentation only"; fi
+	@echo "site/ is ready: .venv/bin/python -m http.server -d site, then open http://127.0.0.1:8000/"
+
 # The README's pictures: the lecture graph, stepper frames and pages of a neuron (here) and of the
 # demo's MLP grouped by layer and by neuron, the demo's decision boundary (nn.demo), the demo
 # learning frame by frame with its network view (nn.watch) and a screenshot of frame 6 of that page,
@@ -73,4 +91,4 @@ figures: $(STAMP) system-deps
 	PANEL_SCREENSHOTS=notebooks/figures $(PY) -m pytest -q -p no:cacheprovider tests/test_stepper_panel_browser.py -k screenshot
 
 clean:
-	rm -rf $(VENV) demo-output bench-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-output bench-output site .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -98,7 +98,7 @@ def _environment() -> str:
             versions.append(f"{distribution} not installed")
     return (
         f"Python {platform.python_version()} on {platform.system()} {platform.machine()} "
-        f"({platform.processor() or 'unknown CPU'}); " + ", ".join(versions)
+        f"({_cpu_model()}); " + ", ".join(versions)
     )
 
 
