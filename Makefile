@@ -26,11 +26,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Graphviz's `dot` draws the graphs; Chromium runs the stepper page's browser test.
+# Graphviz's `dot` draws the graphs; Chromium runs the stepper page's browser test; npm
+# installs the documentation site's MathJax.
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian packages:$$missing"; \
@@ -64,8 +66,13 @@ bench-snapshot: $(STAMP)
 
 # MkDocs Material, the API reference from the docstrings and the notebooks executed into pages
 # (docs/hooks.py). --strict: a broken link, a missing reference or a failing notebook fails.
-docs: $(STAMP) system-deps
+docs: $(STAMP) system-deps docs/js/node_modules/.installed
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+# MathJax for the notebooks' formulas, the version pinned by docs/js/package-lock.json.
+docs/js/node_modules/.installed: docs/js/package.json docs/js/package-lock.json
+	cd docs/js && npm ci --no-audit --no-fund --silent
+	@touch $@
 
 # The documentation, then the lab into site/lab/ (mkdocs build empties site/, so it goes first).
 site: docs

@@ -1,14 +1,17 @@
-"""A Griffe extension for the API reference: doctest examples shown as code.
+"""A Griffe extension for the API reference: docstrings written for Python's tools, read
+as Markdown.
 
-The docstrings here teach with ``>>>`` sessions anywhere in their text (``make test`` runs
-them all), not only under an ``Examples:`` heading. Markdown would read such a session as a
-paragraph, and ``[0.5, 2.0]`` in its output as a link. This wraps every session (from a
-``>>>`` line to the next blank line) in a ```` ```pycon ```` fence before the docstring is
-parsed, so it renders as the highlighted session it is.
+* The docstrings teach with ``>>>`` sessions anywhere in their text (``make test`` runs them
+  all), not only under an ``Examples:`` heading. Markdown would read such a session as a
+  quotation, and ``[0.5, 2.0]`` in its output as a link. Every session (from a ``>>>`` line
+  to the next blank line) is wrapped in a ```` ```pycon ```` fence, so it renders as the
+  highlighted session it is.
+* Cross-references in Sphinx's roles (``:func:`grad```, ``:class:`~nn.MLP```) become code.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from griffe import Extension, Object
@@ -37,9 +40,31 @@ def fence_sessions(text: str) -> str:
     return "\n".join(out)
 
 
+ROLE = re.compile(r":(?:py:)?(?:mod|func|class|meth|data|attr|exc|obj):`~?([^`]+)`")
+
+
+def plain_roles(text: str) -> str:
+    """Sphinx roles as inline code: ``:func:`~a.b``` becomes ```b```, as Sphinx shows it."""
+
+    def code(match: re.Match[str]) -> str:
+        target = match.group(1)
+        shown = target.rsplit(".", 1)[-1] if match.group(0).count("~") else target
+        return f"`{shown}`"
+
+    return ROLE.sub(code, text)
+
+
+def _markdown_ready(obj: Object) -> None:
+    if obj.docstring is not None:
+        obj.docstring.value = plain_roles(fence_sessions(obj.docstring.value))
+
+
 class DoctestFences(Extension):
-    """Fence every doctest session in every docstring (see :func:`fence_sessions`)."""
+    """Every docstring made ready for Markdown (see :func:`fence_sessions`, :func:`plain_roles`)."""
 
     def on_object(self, *, obj: Object, **kwargs: Any) -> None:
-        if obj.docstring is not None and ">>>" in obj.docstring.value:
-            obj.docstring.value = fence_sessions(obj.docstring.value)
+        _markdown_ready(obj)
+
+    def on_package(self, *, pkg: Object, **kwargs: Any) -> None:
+        """The package itself, which ``on_object`` is not called for."""
+        _markdown_ready(pkg)

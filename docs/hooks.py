@@ -7,6 +7,8 @@
   into the site, so the pages can show and link to them.
 * Each notebook page links to the lab with the notebook's code:
   ``lab/index.html?code=<base64url of the UTF-8 source>``, relative to the page.
+* MathJax (the npm package pinned in ``docs/js/``, installed there by ``make docs``) is
+  served from the site itself, so the notebooks' formulas render offline too.
 * The benchmarks page is written from ``docs/data/benchmarks.json``, the JSON that
   ``make bench`` writes (``make bench-snapshot`` refreshes the committed copy).
 """
@@ -28,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 FIGURES = NOTEBOOKS / "figures"
 BENCHMARKS_JSON = Path(__file__).resolve().parent / "data" / "benchmarks.json"
+MATHJAX = Path(__file__).resolve().parent / "js" / "node_modules" / "mathjax" / "es5"
+MATHJAX_FILE = "tex-svg-full.js"  # TeX in, SVG out, every extension: one file, no fonts to load
+MATHJAX_URI = f"assets/mathjax/{MATHJAX_FILE}"
 NAV_TITLE = "Notebooks"
 #: The lab's page, relative to the site's root (built by ``make lab`` into ``site/lab/``).
 LAB_PAGE = "lab/index.html"
@@ -106,6 +111,12 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         uri = path.relative_to(ROOT).as_posix()
         files.append(File(uri, str(ROOT), config.site_dir, config.use_directory_urls))
     files.append(File.generated(config, "notebooks/index.md", content=_index_page()))
+    mathjax = MATHJAX / MATHJAX_FILE
+    if not mathjax.is_file():
+        raise FileNotFoundError(
+            f"{mathjax} is missing: run 'make docs' (it installs docs/js/ with npm ci)"
+        )
+    files.append(File.generated(config, MATHJAX_URI, abs_src_path=str(mathjax)))
     from benchmarks.page import benchmarks_page
 
     results = json.loads(BENCHMARKS_JSON.read_text(encoding="utf-8"))
@@ -113,8 +124,16 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+#: MathJax 3, configured for the notebooks' ``$...$`` and ``$$...$$``; the page's own
+#: MathJax 2 configuration (from nbconvert's template) is ignored by it.
+MATHJAX_CONFIG = (
+    "<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], "
+    "processEscapes: true}, options: {enableMenu: false}};</script>"
+)
+
+
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Above each notebook page: a link that opens its code in the lab."""
+    """Each notebook page: a link that opens its code in the lab, and MathJax."""
     if not page.file.src_uri.endswith(".ipynb") or page.file.abs_src_path is None:
         return html
     code = notebook_code(Path(page.file.abs_src_path))
@@ -124,4 +143,9 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         "Open this notebook's code in the lab</a> (runs in your browser, nothing to install)"
         "</p>\n"
     )
-    return link + html
+    mathjax = f'<script src="{get_relative_url(MATHJAX_URI, page.file.url)}" defer></script>'
+    title_end = html.find("</h1>")
+    if title_end == -1:
+        return MATHJAX_CONFIG + mathjax + link + html
+    title_end += len("</h1>")
+    return MATHJAX_CONFIG + mathjax + html[:title_end] + link + html[title_end:]

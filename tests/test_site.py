@@ -219,6 +219,13 @@ def test_doctest_sessions_in_docstrings_become_code_blocks() -> None:
     )
 
 
+def test_sphinx_roles_in_docstrings_become_code() -> None:
+    pytest.importorskip("griffe", reason="the docs extra is not installed")
+    roles = load_docs_module("griffe_doctests").plain_roles
+    text = "See :func:`~autograd_engine.grad`, :mod:`.value` and :class:`nn.MLP`."
+    assert roles(text) == "See `grad`, `.value` and `nn.MLP`."
+
+
 def test_the_lab_link_carries_the_code_as_base64url() -> None:
     pytest.importorskip("mkdocs", reason="the docs extra is not installed")
     hooks = load_docs_module("hooks")
