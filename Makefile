@@ -13,7 +13,7 @@ help:
 	@echo "make test   - run the whole test suite (and execute the notebooks)"
 	@echo "make lint   - ruff, ruff format --check, mypy --strict"
 	@echo "make bench  - the speed benchmark against micrograd and PyTorch"
-	@echo "make figures - redraw the README's pictures into notebooks/figures/"
+	@echo "make figures - redraw the pictures of the README and the docs into notebooks/figures/"
 	@echo "make docs   - build the documentation site into site/ (notebooks executed, strict)"
 	@echo "make site   - the documentation and the in-browser lab into site/"
 	@echo "make bench-snapshot - run the benchmark and keep its JSON for the docs' benchmarks page"
