@@ -15,6 +15,7 @@ import json
 import os
 import pkgutil
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,16 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return site
     pytest.importorskip("mkdocs", reason="the docs extra is not installed (make install)")
     pytest.importorskip("mkdocs_jupyter", reason="the docs extra is not installed")
+    mathjax = ROOT / "docs" / "js" / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
+    if not mathjax.is_file():
+        if shutil.which("npm") is None:
+            pytest.skip("npm is missing, so the site's MathJax cannot be installed (make docs)")
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
+            cwd=ROOT / "docs" / "js",
+            check=True,
+            timeout=300,
+        )
     site = tmp_path_factory.mktemp("site")
     environment = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     build = subprocess.run(
