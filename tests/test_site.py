@@ -70,10 +70,13 @@ def page(site: Path, uri: str) -> str:
 
 @pytest.mark.slow
 def test_the_docs_build_strict_with_every_written_page(site_dir: Path) -> None:
-    written = sorted((ROOT / "docs").rglob("*.md"))
+    docs = ROOT / "docs"
+    written = [
+        path for path in sorted(docs.rglob("*.md")) if path.relative_to(docs).parts[0] != "js"
+    ]
     assert len(written) >= 10
     for source in written:
-        uri = source.relative_to(ROOT / "docs").with_suffix("").as_posix()
+        uri = source.relative_to(docs).with_suffix("").as_posix()
         uri = uri.removesuffix("index").rstrip("/")
         built = site_dir / uri / "index.html" if uri else site_dir / "index.html"
         assert built.is_file(), f"{source.name} was not built into {built}"
