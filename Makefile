@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install system-deps demo test lint bench bench-snapshot figures docs site clean
+.PHONY: help install system-deps demo test lint bench bench-snapshot figures docs lab lab-bench site clean
 
 help:
 	@echo "make demo   - train micrograd's two-moons demo and write pictures to demo-output/"
@@ -17,6 +17,8 @@ help:
 	@echo "make docs   - build the documentation site into site/ (notebooks executed, strict)"
 	@echo "make site   - the documentation and the in-browser lab into site/"
 	@echo "make bench-snapshot - run the benchmark and keep its JSON for the docs' benchmarks page"
+	@echo "make lab    - build the browser lab into site/lab/ (serve: python3 -m http.server -d site)"
+	@echo "make lab-bench - build the lab and time it in headless Chromium (load, Playground speed)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +28,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Graphviz's `dot` draws the graphs; Chromium runs the stepper page's browser test; npm
-# installs the documentation site's MathJax.
+# Graphviz's `dot` draws the graphs; Chromium runs the browser tests; Node's npm installs the
+# lab's pinned browser runtimes (Pyodide, viz-js) and the documentation site's MathJax.
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
@@ -39,7 +41,7 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
 	    echo "Note: missing system packages:$$missing. Install them (e.g. 'sudo apt-get install$$missing');"; \
-	    echo "      until then drawings use the pip renderer and the browser test is skipped."; \
+	    echo "      until then drawings use the pip renderer, and the browser tests and the lab are skipped."; \
 	  fi; \
 	fi
 
@@ -76,8 +78,7 @@ docs/js/node_modules/.installed: docs/js/package.json docs/js/package-lock.json
 
 # The documentation, then the lab into site/lab/ (mkdocs build empties site/, so it goes first).
 site: docs
-	@if $(MAKE) -n lab >/dev/null 2>&1; then $(MAKE) lab; \
-	else echo "make site: this checkout has no 'make lab' yet; site/ holds the documentation only"; fi
+	$(MAKE) lab
 	@echo "site/ is ready: .venv/bin/python -m http.server -d site, then open http://127.0.0.1:8000/"
 
 # The README's pictures: the lecture graph, stepper frames and pages of a neuron (here) and of the
@@ -97,5 +98,16 @@ figures: $(STAMP) system-deps
 	QUIZ_SCREENSHOTS=notebooks/figures $(PY) -m pytest -q -p no:cacheprovider tests/test_stepper_quiz_browser.py -k slip
 	PANEL_SCREENSHOTS=notebooks/figures $(PY) -m pytest -q -p no:cacheprovider tests/test_stepper_panel_browser.py -k screenshot
 
+# The lab: a static page running this checkout's engine in the browser (Pyodide and viz-js from
+# npm at the versions lab/package-lock.json pins, `npm ci`; this commit's code as a wheel).
+# `make site` runs it after `mkdocs build`; alone it writes only site/lab/.
+lab: $(STAMP) system-deps
+	$(PY) lab/build.py site/lab
+
+# The lab's speed, in headless Chromium from a local server: time to interactive (cold and warm
+# cache) and the Playground's steps and redraws per second.
+lab-bench: lab
+	$(PY) -m benchmarks.lab site/lab
+
 clean:
-	rm -rf $(VENV) demo-output bench-output site .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-output bench-output site .cache lab/node_modules docs/js/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -37,12 +37,12 @@ and pass the log::
 (``compile_graph`` called inside the block takes its log by itself.) Every ``run()`` then
 re-asks each logged question on the new values and raises
 :class:`~autograd_engine.guards.FrozenGraphError`, naming the node and the branch, when an
-answer changed (before any ``.grad`` is touched): the replay is right or it is loud. What
-no guard can see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data * 2)``),
-numbers computed under ``no_grad()``, and, with a bare ``compile_graph(root)`` outside a
-``recording()`` block, anything at all: the Python that built ``root`` ran before the
-compiler was called, so such a replay repeats every branch taken then, whatever the leaves
-now hold.
+answer changed (before any ``.grad`` is touched): the replay is right or it is loud. A
+read of ``.data`` (``if x.data > 0``, ``Value(x.data * 2)``) and a formatted number
+(``f"{x:.0f}"``) are logged too. What no guard can see: numbers computed under
+``no_grad()``, and, with a bare ``compile_graph(root)`` outside a ``recording()`` block,
+anything at all: the Python that built ``root`` ran before the compiler was called, so such
+a replay repeats every branch taken then, whatever the leaves now hold.
 
 How it works
 ------------
@@ -66,7 +66,8 @@ How it works
    instead of a multiply and a scatter-add per term. BLAS adds a sum's terms in its own
    order (blocked, with fused multiply-adds), so these sums equal eager's to rounding, not
    bit for bit; that is the replay's tolerance below. A graph recorded with a ``v.item()``
-   guard (which holds the replay to eager's value bit for bit) keeps eager's order.
+   or ``v.data`` guard (which holds the replay to eager's value bit for bit) keeps eager's
+   order.
 
 Whenever an array rule meets a value outside the easy case (a non-finite result, a negative
 base in ``a ** b``), that group is recomputed with the op table's float rules, so errors are
@@ -90,11 +91,12 @@ from collections.abc import Sequence
 from itertools import chain
 from operator import attrgetter
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import guards as guard_module
 from . import ops
 from .gc_pause import collector_paused
+from .graph import _one_pass_at_a_time as one_pass_at_a_time
 from .graph import topological_order
 from .guards import Guard, GuardLog
 from .value import Value
@@ -166,7 +168,7 @@ def compile_graph(
         if not isinstance(node, Value):
             raise TypeError(f"compile_graph: watch[{i}] must be a Value, not {type(node).__name__}")
     if guards is None:
-        guards = guard_module.log  # inside a recording() block: what it has logged so far
+        guards = guard_module.current_log()  # inside a recording() block: its log so far
     guard_list = list(guards or ())
     for i, guard in enumerate(guard_list):
         if not (isinstance(guard, Guard) and isinstance(guard.node, Value)):
@@ -218,7 +220,7 @@ def _compile(
     slot_of = slot.__getitem__
     # A v.item() guard holds the replay to eager's value bit for bit: keep eager's order of
     # addition everywhere, rather than fail the guard on a rounding difference.
-    exact = any(guard.test == "item" for guard in guards)
+    exact = any(guard.test in guard_module.EXACT_TESTS for guard in guards)
     steps: list[Step] = []
     for vectorized, units in stages:
         for unit in units:
@@ -256,6 +258,7 @@ class CompiledGraph:
         "_guard_check",
         "_last_values",
         "_learnable",
+        "_no_gradient",
         "_root_slot",
         "_steps",
         "_watch_slots",
@@ -278,6 +281,9 @@ class CompiledGraph:
         self.leaves: tuple[Value, ...] = tuple(leaves)
         # Constants (numbers mixed into the expression) get no gradient, as in backward().
         self._learnable = [(i, leaf) for i, leaf in enumerate(self.leaves) if not leaf.is_constant]
+        # Slots no gradient is kept for: the constants, and the 1.0 of every plain term.
+        self._no_gradient = {i for i, leaf in enumerate(self.leaves) if leaf.is_constant}
+        self._no_gradient.add(len(self.leaves))
         self.num_nodes = num_nodes
         self.num_slots = num_slots
         self._steps = tuple(steps)
@@ -302,6 +308,9 @@ class CompiledGraph:
         does, and returns the root's value.
 
         Every guard is re-checked after the forward pass, before any gradient is computed.
+        Several threads may run one graph at once, or run it while others call
+        ``backward()``: the additions into ``.grad`` take turns, so each leaf gets exactly
+        the sum of every call (the same lock as ``backward()``'s).
 
         Raises:
             TypeError: if ``gradient`` or a leaf's ``.data`` is not a real number (the
@@ -311,7 +320,9 @@ class CompiledGraph:
             ValueError, ZeroDivisionError, OverflowError: where ``backward()`` on the
                 rebuilt expression would (a log of a negative number, ...).
         """
-        from . import replay_kernels
+        import numpy
+
+        from . import replay_kernels, replay_policy
 
         try:
             seed = float(gradient)
@@ -319,32 +330,45 @@ class CompiledGraph:
             raise TypeError(
                 f"run: gradient must be a real number, not {type(gradient).__name__}"
             ) from None
-        leaf_grads, values = replay_kernels.run(
+        grads, values = replay_kernels.run(
             self._steps, self.leaves, self.num_slots, self._root_slot, seed, self._guard_check
         )
-        # A leaf whose grad was set to None (PyTorch's habit) counts as 0.0, as in backward().
-        totals = [
-            (0.0 if leaf.grad is None else leaf.grad) + leaf_grads[i] for i, leaf in self._learnable
-        ]
-        if not -math.inf < sum(totals) < math.inf:
-            self._check_gradients(totals, values, seed)
-        for (_, leaf), total in zip(self._learnable, totals, strict=True):
-            leaf.grad = total
+        # A sum is finite only if every term is: one call tells whether any gradient is NaN
+        # or inf, and only then is each one judged, as backward() judges them.
+        with numpy.errstate(all="ignore"):  # inf + -inf: NaN, as it should
+            every_gradient_finite = math.isfinite(grads.sum())
+        if not every_gradient_finite:
+            replay_policy.check_gradients(
+                self._steps, values, seed, self._root_slot, self._no_gradient
+            )
+        leaf_grads = grads[: len(self.leaves)].tolist()
+        with one_pass_at_a_time():  # read, add and write every .grad without another thread
+            # A leaf whose grad was set to None (PyTorch's habit) counts as 0.0, as in
+            # backward().
+            earlier: list[float | None] = [leaf.grad for _, leaf in self._learnable]
+            totals = [
+                (0.0 if before is None else before) + leaf_grads[i]
+                for (i, _), before in zip(self._learnable, earlier, strict=True)
+            ]
+            if not -math.inf < sum(totals) < math.inf:
+                self._check_sums(totals, earlier, leaf_grads)
+            for (_, leaf), total in zip(self._learnable, totals, strict=True):
+                leaf.grad = total
         self._last_values = values[self._watch_slots].tolist() if self._watch_slots else []
         return float(values[self._root_slot])
 
-    def _check_gradients(self, totals: list[float], values: Any, seed: float) -> None:
-        """The numerical policy for gradients, as in ``backward()``: a leaf gradient that is
-        NaN or ±inf although every value, the seed and the leaf's old gradient are finite
-        raises, before any ``.grad`` changes; NaN/inf already in the data propagate."""
-        if not (math.isfinite(seed) and all(math.isfinite(v) for v in values.tolist())):
-            return
-        for (_, leaf), total in zip(self._learnable, totals, strict=True):
-            if not math.isfinite(total) and (leaf.grad is None or math.isfinite(leaf.grad)):
-                kind = "is not a number" if total != total else "overflows a float"
-                raise (ValueError if total != total else OverflowError)(
-                    f"backward (compiled replay): the gradient of leaf {leaf!r} {kind} although "
-                    "every value in the graph is finite; no .grad was changed"
+    def _check_sums(
+        self, totals: list[float], earlier: list[float | None], leaf_grads: list[float]
+    ) -> None:
+        """A leaf's old ``.grad`` and this run's gradient, both finite, that add up to ±inf
+        raise, as in ``backward()``, before any ``.grad`` changes."""
+        for (i, leaf), total, before in zip(self._learnable, totals, earlier, strict=True):
+            finite_parts = before is not None and math.isfinite(before + 0 * leaf_grads[i])
+            if finite_parts and not math.isfinite(total):
+                raise OverflowError(
+                    f"backward (compiled replay): the gradient of {leaf!r} overflows a "
+                    f"float when its contributions {before!r} and {leaf_grads[i]!r} are "
+                    "added; no .grad was changed"
                 )
 
     def watched_values(self) -> list[float]:

@@ -14,7 +14,7 @@ and the chain rule gives it from the parents' tangents:
 One sweep gives the directional derivative J t of every output (a *Jacobian-vector
 product*): one column of the Jacobian for t = e_j. A gradient of n inputs needs n sweeps
 where reverse mode needs one backward pass; a function of one input with m outputs needs
-one sweep where reverse mode needs m passes. ``notebooks/07-forward-or-reverse.ipynb``
+one sweep where reverse mode needs m passes. ``notebooks/12-forward-or-reverse.ipynb``
 counts both.
 
 No second table of rules

@@ -20,38 +20,49 @@ the replay's forward pass anyway) and, where an answer changed, raises
     x.data = -1.0
     replay.run()    # FrozenGraphError: x > 0 was True when recorded (x = 2.0), now False ...
 
-What a guard sees: ``v.item()``, ``int(v)``, ``round(v)``, ``bool(v)`` (and so ``if v:``),
-and ``v < w``, ``v <= w``, ``v > w``, ``v >= w`` with ``w`` a Value or a number (so
-``max``, ``min`` and ``sorted`` over Values). ``v.item()`` can be used for anything, so its
-guard holds only while ``v`` is bit-for-bit the recorded number; the comparisons hold as
-long as their answer does. The replay computes ``tanh``, ``exp``, ... with NumPy, which may
-differ from :mod:`math` in the last bit, so an ``item`` guard on such a node can fail even
-on the values it was recorded on: loud, never wrong (``fit(compiled=True)`` then takes that
-step eagerly). ``float(v)`` (and so ``math.exp(v)``, ``np.float64(v)``) is no look at all:
-it raises ``TypeError``, since the float would cut the graph without a word.
+What a guard sees: ``v.item()``, a read of ``v.data`` (so also ``Value(v.data)``,
+``v.detach()``, ``str(v)``), ``int(v)``, ``round(v)``, ``bool(v)`` (and so ``if v:``), a
+formatted number (``f"{v:.0f}"``, ``format(v, ".3f")``), and ``v < w``, ``v <= w``,
+``v > w``, ``v >= w`` with ``w`` a Value or a number (so ``max``, ``min`` and ``sorted``
+over Values). ``v.item()`` and ``v.data`` can be used for anything, so their guards hold
+only while ``v`` is bit-for-bit the recorded number; a formatted number holds while it
+formats to the same text, and the comparisons as long as their answer does. The replay
+computes ``tanh``, ``exp``, ... with NumPy, which may differ from :mod:`math` in the last
+bit, so an ``item`` or ``data`` guard on such a node can fail even on the values it was
+recorded on: loud, never wrong (``fit(compiled=True)`` then takes that step eagerly). A
+``data`` guard on a parameter fails after every update, so a model that reads its
+parameters' ``.data`` is recorded anew at each step (``fit``'s default then trains eagerly,
+saying why). ``float(v)`` (and so ``math.exp(v)``, ``np.float64(v)``) is no look at all: it
+raises ``TypeError``, since the float would cut the graph without a word.
 
-What a guard cannot see: a direct read of ``v.data`` (an attribute, not a call), a
-formatted string (``f"{v:.3f}"``: for showing, not deciding), numbers computed under
-``no_grad()`` (leaves without a history, so the replay cannot recompute them), and anything
-done before recording started: :func:`compile_graph` without ``guards=`` checks nothing,
-since the Python that built the graph has already run.
+What a guard cannot see: numbers computed under ``no_grad()`` (leaves without a history, so
+the replay cannot recompute them), a read of the slot ``v._data`` (the engine's own, for
+checks that do not decide anything, such as a loss checking that its target is a number),
+and anything done before recording started: :func:`compile_graph` without ``guards=``
+checks nothing, since the Python that built the graph has already run.
 
-Recording costs nothing when it is off: each conversion checks one module global
-(:data:`log`, ``None`` when off). It is per process, not per thread.
+Recording belongs to the thread (more exactly, the :mod:`contextvars` context, so also the
+asyncio task) that records: a ``recording()`` block logs what *its* code looks at, never
+what another thread does meanwhile, and blocks in several threads at once each get their
+own log. It costs nothing when no thread records: each conversion checks one module global
+(:data:`log`, ``None`` then); only while some thread records is the caller's own log looked
+up, and a look made outside every block is dropped.
 """
 
 from __future__ import annotations
 
 import math
 import operator
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["FrozenGraphError", "Guard", "GuardLog", "evaluate", "recording"]
+__all__ = ["FrozenGraphError", "Guard", "GuardLog", "current_log", "evaluate", "recording"]
 
 
 class FrozenGraphError(RuntimeError):
@@ -63,11 +74,12 @@ class Guard(NamedTuple):
 
     Attributes:
         node: the Value looked at.
-        test: ``"item"``, ``"int"``, ``"round"``, ``"bool"``, or a comparison ``"<"``,
-            ``"<="``, ``">"``, ``">="`` (``node test other``).
+        test: ``"item"``, ``"data"`` (a read of ``node.data``), ``"int"``, ``"round"``,
+            ``"bool"``, ``"format"`` (``format(node, spec)``, so ``f"{node:.2f}"``), or a
+            comparison ``"<"``, ``"<="``, ``">"``, ``">="`` (``node test other``).
         other: the right side of a comparison (a Value or a number), ``round``'s
-            ``ndigits``, else None.
-        outcome: the answer Python got (a bool, float or int).
+            ``ndigits``, ``format``'s spec, else None.
+        outcome: the answer Python got (a bool, float, int or string).
         value: ``node``'s number at that moment.
     """
 
@@ -80,8 +92,28 @@ class Guard(NamedTuple):
 
 GuardLog = list[Guard]
 
-#: The log being filled, or None when nothing is recorded (the common case).
-log: GuardLog | None = None
+# The log of this thread's (this context's) innermost recording() block, None outside one.
+_own_log: ContextVar[GuardLog | None] = ContextVar("autograd_engine_guard_log", default=None)
+
+
+class _CallersLog:
+    """What :data:`log` is while any thread records: it files each guard in the log of the
+    context that made the look, and drops a look made outside every block."""
+
+    __slots__ = ()
+
+    def append(self, guard: Guard) -> None:
+        own = _own_log.get()
+        if own is not None:
+            own.append(guard)
+
+
+#: None while no thread records (the common case, and the one check a conversion makes);
+#: else the object whose ``append`` files a guard in the caller's own log.
+log: _CallersLog | None = None
+_callers_log = _CallersLog()
+_blocks_open = 0  # recording() blocks open in the whole process
+_blocks_lock = threading.Lock()
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -96,24 +128,44 @@ def recording() -> Iterator[GuardLog]:
     """Log every conversion and comparison of a Value to a number made inside the block.
 
     Yields the log (a list of :class:`Guard`), to pass to ``compile_graph(root, guards=log)``.
-    Blocks nest: an inner block's guards are also added to the outer log.
+    Blocks nest: an inner block's guards are also added to the outer log. Only looks made by
+    this thread (this context) are logged; other threads may record at the same time.
     """
-    global log
-    outer = log
+    global log, _blocks_open
     inner: GuardLog = []
-    log = inner
+    token = _own_log.set(inner)
+    with _blocks_lock:
+        _blocks_open += 1
+        log = _callers_log
     try:
         yield inner
     finally:
-        log = outer
+        with _blocks_lock:
+            _blocks_open -= 1
+            if _blocks_open == 0:
+                log = None
+        _own_log.reset(token)
+        outer = _own_log.get()
         if outer is not None:
             outer.extend(inner)
 
 
+def current_log() -> GuardLog | None:
+    """The log of the innermost ``recording()`` block this code runs in, or None."""
+    return _own_log.get()
+
+
+#: Guards that hold only while the node's number is the recorded one, bit for bit: the code
+#: got the float itself and may have done anything with it.
+EXACT_TESTS = frozenset({"item", "data"})
+
+
 def evaluate(test: str, x: float, other: Any) -> Any:
     """The answer to ``test`` for a node whose number is ``x`` (``other`` as in Guard)."""
-    if test == "item":
+    if test in EXACT_TESTS:
         return x
+    if test == "format":
+        return format(x, other)
     if test == "bool":
         return x != 0
     if test == "int":
@@ -126,18 +178,23 @@ def evaluate(test: str, x: float, other: Any) -> Any:
 def same_answer(test: str, recorded: Any, now: Any) -> bool:
     """True when ``now`` is the answer recorded: ``item`` answers must match bit for bit
     (``-0.0`` is not ``0.0``; a NaN matches a NaN)."""
-    if test in ("item", "round") and isinstance(recorded, float) and isinstance(now, float):
+    if test in ("item", "data", "round") and isinstance(recorded, float) and isinstance(now, float):
         same_number = recorded == now and math.copysign(1, recorded) == math.copysign(1, now)
         return same_number or (math.isnan(recorded) and math.isnan(now))
     return bool(type(recorded) is type(now) and recorded == now)
 
 
 def expression(test: str, name: str, other: str) -> str:
-    """How a guard's question reads in Python: ``h.item()``, ``h > 0.5``, ``round(h, 2)``."""
+    """How a guard's question reads in Python: ``h.item()``, ``h > 0.5``, ``round(h, 2)``,
+    ``h.data``, ``format(h, '.2f')``."""
     if test in COMPARISONS:
         return f"{name} {test} {other}"
     if test == "item":
         return f"{name}.item()"
+    if test == "data":
+        return f"{name}.data"
+    if test == "format":
+        return f"format({name}, {other})"
     if test == "round" and other != "None":
         return f"round({name}, {other})"
     return f"{test}({name})"

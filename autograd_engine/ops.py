@@ -99,7 +99,7 @@ The built-in ops below are registered in :data:`OPS` and each one has a row in t
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -116,6 +116,7 @@ __all__ = [
     "pow_op",
     "sigmoid",
     "sin",
+    "written",
 ]
 
 # The largest x for which math.exp(x) is finite (log of the largest double).
@@ -139,6 +140,9 @@ class Op:
             captions, ``print_graph``), one per input, in terms of the inputs (``x``, or ``a``
             and ``b``) and the output ``out``: ``("1 - out²",)`` for tanh, ``("b", "a")`` for
             ``a * b``. Empty when none is given.
+        notation: how a person writes the op applied to its inputs, as a format string over
+            them (``"{0} - {1}"`` for subtraction, ``"-{0}"`` for negation), or ``""`` for
+            the function form ``name(x, ...)``. :func:`written` fills it in.
     """
 
     name: str
@@ -146,6 +150,18 @@ class Op:
     backward: Callable[..., tuple[Any, ...]]
     arg: float | None = None
     derivative_text: tuple[str, ...] = ()
+    notation: str = ""
+
+
+def written(op: Op, inputs: Sequence[str]) -> str:
+    """``op`` applied to ``inputs`` (texts) as a person writes it on the board.
+
+    >>> written(SUB, ["0.99", "out"]), written(NEG, ["a"]), written(TANH, ["x"])
+    ('0.99 - out', '-a', 'tanh(x)')
+    """
+    if op.notation:
+        return op.notation.format(*inputs)
+    return f"{op.name}({', '.join(inputs)})"
 
 
 # ---------------------------------------------------------------------------------------
@@ -180,7 +196,7 @@ def sigmoid(x: Any) -> Any:
 
 def describe_call(name: str, inputs: tuple[float, ...]) -> str:
     """How a call looks in an error message: ``1e+308 + 1e+308``, ``x ** 2.0``, ``sin(inf)``."""
-    if len(inputs) == 2 and name in ("+", "*", "**", "%"):
+    if len(inputs) == 2 and name in ("+", "-", "*", "/", "**", "%"):
         return f"{inputs[0]!r} {name} {inputs[1]!r}"
     if name.startswith("**") and name != "**":  # x ** n: the exponent is part of the op
         return f"{inputs[0]!r} ** {name[2:]}"
@@ -238,6 +254,29 @@ def _mul_forward(a: float, b: float) -> float:
 def _mul_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d(a*b)/da = b, d(a*b)/db = a: each input receives the gradient scaled by the other.
     return g * b, g * a
+
+
+def _sub_forward(a: float, b: float) -> float:
+    y = a - b
+    return y if -_INF < y < _INF else check_nonfinite("-", y, (a, b))
+
+
+def _sub_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # d(a-b)/da = 1, d(a-b)/db = -1: the gradient passes to a unchanged, to b negated.
+    return g, -g
+
+
+def _div_forward(a: float, b: float) -> float:
+    if b == 0:
+        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+    y = a / b
+    return y if -_INF < y < _INF else check_nonfinite("/", y, (a, b))
+
+
+def _div_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -(a/b)/b, written with the output y = a/b, as
+    # PyTorch's DivBackward computes it: b² would overflow for |b| > 1e154.
+    return g / b, -g * (y / b)
 
 
 def _pow_forward(a: float, b: float) -> float:
@@ -305,7 +344,23 @@ def pow_op(exponent: float) -> Op:
             )
         return (g * n * x ** (n - 1),)
 
-    return Op(f"**{n:g}", forward, backward, arg=n, derivative_text=(f"{n:g}·x^({n - 1:g})",))
+    return Op(
+        f"**{n:g}",
+        forward,
+        backward,
+        arg=n,
+        derivative_text=(f"{n:g}·x^({n - 1:g})",),
+        notation=f"{{0}} ** {n:g}",
+    )
+
+
+def _neg_forward(x: float) -> float:
+    return -x  # exact: it flips the sign bit, so it cannot overflow, and -nan is nan
+
+
+def _neg_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
+    # d(-x)/dx = -1
+    return (-g,)
 
 
 def _exp_forward(x: float) -> float:
@@ -427,9 +482,18 @@ def _abs_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
     return (g * (1.0 if x_number > 0 else -1.0 if x_number < 0 else 0.0),)
 
 
-ADD = Op("+", _add_forward, _add_backward, derivative_text=("1", "1"))
-MUL = Op("*", _mul_forward, _mul_backward, derivative_text=("b", "a"))
-POW = Op("**", _pow_forward, _pow_backward, derivative_text=("b·a^(b-1)", "out·log(a)"))
+ADD = Op("+", _add_forward, _add_backward, derivative_text=("1", "1"), notation="{0} + {1}")
+SUB = Op("-", _sub_forward, _sub_backward, derivative_text=("1", "-1"), notation="{0} - {1}")
+MUL = Op("*", _mul_forward, _mul_backward, derivative_text=("b", "a"), notation="{0} * {1}")
+DIV = Op("/", _div_forward, _div_backward, derivative_text=("1/b", "-a/b²"), notation="{0} / {1}")
+NEG = Op("neg", _neg_forward, _neg_backward, derivative_text=("-1",), notation="-{0}")
+POW = Op(
+    "**",
+    _pow_forward,
+    _pow_backward,
+    derivative_text=("b·a^(b-1)", "out·log(a)"),
+    notation="{0} ** {1}",
+)
 EXP = Op("exp", _exp_forward, _exp_backward, derivative_text=("out",))
 LOG = Op("log", _log_forward, _log_backward, derivative_text=("1/x",))
 TANH = Op("tanh", _tanh_forward, _tanh_backward, derivative_text=("1 - out²",))
@@ -442,10 +506,14 @@ ABS = Op("abs", _abs_forward, _abs_backward, derivative_text=("sign(x)",))
 
 #: Every fixed primitive by name. ``x ** n`` (constant n) and ``leaky_relu`` are families of
 #: ops made by :func:`pow_op` and :func:`leaky_relu_op`, one per constant.
-#: Derived ops (``-``, ``/``, ``sqrt``) are compositions of these in ``value.py``.
+#: ``-``, ``/`` and negation are primitives of their own (as PyTorch's SubBackward,
+#: DivBackward, NegBackward), so ``0.99 - out`` is one node, as on the board; ``sqrt`` is
+#: ``x ** 0.5`` in ``value.py``.
 OPS: dict[str, Op] = {
-    op.name: op for op in (ADD, MUL, POW, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS, ABS)
+    op.name: op
+    for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS)
 }
+OPS[ABS.name] = ABS
 
 
 # ---------------------------------------------------------------------------------------
@@ -800,7 +868,9 @@ ATAN2 = Op(
     "atan2", _atan2_forward, _atan2_backward, derivative_text=("b/(a² + b²)", "-a/(a² + b²)")
 )
 HYPOT = Op("hypot", _hypot_forward, _hypot_backward, derivative_text=("a/out", "b/out"))
-MOD = Op("%", _mod_forward, _mod_backward, derivative_text=("1", "-floor(a/b)"))
+MOD = Op(
+    "%", _mod_forward, _mod_backward, derivative_text=("1", "-floor(a/b)"), notation="{0} % {1}"
+)
 MIN = Op(
     "min",
     _min_forward,

@@ -75,12 +75,12 @@ def run(
     root_slot: int,
     seed: float,
     check: GuardCheck | None = None,
-) -> tuple[list[float], Floats]:
+) -> tuple[Floats, Floats]:
     """One replay: forward through every step, re-check the guards, then backward in reverse.
 
     Returns:
-        ``(leaf_grads, values)``: ``seed * d(root)/d(leaf)`` for each leaf, in order, and
-        the value of every slot.
+        ``(grads, values)``: ``seed * d(root)/d(slot)`` and the value of every slot (the
+        leaves' first, in order).
 
     Raises:
         FrozenGraphError: a guard's answer changed (raised before any gradient is computed;
@@ -119,7 +119,7 @@ def run(
         grads[root_slot] = seed
         for step, state in zip(reversed(steps), reversed(saved), strict=True):
             step.backward(values, grads, state)
-    return grads[:num_leaves].tolist(), values
+    return grads, values
 
 
 def _leaf_values(leaves: Sequence[Value]) -> Floats:
@@ -564,7 +564,16 @@ def _pow_backward(g: Floats, y: Floats, a: Floats, b: Floats) -> tuple[Floats, F
     return g * b * np.power(a, b - 1), grad_exponent
 
 
+def _div_backward(g: Floats, y: Floats, a: Floats, b: Floats) -> tuple[Floats, Floats]:
+    # As ops._div_backward: d/da = 1/b, d/db = -(a/b)/b. A division by zero gives inf or nan,
+    # which sends the step to the float rule and its ZeroDivisionError.
+    return g / b, -g * (y / b)
+
+
 RULES: dict[ops.Op, VectorRule] = {
+    ops.SUB: VectorRule(np.subtract, lambda g, y, a, b: (g, -g)),
+    ops.DIV: VectorRule(np.divide, _div_backward),
+    ops.NEG: VectorRule(np.negative, lambda g, y, x: (-g,)),
     ops.POW: VectorRule(np.power, _pow_backward, _pow_valid),
     ops.EXP: VectorRule(np.exp, lambda g, y, x: (g * y,)),
     ops.LOG: VectorRule(np.log, lambda g, y, x: (g / x,)),
@@ -576,7 +585,8 @@ RULES: dict[ops.Op, VectorRule] = {
     ops.COS: VectorRule(np.cos, lambda g, y, x: (g * -np.sin(x),)),
     ops.ABS: VectorRule(np.abs, lambda g, y, x: (g * np.sign(x),)),
 }
-"""Array rules of the fixed primitives (``+`` and ``*`` are :class:`SumStep`)."""
+"""Array rules of the fixed primitives (``+`` and ``*`` are :class:`SumStep`; ``-``, ``/``
+and negation are ops of their own, as in the eager engine)."""
 
 
 def _pow_rule(n: float) -> VectorRule:
@@ -740,7 +750,7 @@ class GuardCheck:
                 )
             )
             self.last_slot.append(max(left, -1 if right is None else right))
-            if guard.test == "item":
+            if guard.test in guards.EXACT_TESTS:
                 float_guards[0].append(index)
                 float_guards[1].append(left)
                 float_guards[2].append(guard.value)

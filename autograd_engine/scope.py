@@ -26,6 +26,7 @@ import itertools
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from .grad_mode import grad_enabled
@@ -103,8 +104,12 @@ def _levels(frame: _Frame | None) -> tuple[tuple[str, str, int], ...]:
     return tuple(levels)
 
 
-# The active scopes, innermost last.
-_stack: list[_Frame] = []
+# The innermost active scope (its frame links to the enclosing ones), per thread and per
+# asyncio task, as grad mode is: a model called in another thread meanwhile opens its
+# scopes there, never inside this thread's.
+_innermost: ContextVar[_Frame | None] = ContextVar("autograd_engine_scope", default=None)
+_innermost_scope = _innermost.get
+_enter, _leave = _innermost.set, _innermost.reset
 _calls = itertools.count()
 # Output node -> the record of the innermost scope that made it, keyed by a weak reference
 # to the node whose callback drops the entry as the node is freed: a record lives exactly as
@@ -128,7 +133,8 @@ def current_scope() -> str:
     >>> current_scope()
     ''
     """
-    return _levels(_stack[-1])[-1][0] if _stack else ""
+    frame = _innermost_scope()
+    return "" if frame is None else _levels(frame)[-1][0]
 
 
 def push_scope(name: str, kind: str = "") -> None:
@@ -138,14 +144,15 @@ def push_scope(name: str, kind: str = "") -> None:
     with :func:`pop_scope` in a ``try``/``finally``. An empty name adds no path component
     (the top module of a network), but still a level of kind ``kind``.
     """
-    _stack.append((_stack[-1] if _stack else None, name, kind, next(_calls)))
+    _enter((_innermost_scope(), name, kind, next(_calls)))
 
 
 def pop_scope() -> None:
     """Leave the innermost scope entered by :func:`push_scope`."""
-    if not _stack:
+    frame = _innermost_scope()
+    if frame is None:
         raise RuntimeError("pop_scope: no scope is active (every push_scope needs one pop)")
-    _stack.pop()
+    _enter(frame[0])
 
 
 @contextmanager
@@ -176,8 +183,9 @@ def record_outputs(outputs: Any, inputs: Iterable[Any] = ()) -> None:
     taken to come from inner scopes altogether (a layer's list of neuron outputs) and adds
     nothing, which keeps a layer call cheap. Does nothing when no scope is active.
     """
-    if _stack:
-        _record(outputs, _stack[-1], tuple(inputs))
+    frame = _innermost_scope()
+    if frame is not None:
+        _record(outputs, frame, tuple(inputs))
 
 
 def _record(outputs: Any, frame: _Frame, inputs: tuple[Any, ...]) -> None:
@@ -206,12 +214,12 @@ def call_in_scope(
     (while graphs are recorded) and :func:`pop_scope`, in one function, because it runs for
     every neuron of every example.
     """
-    frame = (_stack[-1] if _stack else None, name, kind, next(_calls))
-    _stack.append(frame)
+    frame = (_innermost_scope(), name, kind, next(_calls))
+    token = _enter(frame)
     try:
         out = function(*args, **kwargs)
     finally:
-        _stack.pop()
+        _leave(token)
     if grad_enabled():
         _record(out, frame, args)
     return out

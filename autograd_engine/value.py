@@ -9,10 +9,10 @@ Every arithmetic operation on Values creates a new Value that remembers
 That is the whole graph. ``backward()`` walks it from the output back to the leaves and
 fills each ``grad`` with d(output)/d(node) (see :mod:`autograd_engine.graph`).
 
-Only a few operations are primitives with their own derivative rule; the rest are built
-from them, so their gradients need no new code:
-
-* ``-x = x * -1``,  ``a - b = a + (-b)``,  ``a / b = a * b**-1``,  ``sqrt(x) = x ** 0.5``.
+Each operator is one primitive of the op table with its own derivative rule, so ``a - b``,
+``a / b`` and ``-a`` are one node each, as written on the board (and as PyTorch records
+SubBackward, DivBackward, NegBackward). A number on either side becomes a
+:class:`Constant` leaf: ``0.99 - out`` is one ``-`` node. ``sqrt(x)`` is ``x ** 0.5``.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
 
 def _nonfinite(data: float, op: ops.Op, parents: tuple[Value, ...]) -> float:
     """The slow path of :func:`_node`: the policy decides on a NaN or ±inf result."""
-    inputs = tuple(p.data for p in parents)
+    inputs = tuple(p._data for p in parents)
     if op.arg is not None:  # the op's own constant (a pow exponent, a slope) is an input too
         inputs = (*inputs, op.arg)
     return ops.check_nonfinite(op.name, data, inputs)
@@ -137,7 +137,13 @@ class Value:
         Assigning converts a real number to a float (``v.data = 3`` stores 3.0) and raises
         TypeError at once for anything else (``v.data = "x"``), before a wrong value can
         reach an operation.
+
+        While a graph is being recorded, a read is logged as a guard, as ``item()`` is:
+        the code may branch on the number or copy it (see :mod:`autograd_engine.guards`).
+        When nothing is recorded, that costs one check of a module global.
         """
+        if guards.log is not None:
+            guards.log.append(guards.Guard(self, "data", None, self._data, self._data))
         return self._data
 
     @data.setter
@@ -203,34 +209,39 @@ class Value:
         look is logged as a guard, as ``round(v)`` and ``int(v)`` are.
         """
         if guards.log is not None:
-            guards.log.append(guards.Guard(self, "item", None, self.data, self.data))
-        return self.data
+            guards.log.append(guards.Guard(self, "item", None, self._data, self._data))
+        return self._data
 
     def __format__(self, spec: str) -> str:
         """``f"{v:.3f}"`` formats the number (``format(v.data, spec)``); ``f"{v}"`` is
-        ``str(v)``. Not differentiable (a string), and not a guard: formatting is for
-        showing a number, not for deciding with it."""
-        return format(self.data, spec) if spec else str(self)
+        ``str(v)``. Not differentiable (a string). While a graph is being recorded the text
+        is logged as a guard, since code may decide with it (``if f"{v:.0f}" == "5"``)."""
+        if not spec:
+            return str(self)  # its read of .data is the guard
+        text = format(self._data, spec)
+        if guards.log is not None:
+            guards.log.append(guards.Guard(self, "format", spec, text, self._data))
+        return text
 
     def __int__(self) -> int:
         """``int(v)``: the number truncated toward zero, as ``int(v.data)``."""
-        outcome = int(self.data)
+        outcome = int(self._data)
         if guards.log is not None:
-            guards.log.append(guards.Guard(self, "int", None, outcome, self.data))
+            guards.log.append(guards.Guard(self, "int", None, outcome, self._data))
         return outcome
 
     def __round__(self, ndigits: int | None = None) -> float | int:
         """``round(v)`` or ``round(v, ndigits)``: ``round(v.data, ...)``, a plain number."""
-        outcome: float | int = round(self.data) if ndigits is None else round(self.data, ndigits)
+        outcome: float | int = round(self._data) if ndigits is None else round(self._data, ndigits)
         if guards.log is not None:
-            guards.log.append(guards.Guard(self, "round", ndigits, outcome, self.data))
+            guards.log.append(guards.Guard(self, "round", ndigits, outcome, self._data))
         return outcome
 
     def __bool__(self) -> bool:
         """``bool(v)`` (and ``if v:``) is ``v.data != 0``, as for a float (NaN is true)."""
-        outcome = self.data != 0
+        outcome = self._data != 0
         if guards.log is not None:
-            guards.log.append(guards.Guard(self, "bool", None, outcome, self.data))
+            guards.log.append(guards.Guard(self, "bool", None, outcome, self._data))
         return outcome
 
     # Ordering compares the numbers and returns a plain bool, so max(), min() and sorted()
@@ -259,7 +270,7 @@ class Value:
         inputs = (self, *(_as_value(x, op.name) for x in others))
         return _node(op.forward(*(x._data for x in inputs)), op, inputs)
 
-    # --- arithmetic: + and * are primitives; -, / are built from them -------------------
+    # --- arithmetic: + - * / and negation, each one node of its own op -----------------
 
     def __add__(self, other: Value | float) -> Value:
         # A Value, the common case, skips the call that converts numbers.
@@ -281,32 +292,48 @@ class Value:
         return self * other
 
     def __neg__(self) -> Value:
-        return self * -1.0
+        return _node(-self._data, ops.NEG, (self,))
 
     def __pos__(self) -> Value:
         return self
 
     def __sub__(self, other: Value | float) -> Value:
-        if isinstance(other, Value):
-            return self + (-other)
-        if isinstance(other, numbers.Real):
-            return self + (-float(other))  # one node: a constant's negation needs no graph
-        return NotImplemented
-
-    def __rsub__(self, other: float) -> Value:
-        return (-self) + other
-
-    def __truediv__(self, other: Value | float) -> Value:
-        right = _coerce(other)
+        right = other if type(other) is Value else _coerce(other)
         if right is None:
             return NotImplemented
-        if right.data == 0:
-            raise ZeroDivisionError(f"division by zero: {self.data!r} / {right.data!r}")
-        return self * right**-1
+        return _node(self._data - right._data, ops.SUB, (self, right))
+
+    def __rsub__(self, other: float) -> Value:
+        left = _coerce(other)
+        if left is None:
+            return NotImplemented
+        return _node(left._data - self._data, ops.SUB, (left, self))
+
+    def __truediv__(self, other: Value | float) -> Value:
+        """``a / b``: one node, d/da = 1/b, d/db = -a/b². Raises ZeroDivisionError for b = 0."""
+        right = other if type(other) is Value else _coerce(other)
+        if right is None:
+            return NotImplemented
+        return _node(ops.DIV.forward(self._data, right._data), ops.DIV, (self, right))
 
     def __rtruediv__(self, other: float) -> Value:
-        base = _coerce(other)
-        return NotImplemented if base is None else base / self
+        left = _coerce(other)
+        if left is None:
+            return NotImplemented
+        return _node(ops.DIV.forward(left._data, self._data), ops.DIV, (left, self))
+
+    def __floordiv__(self, other: object) -> Value:
+        """``a // b`` raises TypeError: floor division has no useful gradient."""
+        raise _floor_division_error("a // b", self, other)
+
+    def __rfloordiv__(self, other: object) -> Value:
+        raise _floor_division_error("a // b", other, self)
+
+    def __divmod__(self, other: object) -> Value:
+        raise _floor_division_error("divmod(a, b)", self, other)
+
+    def __rdivmod__(self, other: object) -> Value:
+        raise _floor_division_error("divmod(a, b)", other, self)
 
     def __pow__(self, exponent: Value | float) -> Value:
         """``x ** n`` for a constant n (one input), or ``a ** b`` for a Value b (two inputs)."""
@@ -340,29 +367,29 @@ class Value:
 
     def exp(self) -> Value:
         """e**x. Raises OverflowError for x > 709.78, where the result exceeds a float."""
-        return _node(ops.EXP.forward(self.data), ops.EXP, (self,))
+        return _node(ops.EXP.forward(self._data), ops.EXP, (self,))
 
     def log(self) -> Value:
         """The natural logarithm. Raises ValueError for x <= 0."""
-        return _node(ops.LOG.forward(self.data), ops.LOG, (self,))
+        return _node(ops.LOG.forward(self._data), ops.LOG, (self,))
 
     def sqrt(self) -> Value:
         """The square root, as ``x ** 0.5``. Raises ValueError for x < 0."""
-        if self.data < 0:
-            raise ValueError(f"sqrt: square root of {self.data!r} is undefined (needs x >= 0)")
+        if self._data < 0:
+            raise ValueError(f"sqrt: square root of {self._data!r} is undefined (needs x >= 0)")
         return self**0.5
 
     def tanh(self) -> Value:
         """The hyperbolic tangent."""
-        return _node(ops.TANH.forward(self.data), ops.TANH, (self,))
+        return _node(ops.TANH.forward(self._data), ops.TANH, (self,))
 
     def sigmoid(self) -> Value:
         """The logistic function 1 / (1 + e**-x), computed without overflow for any x."""
-        return _node(ops.SIGMOID.forward(self.data), ops.SIGMOID, (self,))
+        return _node(ops.SIGMOID.forward(self._data), ops.SIGMOID, (self,))
 
     def relu(self) -> Value:
         """max(x, 0). Its derivative at 0 is taken as 0, like PyTorch."""
-        return _node(ops.RELU.forward(self.data), ops.RELU, (self,))
+        return _node(ops.RELU.forward(self._data), ops.RELU, (self,))
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x for x > 0, else negative_slope * x."""
@@ -370,15 +397,15 @@ class Value:
 
     def softplus(self) -> Value:
         """log(1 + e**x), a smooth relu, computed without overflow for any x."""
-        return _node(ops.SOFTPLUS.forward(self.data), ops.SOFTPLUS, (self,))
+        return _node(ops.SOFTPLUS.forward(self._data), ops.SOFTPLUS, (self,))
 
     def sin(self) -> Value:
         """The sine (radians)."""
-        return _node(ops.SIN.forward(self.data), ops.SIN, (self,))
+        return _node(ops.SIN.forward(self._data), ops.SIN, (self,))
 
     def cos(self) -> Value:
         """The cosine (radians)."""
-        return _node(ops.COS.forward(self.data), ops.COS, (self,))
+        return _node(ops.COS.forward(self._data), ops.COS, (self,))
 
     def tan(self) -> Value:
         """The tangent (radians). Raises ValueError for ±inf, as sin and cos do."""
@@ -517,15 +544,28 @@ def _compare(left: Value, test: str, other: object) -> bool:
     """``left.data test other`` as a plain bool (NotImplemented for a non-number)."""
     right: Any
     if isinstance(other, Value):
-        right = other.data
+        right = other._data
     elif type(other) is float or type(other) is int or isinstance(other, numbers.Real):
         right = other
     else:
         return NotImplemented  # type: ignore[no-any-return]  # Python then tries the reflection
-    outcome = guards.COMPARISONS[test](left.data, right)
+    outcome = guards.COMPARISONS[test](left._data, right)
     if guards.log is not None:
-        guards.log.append(guards.Guard(left, test, other, outcome, left.data))
+        guards.log.append(guards.Guard(left, test, other, outcome, left._data))
     return outcome
+
+
+def _floor_division_error(call: str, a: object, b: object) -> TypeError:
+    """The error for ``//`` and ``divmod``: what they would mean, and what to use instead."""
+    a_text = f"{a.data!r}" if isinstance(a, Value) else repr(a)
+    b_text = f"{b.data!r}" if isinstance(b, Value) else repr(b)
+    return TypeError(
+        f"{call} with a Value ({a_text} // {b_text}): floor division has no useful gradient "
+        "(floor(a/b) is flat between its jumps, so d/da = d/db = 0 almost everywhere, as for "
+        "torch.floor_divide), so it is not an op of the graph. For the plain number use "
+        "a.data // b.data; for a differentiable quotient use a / b, and a % b for the "
+        "remainder."
+    )
 
 
 def _coerce(x: object) -> Value | None:

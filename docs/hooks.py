@@ -34,6 +34,7 @@ MATHJAX = Path(__file__).resolve().parent / "js" / "node_modules" / "mathjax" / 
 MATHJAX_FILE = "tex-svg-full.js"  # TeX in, SVG out, every extension: one file, no fonts to load
 MATHJAX_URI = f"assets/mathjax/{MATHJAX_FILE}"
 NAV_TITLE = "Notebooks"
+EXERCISES = "build-your-own"
 #: The lab's page, relative to the site's root (built by ``make lab`` into ``site/lab/``).
 LAB_PAGE = "lab/index.html"
 
@@ -41,6 +42,12 @@ LAB_PAGE = "lab/index.html"
 def notebook_paths() -> list[Path]:
     """Every teaching notebook, in file-name order (their names start with their number)."""
     return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def exercise_paths() -> list[Path]:
+    """The build-your-own track's notebooks: exercises, shown as written (not executed, since
+    their cells wait for the learner's code)."""
+    return sorted(NOTEBOOKS.glob(f"{EXERCISES}/*.ipynb"))
 
 
 def notebook_title(path: Path) -> str:
@@ -72,6 +79,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Add the notebooks to the navigation, after the written pages and before the API."""
     entries: list[Any] = [{"Overview": "notebooks/index.md"}]
     entries += [{notebook_title(path): f"notebooks/{path.name}"} for path in notebook_paths()]
+    exercises = [
+        {notebook_title(path): f"notebooks/{EXERCISES}/{path.name}"} for path in exercise_paths()
+    ]
+    if exercises:
+        entries.append({"Build your own engine": exercises})
     nav = config.nav or []
     position = next(
         (i for i, item in enumerate(nav) if isinstance(item, dict) and "API reference" in item),
@@ -98,6 +110,18 @@ def _index_page() -> str:
     ]
     for path in notebook_paths():
         lines.append(f"- [{notebook_title(path)}]({path.name})")
+    if exercise_paths():
+        lines += [
+            "",
+            "## Build your own engine",
+            "",
+            "A track for writing the engine yourself, micrograd style, each exercise followed by",
+            "a grader cell ([the grader](../grading.md)). These pages show the exercises as",
+            "written: run them in Jupyter or in the lab to fill them in.",
+            "",
+        ]
+        for path in exercise_paths():
+            lines.append(f"- [{notebook_title(path)}]({EXERCISES}/{path.name})")
     return "\n".join(lines) + "\n"
 
 
@@ -107,7 +131,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     # Files read from the checkout's root (not File.generated: mkdocs-jupyter's wrapper
     # finds a notebook's path through src_dir).
     figures = [path for path in sorted(FIGURES.iterdir()) if path.is_file()]
-    for path in [*notebook_paths(), *figures]:
+    for path in [*notebook_paths(), *exercise_paths(), *figures]:
         uri = path.relative_to(ROOT).as_posix()
         files.append(File(uri, str(ROOT), config.site_dir, config.use_directory_urls))
     files.append(File.generated(config, "notebooks/index.md", content=_index_page()))

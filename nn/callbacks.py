@@ -127,14 +127,23 @@ class EarlyStopping(Callback):
     """Stop when ``history[monitor]`` has not improved for ``patience`` epochs.
 
     An epoch *improves* when its number beats the best so far by more than ``min_delta``
-    (lower is better for ``"loss"``, higher for ``"accuracy"``). A NaN never improves.
+    (lower is better for a loss, higher for an accuracy, as Keras's ``mode="auto"``). A NaN
+    never improves.
+
+    Which number to watch: ``"val_loss"`` (with ``fit(..., validation_data=(X_val,
+    y_val))``) is the held-out loss of the parameters as the epoch left them, the ones
+    ``restore_best`` keeps, so the restored model scores exactly :attr:`best` again.
+    ``"loss"`` is the training loss averaged over the epoch, each batch scored before its
+    own update: the parameters at the epoch's end are one update past it, so the restored
+    model is the best epoch's, not one that scores that number.
 
     Args:
-        monitor: the history entry to watch, ``"loss"`` (default) or ``"accuracy"``.
+        monitor: the history entry to watch: ``"loss"`` (default), ``"accuracy"``,
+            ``"val_loss"`` or ``"val_accuracy"``.
         patience: how many epochs in a row without improvement are allowed.
         min_delta: the smallest change that counts as an improvement.
         restore_best: at the end, put back the parameters of the best epoch (kept as a
-            ``state_dict`` copy each time the number improves).
+            ``state_dict`` copy each time the number improves, at that epoch's end).
 
     Attributes:
         best, best_epoch: the best number seen and its epoch (None before training).
@@ -152,11 +161,14 @@ class EarlyStopping(Callback):
             raise ValueError(f"EarlyStopping: patience must be a positive int, got {patience!r}")
         if not (isinstance(min_delta, int | float) and min_delta >= 0):
             raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {min_delta!r}")
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping: monitor must be a history key (str), got {monitor!r}")
         self.monitor = monitor
         self.patience = patience
         self.min_delta = float(min_delta)
         self.restore_best = restore_best
-        self.sign = -1.0 if monitor == "accuracy" else 1.0  # compare sign * number, lower wins
+        # Compare sign * number, lower wins: an accuracy is better higher.
+        self.sign = -1.0 if monitor.endswith("accuracy") else 1.0
         self.best: float | None = None
         self.best_epoch: int | None = None
         self.stopped_epoch: int | None = None
@@ -172,7 +184,8 @@ class EarlyStopping(Callback):
         if self.monitor not in history:
             raise KeyError(
                 f"EarlyStopping: monitor={self.monitor!r} is not in the history, which has "
-                f"{sorted(history)}; fit with accuracy_fn=None records only 'loss'"
+                f"{sorted(history)}; fit with accuracy_fn=None records no accuracy, and "
+                "only fit(..., validation_data=(X_val, y_val)) records val_loss"
             )
         number = history[self.monitor][-1]
         if self._improves(number):

@@ -39,7 +39,8 @@ recording is then made per distinct batch of targets, which is correct but, for 
 mini-batches, slower than eager.
 
 Frozen control flow: guards. Python in the model or the loss that looks at a Value's number
-(``if h.item() > 0``, ``max(a, b)``, ``round(v)``) decided something once, at recording (see
+(``if h.item() > 0``, ``if w.data > 0``, ``max(a, b)``, ``round(v)``, ``f"{v:.0f}"``)
+decided something once, at recording (see
 :mod:`autograd_engine.guards`). The model and the loss are therefore recorded inside
 ``guards.recording()``, and every replay re-asks each of those questions on the new values.
 When an answer changed, the step tries the other recordings kept for such batches (up to
@@ -54,12 +55,16 @@ last bit, and a layer's sums run as one matrix product, adding in BLAS's order, 
 graph with a ``v.item()`` guard), so a ``v.item()`` guard can fail even on the batch the
 graph was just recorded on: that step is then taken eagerly (:attr:`CompiledStep.eager_steps`).
 
-What guards cannot see: a direct read of ``.data`` (``if x.data > 0``, ``Value(x.data)``),
-which is an attribute, not a call. For that only, the first time a recording is replayed
-on a batch other than its own, the step is also computed eagerly, and a
-:class:`FrozenGraphError` is raised if the two disagree. This is a heuristic: a ``.data``
-branch that agrees on that batch, or one on the parameters in full-batch training, is not
-seen; read numbers through ``v.item()`` or compare Values directly instead.
+A read of ``.data`` (or ``item()``) holds only for the same number, bit for bit: a model
+that reads a *parameter's* number is therefore recorded anew after every update, which is
+exact but slower than eager, and ``fit``'s default switches to eager for it, logging the
+read on the ``nn.train`` logger. Such branches belong in ops (``relu``, ``leaky_relu``,
+``abs``, ``maximum``), which every replay re-decides itself.
+
+What guards cannot see: numbers computed under ``no_grad()`` inside the model (leaves
+without a history). As a last check, the first time a recording is replayed on a batch
+other than its own, the step is also computed eagerly, and a :class:`FrozenGraphError` is
+raised if the two disagree.
 """
 
 from __future__ import annotations
@@ -164,8 +169,16 @@ def _hashable(target: Any) -> Hashable:
 
 
 def _number(x: Any) -> float:
-    """An input's number: a Value's ``.data`` (``float(v)`` refuses Values), else ``float(x)``."""
-    return x.data if isinstance(x, Value) else float(x)
+    """An input's number: a Value's ``.data`` (``float(v)`` refuses Values), a real number
+    as a float; anything else (text above all: ``float("0.1")`` would read it, where the
+    eager step fails) is a TypeError, as a Value of it would be."""
+    if isinstance(x, Value):
+        return x.data
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(f"an input must be a number, not {type(x).__name__}: {x!r}")
 
 
 def _flatten(output: Any, watch: list[Value]) -> Any:
@@ -203,6 +216,8 @@ class CompiledStep:
 
     Attributes:
         rerecords: how many times a graph was recorded again because a guard failed.
+        last_guard_failure: the latest failed guard's message (what the Python read, and
+            how its answer changed), or None.
         eager_steps: how many steps were taken by :func:`nn.train.train_step` because a
             new recording failed its own guards (see :meth:`_replay`).
         recordings_made: how many graphs were recorded in all (first recordings of each
@@ -218,6 +233,7 @@ class CompiledStep:
         self.rerecords = 0
         self.eager_steps = 0
         self.recordings_made = 0
+        self.last_guard_failure: str | None = None
 
     def __call__(
         self,
@@ -288,6 +304,7 @@ class CompiledStep:
         recording = self._record(model, loss_fn, inputs, targets, batch)
         if error is not None:
             self.rerecords += 1
+            self.last_guard_failure = str(error)
             _logger.info(
                 "compiled step: graph recorded again (%d so far): %s", self.rerecords, error
             )
@@ -297,6 +314,7 @@ class CompiledStep:
         except FrozenGraphError as own:
             self._forget(recording, inputs, batch)
             self.eager_steps += 1
+            self.last_guard_failure = str(own)
             _logger.info(
                 "compiled step: the new recording fails its own guards (%s); this step is "
                 "taken eagerly (%d so far)",
@@ -461,11 +479,10 @@ class CompiledStep:
         ):
             raise FrozenGraphError(
                 f"compiled=True: on a new batch the recorded graph gives loss {value!r} but "
-                f"building it anew gives {fresh!r}. The model or the loss reads .data in "
-                "Python (an if on x.data, a number copied into a new Value), which a "
-                "recording repeats as it was and no guard can see. Train with "
-                "compiled=False, read numbers with x.item() or compare Values directly "
-                "(guards check those), or compute the choice with ops (relu, abs, maximum)."
+                f"building it anew gives {fresh!r}. The model or the loss computes a "
+                "number the recording cannot see (under no_grad(), say), which a "
+                "recording repeats as it was. Train with compiled=False, or compute the "
+                "choice with ops (relu, abs, maximum), which every replay re-decides."
             )
 
 
@@ -513,10 +530,12 @@ class TrainingMode:
       NumPy; it then starts compiled and switches to eager for the rest of training, with
       the reason logged on the ``nn.train`` logger, when the compiled step cannot serve:
       the inputs are not rows of numbers (an RNN's sequences), the one-time check against
-      an eager step finds the model reading ``.data`` (:class:`FrozenGraphError`: that
-      step is retaken eagerly, so nothing wrong is ever applied), or the recordings are
-      not being reused (a loss of one's own that reads its targets as numbers, on
-      shuffled batches: a recording per step is slower than eager).
+      an eager step finds a number no guard sees (one computed under ``no_grad()``:
+      :class:`FrozenGraphError`; that step is retaken eagerly, so nothing wrong is ever
+      applied), or the recordings are not being reused (a loss of one's own that reads
+      its targets as numbers, on shuffled batches, or a model that reads its parameters'
+      ``.data``: a recording per step is slower than eager; the latest failed guard is
+      logged with the reason).
 
     Attributes:
         mode: ``"compiled"`` or ``"eager"``: how the latest step was taken.
@@ -564,7 +583,7 @@ class TrainingMode:
         try:
             result = self._compiled(model, loss_fn, optimizer, inputs, targets)
         except FrozenGraphError as error:
-            self._switch_to_eager(f"the model reads .data in Python: {error}")
+            self._switch_to_eager(f"a replay disagreed with the eager step: {error}")
             return train_step(model, loss_fn, optimizer, inputs, targets)
         except TypeError as error:
             if self._compiled_steps:
@@ -574,10 +593,13 @@ class TrainingMode:
         self._compiled_steps += 1
         made = self._compiled.recordings_made
         if self._compiled_steps >= MIN_STEPS_BEFORE_GIVING_UP and 2 * made > self._compiled_steps:
+            failure = self._compiled.last_guard_failure
             self._switch_to_eager(
                 f"{made} recordings for {self._compiled_steps} steps (a loss that reads its "
-                "targets as numbers, or Python branching that changes from batch to batch): "
-                "recording nearly every batch is slower than eager"
+                "targets as numbers, or Python that reads numbers that change from batch to "
+                "batch: a branch, x.data, x.item()): recording nearly every batch is slower "
+                "than eager"
+                + ("" if failure is None else f"; the latest guard that failed: {failure}")
             )
         return result
 

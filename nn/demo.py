@@ -209,12 +209,9 @@ def _write_mlp_steps(recipe: Recipe, svg_path: str, page_path: str) -> None:
     try:
         layers = BackwardStepper(loss, group="layer", rankdir="TB")
         assert layers.units is not None
-        k = next(
-            k
-            for k in range(len(layers))
-            if layers.frames[layers.backward_start + k].firing
-            == next(u for u, unit in enumerate(layers.units) if unit.name == "layers.1")
-        )
+        middle = next(u for u, unit in enumerate(layers.units) if unit.name == "layers.1")
+        # The frame where the middle layer has just sent its terms back to the first.
+        k = next(f.index for f in layers.frames if f.phase == "backward" and f.firing == middle)
         svg = layers.svg(k)
         neurons = BackwardStepper(loss, group="neuron")
         neurons.to_html(page_path, title=f"{recipe.name}: one example through the trained MLP")

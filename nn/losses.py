@@ -45,7 +45,10 @@ def _check_batch(name: str, predictions: Sequence[object], targets: Sequence[obj
 
 def _target_number(name: str, index: int, target: object) -> float:
     if isinstance(target, Value):
-        return target.data
+        # The slot, not .data: while a graph is recorded, a read of .data is a guard (the
+        # code might branch on it), but this one only checks the target, which stays in
+        # the graph as a leaf; nn.compiled checks each new target value itself.
+        return target._data
     if isinstance(target, bool) or not isinstance(target, numbers.Real):
         raise TypeError(f"{name}: target {index} must be a number, not {type(target).__name__}")
     return float(target)

@@ -232,7 +232,8 @@ class Module:
                 or truncated JSON, nested too deeply, a duplicate key, a number that is not
                 finite (NaN, Infinity, 1e999, a 400-digit integer), the wrong layout or
                 version. The message names the file and says why.
-            KeyError: its parameter names do not match this module's.
+            ValueError: also when its parameter names do not match this module's (another
+                architecture: a missing or an extra layer, neuron or weight), naming them.
             OSError: the file cannot be opened (missing, a folder, no permission).
         """
         target = os.fspath(path)
@@ -252,6 +253,10 @@ class Module:
             raise ValueError(f"{target!r} has no 'state_dict' object")
         try:
             self.load_state_dict(state)
+        except KeyError as error:  # a file of another model: as wrong as a malformed one
+            raise ValueError(
+                f"{target!r} is not a state file of this model: {error.args[0]}"
+            ) from None
         except ValueError as error:  # say which file held the bad number
             raise ValueError(f"{target!r} is not a valid state file: {error}") from None
 

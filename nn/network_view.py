@@ -32,13 +32,18 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from autograd_engine import palette
+
 __all__ = ["NEGATIVE", "PENDING", "POSITIVE", "draw_network", "network_panel"]
 
-#: The TensorFlow Playground's colours (distinguishable with the common colour blindnesses).
-POSITIVE = "#0877bd"
-NEGATIVE = "#e8710a"
-#: A weight whose gradient has not arrived yet (``grads=`` without it): grey and dashed.
-PENDING = "#b3b3b3"
+#: The TensorFlow Playground's colours (distinguishable with the common colour blindnesses),
+#: from the one colour language of every picture (:mod:`autograd_engine.palette`); a weight
+#: whose gradient has not arrived yet (``grads=`` without it) is :data:`PENDING`, grey and
+#: dashed, and a NaN or infinite number is drawn loud, in :data:`NOT_FINITE` at full width.
+POSITIVE = palette.POSITIVE
+NEGATIVE = palette.NEGATIVE
+PENDING = palette.PENDING
+NOT_FINITE = "#d62728"
 
 _COLUMN_GAP = 170
 _SPACING = 34
@@ -239,9 +244,9 @@ def draw_network(
                 strength, color, dash = 0.12, PENDING, ' stroke-dasharray="4 3"'
             elif math.isfinite(amount):
                 strength = min(1.0, abs(amount) / largest)
-                color = POSITIVE if amount >= 0 else NEGATIVE
-            else:  # a NaN or infinite number: drawn loud, in red at full width
-                strength, color = 1.0, "#d62728"
+                color = palette.sign_colour(amount)
+            else:  # a NaN or infinite number: drawn loud, at full width
+                strength, color = 1.0, NOT_FINITE
             tip = (
                 f"{layer.name}.neurons.{j}.w.{k} = {_number(value(w))}\n"
                 f"d(loss)/dw = {grad_text(w)}\nfrom {source[k]}"
@@ -267,7 +272,7 @@ def draw_network(
                 b = layer.biases[j]
                 bias = value(b)
                 ok = math.isfinite(bias)
-                fill = (POSITIVE if bias >= 0 else NEGATIVE) if ok else "#d62728"
+                fill = palette.sign_colour(bias) if ok else NOT_FINITE
                 opacity = 0.12 + 0.78 * min(1.0, abs(bias) / largest_bias) if ok else 1.0
                 tip = (
                     f"{layer.name}.neurons.{j} ({layer.activation})\n"
@@ -391,10 +396,12 @@ def network_panel(model: Any, **options: Any) -> Callable[[Any], str]:
                 scale=largest_weight or None,
                 **options,
             )
-        if frame.phase == "update":
+        if frame.phase in ("update", "forward again"):
             return draw_network(
                 model,
-                title="update: the weights after p.data -= lr * p.grad",
+                title="update: the weights after p.data -= lr * p.grad"
+                if frame.phase == "update"
+                else "forward again: the moved weights compute a new loss",
                 data=frame.data,
                 scale=largest_weight or None,
                 **options,

@@ -32,7 +32,7 @@ from .optim import Adam
 from .train import fit
 from .watch import Watch, watch
 
-__all__ = ["PLAYGROUND_DATASETS", "Playground", "parse_sizes"]
+__all__ = ["LEARNING_RATES", "PLAYGROUND_DATASETS", "Playground", "parse_sizes"]
 
 PLAYGROUND_DATASETS = ("moons", "circles", "spirals", "xor")
 
@@ -66,6 +66,10 @@ def _data(dataset: str, seed: int) -> tuple[list[list[float]], list[int]]:
     if dataset == "spirals":
         return make_spirals(150, n_classes=3, noise=0.2, seed=seed)
     raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(PLAYGROUND_DATASETS)}")
+
+
+#: The learning rates the panel's slider offers (``panel.learning_rate.value`` must be one).
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
 class Playground:
@@ -103,8 +107,13 @@ class Playground:
             style=style,
         )
         self.hidden = widgets.Text(value="8, 8", description="hidden sizes", style=style)
-        self.learning_rate = widgets.FloatLogSlider(
-            value=0.03, base=10, min=-4, max=1, step=0.25, description="learning rate", style=style
+        # The rates people try, as in the TensorFlow Playground: the slider lands on 0.03
+        # exactly (a log slider in quarter decades would show 0.0316).
+        self.learning_rate = widgets.SelectionSlider(
+            options=[(f"{rate:g}", rate) for rate in LEARNING_RATES],
+            value=0.03,
+            description="learning rate",
+            style=style,
         )
         self.batch_size = widgets.Dropdown(
             options=(("full batch", 0), ("10", 10), ("30", 30)),

@@ -27,15 +27,33 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from autograd_engine import palette
+
 from .module import Module
 from .network_view import draw_network as draw_network  # the network view, see its module
 from .network_view import network_panel as network_panel  # the view as the stepper's panel
 from .train import predict
 
-__all__ = ["class_margins", "plot_decision_boundary", "plot_history"]
+__all__ = [
+    "BINARY_COLORS",
+    "CLASS_COLORS",
+    "class_colours",
+    "class_margins",
+    "plot_decision_boundary",
+    "plot_history",
+]
 
-#: Region and point colours, one per class (colour-blind-safe, from matplotlib's tab10).
+#: Region and point colours, one per class, for three classes or more (colour-blind-safe,
+#: from matplotlib's tab10).
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+#: Two classes are the two signs of one score (class 1 where it is > 0): coloured as every
+#: picture colours signs (:mod:`autograd_engine.palette`), class 1 blue, class 0 orange.
+BINARY_COLORS = (palette.NEGATIVE, palette.POSITIVE)
+
+
+def class_colours(classes: int) -> tuple[str, ...]:
+    """The colour of each class: :data:`BINARY_COLORS` for two, :data:`CLASS_COLORS` for more."""
+    return BINARY_COLORS if classes <= 2 else CLASS_COLORS
 
 
 def _matplotlib() -> tuple[Any, Any]:
@@ -114,7 +132,9 @@ def plot_decision_boundary(
 ) -> Any:
     """Draw ``model``'s decision regions with the examples ``(X, labels)`` on top.
 
-    Each class gets one colour, for its region (pale) and its points (with a black edge);
+    Each class gets one colour, for its region (pale) and its points (with a black edge):
+    two classes are the signs of a score, orange below 0 and blue above, as in every other
+    picture (:mod:`autograd_engine.palette`), more classes get matplotlib's tab10 colours;
     the black line is the decision boundary, where the winning class changes. The legend
     names the classes and the boundary.
 
@@ -166,6 +186,7 @@ def plot_decision_boundary(
             f"({list(class_names)!r}); pass one name per class"
         )
     axes = _axes(ax, (6, 5))
+    colours = class_colours(max(classes, len(margins[0])))
     boundary_drawn = False
     for c in range(len(margins[0])):
         rows = [
@@ -176,7 +197,7 @@ def plot_decision_boundary(
             continue  # this class wins nowhere on the grid
         top = highest + 1.0
         axes.contourf(
-            xs, ys, rows, levels=[0.0, top], colors=[CLASS_COLORS[c % len(CLASS_COLORS)]], alpha=0.3
+            xs, ys, rows, levels=[0.0, top], colors=[colours[c % len(colours)]], alpha=0.3
         )
         if min(min(row) for row in rows) < 0:
             axes.contour(xs, ys, rows, levels=[0.0], colors="black", linewidths=0.8)
@@ -186,7 +207,7 @@ def plot_decision_boundary(
         axes.scatter(
             [row[first] for row in members],
             [row[second] for row in members],
-            color=CLASS_COLORS[c % len(CLASS_COLORS)],
+            color=colours[c % len(colours)],
             s=28,
             edgecolors="black",
             linewidths=0.6,

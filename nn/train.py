@@ -170,6 +170,8 @@ def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> tuple[Rows, Se
         raise ValueError(f"X has {len(inputs)} examples but y has {len(targets)} targets")
     if len(inputs) == 0:
         raise ValueError("the data set is empty: X and y have no examples")
+    for index, row in enumerate(inputs):
+        _refuse_text(row, f"X[{index}]", index)
     for what, rows in (("X", inputs), ("y", targets)):
         for index, row in enumerate(rows):
             found = _non_finite(row, f"{what}[{index}]")
@@ -181,6 +183,22 @@ def _check_data(inputs: Sequence[Any], targets: Sequence[Any]) -> tuple[Rows, Se
                     "finite numbers: drop or fix that example"
                 )
     return inputs, targets
+
+
+def _refuse_text(item: Any, where: str, row: int) -> None:
+    """A TypeError naming the first string inside input row ``item`` (nested lists too).
+
+    ``float("0.1")`` would read it, but no model does arithmetic on text, and ``"nan"``
+    would slip past the check for NaN: features read from a file are converted first.
+    """
+    if isinstance(item, str | bytes):
+        raise TypeError(
+            f"input row {row} holds text: {where} is {item!r}; features must be numbers, "
+            "so convert them first, e.g. X = [[float(v) for v in row] for row in X]"
+        )
+    if isinstance(item, list | tuple):
+        for index, element in enumerate(item):
+            _refuse_text(element, f"{where}[{index}]", row)
 
 
 def _non_finite(item: Any, where: str) -> tuple[str, str] | None:
@@ -268,6 +286,7 @@ def fit(
     callbacks: Sequence[Callback] = (),
     callback: Callable[[int, dict[str, list[float]]], None] | None = None,
     compiled: bool | None = None,
+    validation_data: tuple[Rows, Sequence[Any]] | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)``; returns the history ``{"loss": [...], "accuracy": [...]}``.
 
@@ -300,17 +319,28 @@ def fit(
             (eager). ``None`` (default): compiled where it is safe, else eager
             (:class:`nn.compiled.TrainingMode` says when); the mode used is logged on the
             ``nn.train`` logger, shown by the progress bar, and is ``history.mode``.
+        validation_data: ``(X_val, y_val)``, examples held out from training (as Keras's
+            argument). After each epoch the model, as that epoch left it, is scored on them
+            with :func:`evaluate` (same ``loss_fn`` and ``accuracy_fn``, no graph, no
+            update), giving ``history["val_loss"]`` and ``history["val_accuracy"]``.
+            Callbacks see them at ``on_epoch_end``, so
+            ``EarlyStopping(monitor="val_loss", restore_best=True)`` stops on them and puts
+            back exactly the parameters that scored the best ``val_loss``.
 
     Returns:
         Per epoch, the mean loss over the examples and (unless ``accuracy_fn`` is None) the
-        accuracy of the predictions made during the epoch: a dict, whose ``.mode`` is
-        ``"compiled"`` or ``"eager"`` (the mode of the last step). Stopped early by a
-        callback, it holds the epochs that ran.
+        accuracy of the predictions made during the epoch (each example scored before the
+        update its batch made), plus ``val_loss`` and ``val_accuracy`` with
+        ``validation_data``: a dict, whose ``.mode`` is ``"compiled"`` or ``"eager"`` (the
+        mode of the last step). Stopped early by a callback, it holds the epochs that ran.
 
     Raises:
         ValueError: ``X`` and ``y`` differ in length, or are empty; bad ``epochs`` or
             ``batch_size``; an input row or a target holds a NaN or an infinity (the message
-            names the row: checked before any training).
+            names the row: checked before any training); the same for ``validation_data``,
+            or it is not a pair ``(X_val, y_val)``.
+        TypeError: an input row holds text (``"0.1"``, ``"nan"``): features must be
+            numbers (checked before any training, in every mode).
         FloatingPointError: a step diverged: the loss or a gradient became NaN or infinite,
             or the engine overflowed in the forward or backward pass (then chained ``from``
             its ``OverflowError``/``ValueError``). The message names the epoch, the batch
@@ -321,6 +351,7 @@ def fit(
         Exception: whatever a callback raises, unchanged (after every ``on_train_end``).
     """
     X, y = _check_data(X, y)  # noqa: N806 (NumPy arrays become lists)
+    validation = None if validation_data is None else _check_validation(validation_data)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if batch_size is not None and (
@@ -332,6 +363,10 @@ def fit(
     history = History({"loss": []}, mode=step.mode)
     if accuracy_fn is not None:
         history["accuracy"] = []
+    if validation is not None:
+        history["val_loss"] = []
+        if accuracy_fn is not None:
+            history["val_accuracy"] = []
     hooks = _hooks(epochs, progress, callbacks, callback)
     error: BaseException | None = None
     step.on_change = lambda mode: setattr(history, "mode", mode)
@@ -357,6 +392,10 @@ def fit(
             history["loss"].append(total_loss / len(X))
             if accuracy_fn is not None:
                 history["accuracy"].append(total_correct / len(X))
+            if validation is not None:
+                scores = evaluate(model, *validation, loss_fn, accuracy_fn)
+                for name, score in scores.items():
+                    history[f"val_{name}"].append(score)
             for hook in hooks:
                 hook.on_epoch_end(model, epoch, history)
             if any(hook.stop_training for hook in hooks):
@@ -368,6 +407,24 @@ def fit(
         history.mode = step.mode
         _end_training(hooks, model, history, error)
     return history
+
+
+def _check_validation(validation_data: Any) -> tuple[Rows, Sequence[Any]]:
+    """``validation_data`` as checked ``(X_val, y_val)``, or an error saying what it lacks."""
+    if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+        raise ValueError(
+            "fit: validation_data must be a pair (X_val, y_val), got "
+            f"{type(validation_data).__name__}"
+            + (
+                f" of length {len(validation_data)}"
+                if isinstance(validation_data, tuple | list)
+                else ""
+            )
+        )
+    try:
+        return _check_data(*validation_data)
+    except ValueError as error:
+        raise ValueError(f"fit: validation_data: {error}") from None
 
 
 def _hooks(
@@ -420,7 +477,14 @@ def _end_training(
 def predict(model: Module, X: Rows) -> list[Any]:  # noqa: N803
     """The model's outputs for every row of ``X``, as numbers, computed without a graph.
 
-    The cycle collector waits meanwhile, as in :func:`train_step`."""
+    The cycle collector waits meanwhile, as in :func:`train_step`.
+
+    Raises:
+        TypeError: a row holds text (``"0.1"``): features must be numbers.
+    """
+    X = _plain(X)  # noqa: N806
+    for index, row in enumerate(X):
+        _refuse_text(row, f"X[{index}]", index)
     with no_grad():
         return [_numbers(model(x)) for x in X]
 
@@ -440,6 +504,7 @@ def evaluate(
     Raises:
         ValueError: ``X`` and ``y`` differ in length or are empty, or an input row or a
             target holds a NaN or an infinity (the message names the row).
+        TypeError: an input row holds text (``"0.1"``): features must be numbers.
     """
     X, y = _check_data(X, y)  # noqa: N806
     with no_grad():

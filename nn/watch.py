@@ -230,10 +230,12 @@ def loss_curve_svg(losses: Sequence[float], epochs: int | None = None, title: st
             "{:.1f},{:.1f}".format(*_chart_point(e + 1, loss, epochs, top))
             for e, loss in enumerate(losses)
         )
-        parts.append(f'<polyline points="{points}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
+        # Dark grey and black: blue, orange, red and green each mean something else on this
+        # page (:mod:`autograd_engine.palette`), and a loss has no sign to show.
+        parts.append(f'<polyline points="{points}" fill="none" stroke="#444444" stroke-width="2"/>')
         x, y = _chart_point(len(losses), losses[-1], epochs, top)
         parts.append(
-            f'<circle id="marker" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#d62728" '
+            f'<circle id="marker" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#000000" '
             'stroke="white" stroke-width="1.5"/>'
         )
     parts.append("</svg>")
@@ -479,7 +481,9 @@ class Watch(Callback):
         fills = {
             "title": html.escape(title),
             "chart": chart,
-            "data": data.replace("</", "<\\/"),  # the JSON cannot close its <script>
+            # No "<" at all, as the stepper pages do: "</script>" would close the element,
+            # and "<!--<script>" would make the parser skip the real "</script>" after it.
+            "data": data.replace("<", "\\u003c"),
         }
         page = _PAGE_TEMPLATE.read_text(encoding="utf-8")
         # One pass, so that a title containing "{{data}}" stays text.

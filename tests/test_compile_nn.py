@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import nn.compiled
-from autograd_engine import CompiledGraph, Value
+from autograd_engine import CompiledGraph, Value, no_grad
 from nn import MLP, Module
 from nn.compiled import FrozenGraphError
 from nn.datasets import make_moons
@@ -149,47 +149,66 @@ def test_targets_read_as_numbers_get_a_recording_per_batch(
 
 
 class Branchy(Module):
-    """Frozen control flow: a Python ``if`` on the input's value picks the weight."""
+    """A Python ``if`` on the input's value picks the weight: a guard on ``x[0].data``."""
 
     def __init__(self) -> None:
         self.w = Value(0.5)
         self.v = Value(-0.25)
 
-    def forward(self, x: list[Value]) -> Value:
-        return x[0] * (self.w if x[0].data > 0 else self.v)
+    def forward(self, x: list[Any]) -> Value:
+        first = x[0] if isinstance(x[0], Value) else Value(x[0])  # a leaf, compiled
+        return first * (self.w if first.data > 0 else self.v)
 
 
 class CopiesItsInput(Module):
-    """Frozen data: the input's number is copied into a new leaf, cut off from the input."""
+    """The input's number copied into a new leaf, cut off from the input: a guard too."""
 
     def __init__(self) -> None:
         self.w = Value(0.5)
 
     def forward(self, x: list[Any]) -> Value:
-        return self.w * Value(x[0].data)
+        first = x[0] if isinstance(x[0], Value) else Value(x[0])
+        return self.w * Value(first.data)
 
 
-@pytest.mark.parametrize("model", [Branchy(), CopiesItsInput()])
-def test_frozen_control_flow_is_caught_on_the_first_new_batch(model: Module) -> None:
-    """Direct reads of .data, which no guard sees (tests/test_reliability_compiled.py has
-    the guarded reads, float(v) and comparisons, which re-record)."""
+class CopiesUnderNoGrad(Module):
+    """A number computed under ``no_grad()``: a leaf with no history, which no guard (and
+    no replay) can recompute."""
+
+    def __init__(self) -> None:
+        self.w = Value(0.5)
+
+    def forward(self, x: list[Any]) -> Value:
+        with no_grad():
+            frozen = x[0] * 1.0
+        return self.w * frozen
+
+
+def data_fit(model: Module, compiled: bool) -> tuple[dict[str, list[float]], list[float]]:
     X = [[1.0], [2.0], [-1.0], [-3.0]]
     y = [1.0, 2.0, -1.0, -3.0]
-    optimizer = SGD(model.parameters(), lr=0.01)
-    with pytest.raises(FrozenGraphError, match=r"reads \.data in\s+Python"):
-        fit(
-            model,
-            X,
-            y,
-            mse_loss,
-            optimizer,
-            epochs=1,
-            batch_size=2,
-            shuffle=False,
-            progress=False,
-            accuracy_fn=None,
-            compiled=True,
-        )
+    history = fit(
+        model, X, y, mse_loss, SGD(model.parameters(), lr=0.01), epochs=3, batch_size=2,
+        shuffle=False, progress=False, accuracy_fn=None, compiled=compiled,
+    )  # fmt: skip
+    return history, [p.data for p in model.parameters()]
+
+
+@pytest.mark.parametrize("make_model", [Branchy, CopiesItsInput])
+def test_reads_of_data_are_guards_and_compiled_fit_equals_eager(
+    make_model: Callable[[], Module],
+) -> None:
+    """Each batch's inputs differ, so each batch gets a recording of its own (found again
+    in the next epoch), and training is eager's."""
+    compiled_history, compiled_params = data_fit(make_model(), compiled=True)
+    eager_history, eager_params = data_fit(make_model(), compiled=False)
+    assert compiled_history["loss"] == pytest.approx(eager_history["loss"], rel=1e-12)
+    assert compiled_params == pytest.approx(eager_params, rel=1e-12)
+
+
+def test_a_number_computed_under_no_grad_is_caught_on_the_first_new_batch() -> None:
+    with pytest.raises(FrozenGraphError, match=r"computes a number the recording cannot see"):
+        data_fit(CopiesUnderNoGrad(), compiled=True)
 
 
 def test_full_batch_never_needs_the_check_and_never_builds_eagerly(

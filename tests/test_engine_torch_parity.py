@@ -92,3 +92,38 @@ def test_values_and_derivatives_match_pytorch(tree: Tree, xs: list[float]) -> No
         for j, t2 in enumerate(tsecond):
             expected2 = 0.0 if t2 is None else t2.item()
             assert second[i][j] == pytest.approx(expected2, rel=1e-9, abs=1e-10), (tree, xs, i, j)
+
+
+# Subtraction, division and negation are ops of their own, as PyTorch's SubBackward0,
+# DivBackward0 and NegBackward0: with the same formulas, the numbers are PyTorch's bit for bit.
+OWN_OPS: dict[str, tuple[Callable[..., Any], list[tuple[float, ...]]]] = {
+    "sub": (lambda a, b: a - b, [(1.5, -2.0), (0.3, 0.7), (1e308, -1e300)]),
+    "rsub": (lambda a: 0.99 - a, [(0.75136507,), (-3.0,)]),
+    "sub number": (lambda a: a - 0.1, [(0.3,)]),
+    "div": (lambda a, b: a / b, [(1.5, -2.0), (0.3, 0.7), (1e200, 1e200), (1.0, 3.0)]),
+    "rdiv": (lambda a: 2.0 / a, [(3.0,), (-0.2,)]),
+    "div number": (lambda a: a / 3.0, [(0.1,)]),
+    "neg": (lambda a: -a, [(1.5,), (-0.0,)]),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "point"),
+    [(name, point) for name, (_, points) in OWN_OPS.items() for point in points],
+)
+def test_sub_div_neg_equal_pytorch_bit_for_bit(name: str, point: tuple[float, ...]) -> None:
+    f = OWN_OPS[name][0]
+    values = [Value(x) for x in point]
+    y = f(*values)
+    first = grad(y, values, create_graph=True)
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
+    ty = f(*ts)
+    tfirst = torch.autograd.grad(ty, ts, create_graph=True)
+    assert y.data == ty.item()
+    assert [d.item() for d in first] == [t.item() for t in tfirst]
+    for d, td in zip(first, tfirst, strict=True):
+        if not td.requires_grad:  # a constant derivative (1, -1, 1/3): no second order
+            assert grad(d, values) == [0.0] * len(values)
+            continue
+        tsecond = torch.autograd.grad(td, ts, retain_graph=True, allow_unused=True)
+        assert grad(d, values) == [0.0 if t is None else t.item() for t in tsecond]

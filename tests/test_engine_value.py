@@ -174,3 +174,57 @@ def test_zero_base_with_value_exponent_has_zero_exponent_gradient() -> None:
 def test_backward_rejects_a_non_number_gradient() -> None:
     with pytest.raises(TypeError, match="gradient must be a real number"):
         Value(1.0).backward("one")  # type: ignore[arg-type]
+
+
+# --- -, / and negation: one node each, as on the board ---------------------------------
+
+
+def test_subtracting_from_a_number_is_one_node_with_derivative_minus_one() -> None:
+    out = Value(0.75136507, label="out")
+    error = 0.99 - out  # Mazur's target - out
+    assert error.op == "-"
+    assert [p.data for p in error.parents] == [0.99, 0.75136507]
+    assert error.parents[0].is_constant
+    assert error.parents[1] is out
+    error.backward()
+    assert out.grad == -1.0
+
+
+def test_division_is_one_node_with_both_partials() -> None:
+    a, b = Value(3.0), Value(2.0)
+    y = a / b
+    assert y.op == "/"
+    assert y.parents == (a, b)
+    y.backward()
+    assert (y.data, a.grad, b.grad) == (1.5, 0.5, -0.75)  # 1/b and -a/b²
+
+
+@pytest.mark.parametrize(
+    ("f", "op", "expected"),
+    [
+        (lambda a: a - 2, "-", (1.0, 1.0)),
+        (lambda a: 2 - a, "-", (-1.0, -1.0)),
+        (lambda a: a / 4, "/", (0.75, 0.25)),
+        (lambda a: 3 / a, "/", (1.0, -1 / 3)),
+        (lambda a: -a, "neg", (-3.0, -1.0)),
+    ],
+)
+def test_numbers_on_either_side_make_one_node(
+    f: Callable[[Value], Value], op: str, expected: tuple[float, float]
+) -> None:
+    a = Value(3.0)
+    y = f(a)
+    assert y.op == op
+    assert all(p is a or p.is_constant for p in y.parents)
+    y.backward()
+    assert (y.data, a.grad) == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "f", [lambda a: a // 2, lambda a: 7 // a, lambda a: a // Value(2.0), lambda a: divmod(a, 2)]
+)
+def test_floor_division_is_a_type_error_that_says_what_to_use(f: Callable[[Value], Value]) -> None:
+    with pytest.raises(
+        TypeError, match=r"floor division has no useful gradient.*a\.data // b\.data"
+    ):
+        f(Value(7.0))

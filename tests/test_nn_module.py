@@ -127,14 +127,28 @@ def test_loading_a_malformed_file_names_the_problem(
     assert model.state_dict() == before
 
 
-def test_loading_another_models_file_raises_key_error(tmp_path: Path) -> None:
-    path = tmp_path / "small.json"
-    MLP(2, [2, 1], seed=0).save(path)
-    model = MLP(2, [3, 1], seed=0)
-    before = model.state_dict()
-    with pytest.raises(KeyError, match="missing keys"):
-        model.load(path)
-    assert model.state_dict() == before
+@pytest.mark.parametrize(
+    ("saved", "loaded", "problem"),
+    [
+        (MLP(2, [2, 1], seed=0), MLP(2, [3, 1], seed=0), r"missing keys: layers\.0\.neurons\.2"),
+        (MLP(2, [3, 1], seed=0), MLP(2, [2, 1], seed=0), r"unexpected keys: layers\.0\.neurons\.2"),
+        (
+            MLP(3, [2, 1], seed=0),
+            MLP(2, [2, 1], seed=0),
+            r"unexpected keys: layers\.0\.neurons\.0\.w\.2",
+        ),
+    ],
+)
+def test_loading_another_models_file_is_a_value_error_naming_the_names(
+    tmp_path: Path, saved: MLP, loaded: MLP, problem: str
+) -> None:
+    # Wrong names or shapes are a malformed file for this model, as the README says.
+    path = tmp_path / "other.json"
+    saved.save(path)
+    before = loaded.state_dict()
+    with pytest.raises(ValueError, match=f"not a state file of this model: .*{problem}"):
+        loaded.load(path)
+    assert loaded.state_dict() == before
 
 
 def test_save_into_a_missing_folder_raises_clearly(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 
+from autograd_engine.palette import NEGATIVE, POSITIVE
 from nn import MLP
 from nn.datasets import make_moons
 from nn.module import Module
@@ -96,8 +97,9 @@ def test_the_boundary_is_where_the_prediction_changes() -> None:
     assert all(abs(x - 0.5) < 1e-9 for line in lines for x in xs(line))
     assert max(xs(left)) <= 0.5 + 1e-9
     assert min(xs(right)) >= 0.5 - 1e-9
-    assert matplotlib.colors.to_hex(left.get_facecolor()[0]) == CLASS_COLORS[0]
-    assert matplotlib.colors.to_hex(right.get_facecolor()[0]) == CLASS_COLORS[1]
+    # Two classes are the two signs of the score: orange below 0, blue above (the palette).
+    assert matplotlib.colors.to_hex(left.get_facecolor()[0]) == NEGATIVE
+    assert matplotlib.colors.to_hex(right.get_facecolor()[0]) == POSITIVE
 
 
 def test_a_model_that_predicts_one_class_has_no_boundary_in_its_legend() -> None:

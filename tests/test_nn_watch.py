@@ -237,3 +237,24 @@ def test_a_title_is_text_even_when_it_looks_like_a_placeholder(tmp_path: Path) -
     assert "<h1>&lt;b&gt;{{data}}&lt;/b&gt; &amp; {{chart}}</h1>" in page
     assert page.count('<script type="application/json" id="data">{"frames"') == 1
     assert len(watcher.frames) == 4
+
+
+def _script_breaking_loss(outputs: Sequence[object], targets: Sequence[object]) -> object:
+    raise ValueError("cross_entropy: the label '<!--<script>' is not a class index")
+
+
+def test_an_error_that_looks_like_markup_cannot_break_the_pages_script(tmp_path: Path) -> None:
+    # "<!--<script>" inside a <script> element makes the HTML parser skip the "</script>"
+    # that follows, so the embedded JSON must hold no "<" at all.
+    model = MLP(2, [2, 1], seed=0)
+    watcher = watch(every=1, path=tmp_path / "failed.html", live=False)
+    with pytest.raises(ValueError, match="<!--<script>"):
+        fit(
+            model, [[0.0, 1.0]], [1.0], _script_breaking_loss,  # type: ignore[arg-type]
+            Adam(model.parameters(), 0.01), 2, progress=False, callbacks=[watcher],
+        )  # fmt: skip
+    page = (tmp_path / "failed.html").read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.S)
+    assert data is not None
+    assert "<" not in data.group(1)
+    assert "\\u003c!--\\u003cscript>" in data.group(1)

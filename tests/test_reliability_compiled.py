@@ -50,6 +50,7 @@ STEPS: dict[str, Callable[[Value, Value, float], Value]] = {
     "tanh": lambda a, b, c: (a + c).tanh(),
     "sin": lambda a, b, c: (a * b).sin(),
     "if a > c": lambda a, b, c: a * 2.0 if a > c else b - a,
+    "if a > c, b + a * -1": lambda a, b, c: a * 2.0 if a > c else b + a * -1.0,
     "if a.item() > c": lambda a, b, c: a.tanh() if a.item() > c else b * 0.5,
     "if c >= a": lambda a, b, c: a + 1.0 if c >= a else a * a,  # reflected: a <= c
     "if a < b": lambda a, b, c: a + 1.0 if a < b else b * a,
@@ -60,6 +61,14 @@ STEPS: dict[str, Callable[[Value, Value, float], Value]] = {
     "round": lambda a, b, c: a * round(b, 1),
     "int": lambda a, b, c: a + int(b * 3),
     "maximum": lambda a, b, c: maximum(a, b, c),  # an op: the replay re-decides it itself
+    # Reads of the number itself: each is a guard that holds while the number is the same.
+    "if a.data > c": lambda a, b, c: a * 2.0 if a.data > c else b - a,
+    "copy of b.data": lambda a, b, c: a * Value(b.data),
+    "detach": lambda a, b, c: a + b.detach() * c,
+    "if f'{a:.0f}'": lambda a, b, c: a * 3.0 if f"{a:.0f}" in ("0", "-0") else b * a,
+    "float(f'{b:.2f}')": lambda a, b, c: a * float(f"{b:.2f}"),
+    "f'{b:g}'": lambda a, b, c: a * 2.0 if "-" in f"{b:g}" else a,
+    "str(b.data)": lambda a, b, c: a * len(str(b.data)),
 }
 
 Program = list[tuple[str, int, int, float]]
@@ -260,12 +269,14 @@ def test_compile_graph_inside_a_recording_block_uses_its_log() -> None:
 def test_recording_is_off_outside_the_block_and_blocks_nest() -> None:
     x = Value(1.0)
     assert guards.log is None
+    assert guards.current_log() is None
     with guards.recording() as outer:
         x > 0  # noqa: B015 (the comparison is what is recorded)
         with guards.recording() as inner:
             x.item()
-        assert guards.log is outer
+        assert guards.current_log() is outer
     assert guards.log is None
+    assert guards.current_log() is None
     bool(x)
     assert [g.test for g in inner] == ["item"]
     assert [g.test for g in outer] == [">", "item"]
@@ -559,17 +570,18 @@ TIE_PROGRAM: Program = [
     ("add", 0, 0, 0.0),
     ("add", 0, 80, 0.0),
     ("median", 0, 2, 0.0),
-    ("if a > c", 56, 0, 0.0),
+    ("if a > c, b + a * -1", 56, 0, 0.0),
 ]
 
 
 def test_a_tie_splits_eager_and_compiled_fits_by_rounding_only() -> None:
-    """Why the oracle is per step. Here the median is w0 = 0.0 and b - a subtracts w0 again,
-    so w0's gradient is +1/6 - 1/6 per example: backward() adds them -,+,-,+,-,+ (exactly
-    0.0), the replay level by level +,+,+,-,-,- (5.55e-17, one rounding). w0 becomes
-    -5.55e-19 instead of 0.0; at the next step ``w0 < x0`` breaks the tie the other way,
-    the compiled step records the new branch (guards at work) and from there trains another
-    model, as eager does from that parameter. Every step is still eager's to 1e-9."""
+    """Why the oracle is per step. Here the median is w0 = 0.0 and b + a * -1 subtracts w0
+    again (written so, as a product in a sum, for the replay to fuse it), so w0's gradient
+    is +1/6 - 1/6 per example: backward() adds them -,+,-,+,-,+ (exactly 0.0), the replay
+    level by level +,+,+,-,-,- (5.55e-17, one rounding). w0 becomes -5.55e-19 instead of
+    0.0; at the next step ``w0 < x0`` breaks the tie the other way, the compiled step
+    records the new branch (guards at work) and from there trains another model, as eager
+    does from that parameter. Every step is still eager's to 1e-9."""
     checked, (compiled_loss, compiled_weights) = lockstep_fit(
         TIE_PROGRAM, [0.0, 1.0, 0.0], [0.0] * 16
     )

@@ -24,10 +24,11 @@ from hypothesis import strategies as st
 
 from autograd_engine import Value
 from nn import MLP, Module
+from nn.compiled import CompiledStep
 from nn.finite import check_before_step, divergence_error, raised_by_engine
 from nn.losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from nn.optim import SGD, Adam, AdamW, Optimizer
-from nn.train import accuracy, evaluate, fit, train_step
+from nn.train import accuracy, evaluate, fit, predict, train_step
 
 COMPILED = [pytest.param(False, id="eager"), pytest.param(True, id="compiled")]
 
@@ -467,3 +468,41 @@ def test_losses_refuse_nan_targets(loss: Callable[..., Value], target: float) ->
 def test_mse_with_a_nan_target_is_nan_not_a_number() -> None:
     # NaN in, NaN out: the loss must not hide it (fit refuses such data up front).
     assert math.isnan(mse_loss([Value(0.5)], [math.nan]).data)
+
+
+@pytest.mark.parametrize("compiled", [None, True, False])
+@pytest.mark.parametrize(
+    ("X", "where"),
+    [
+        ([["0.1", "0.2"], ["0.3", "0.4"]], r"X\[0\]\[0\] is '0\.1'"),
+        ([[0.1, 0.2], [0.3, "nan"]], r"X\[1\]\[1\] is 'nan'"),
+    ],
+)
+def test_text_features_are_refused_in_every_mode(
+    compiled: bool | None,
+    X: list[list[Any]],
+    where: str,
+) -> None:
+    # float("0.1") would read text, and float("nan") would slip past the NaN check; the
+    # eager step cannot multiply text at all. Every mode refuses it, before any step.
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(
+        TypeError, match=f"input row .* holds text: {where}; features must be numbers"
+    ):
+        fit(
+            model, X, [1.0, 0.0], mse_loss, SGD(model.parameters(), 0.1), 2,
+            progress=False, accuracy_fn=None, compiled=compiled,
+        )  # fmt: skip
+    assert model.state_dict() == before
+    with pytest.raises(TypeError, match="holds text"):
+        evaluate(model, X, [1.0, 0.0], mse_loss, None)
+    with pytest.raises(TypeError, match="holds text"):
+        predict(model, X)
+
+
+def test_the_compiled_step_itself_reads_no_text() -> None:
+    model = MLP(1, [1], seed=0)
+    step = CompiledStep()
+    with pytest.raises(TypeError, match=r"an input must be a number, not str: '0\.5'"):
+        step(model, mse_loss, SGD(model.parameters(), 0.1), [["0.5"]], [1.0])

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from autograd_engine import Value
 from autograd_engine.viz import BackwardStepper
-from autograd_engine.viz.stepper import _symbol
+from autograd_engine.viz.stepper_group import symbol as _symbol
 from tests.examples import lecture_graph
 
 # --- random graphs with shared nodes -----------------------------------------------------
@@ -53,48 +53,58 @@ def graphs(draw: st.DrawFn) -> Value:
 
 @settings(max_examples=150, deadline=None)
 @given(graphs(), st.sampled_from([1.0, -0.5, 3.0]))
-def test_the_last_frame_equals_backward(root: Value, seed: float) -> None:
+def test_the_last_backward_frame_equals_backward(root: Value, seed: float) -> None:
     stepper = BackwardStepper(root, gradient=seed)
-    last = stepper.grads(len(stepper))
+    last = stepper.grads(stepper.backward_end)
     root.backward(seed)
     assert {node: node.grad for node in stepper.nodes} == last
 
 
 @settings(max_examples=150, deadline=None)
 @given(graphs())
-def test_each_frame_adds_one_rule_and_a_node_fires_only_when_complete(root: Value) -> None:
+def test_each_backward_frame_adds_one_rule_and_a_node_fires_only_when_complete(
+    root: Value,
+) -> None:
     stepper = BackwardStepper(root)
-    final = stepper.grads(len(stepper))
+    final = stepper.grads(stepper.backward_end)
+    start = stepper.backward_start
     for k, step in enumerate(stepper.steps):
-        before, after = stepper.grads(k), stepper.grads(k + 1)
+        before, after = stepper.grads(start + k), stepper.grads(start + k + 1)
+        assert stepper.firing(start + k + 1) == step
         # Every term has arrived before the node fires: its gradient is already final.
         assert before[step.node] == step.grad == final[step.node]
         expected = dict(before)
         for parent, term in zip(step.node.parents, step.parent_grads, strict=True):
             if not parent.is_constant:  # constants get no gradient and no frame
-                expected[parent] += term
+                expected[parent] = expected.get(parent, 0.0) + term
         assert after == expected
 
 
-def test_frame_zero_holds_only_the_seed() -> None:
+def test_backward_frame_zero_holds_only_the_seed() -> None:
     x = Value(0.3, "x")
     y = (x * x).tanh()
     stepper = BackwardStepper(y, gradient=2.5)
-    assert stepper.grads(0) == {x: 0.0, y.parents[0]: 0.0, y: 2.5}
+    assert stepper.grads(stepper.backward_start) == {y: 2.5}  # nothing else has arrived
 
 
-def test_one_step_per_non_leaf_node() -> None:
+def test_one_numbering_forward_backward() -> None:
     a, b = Value(1.0), Value(2.0)
-    y = (a * b + a).sin()  # nodes: a, b, a*b, +, sin
-    assert len(BackwardStepper(y)) == 3
+    y = (a * b + a).sin()  # nodes: a, b, a*b, +, sin: 3 computed, 3 steps
+    stepper = BackwardStepper(y)
+    assert [(f.phase, f.number) for f in stepper.frames] == [
+        *(("forward", j) for j in range(4)),
+        *(("backward", k) for k in range(4)),
+    ]
+    assert len(stepper) == len(stepper.frames) == 8
+    assert [f.index for f in stepper.frames] == list(range(8))
 
 
 def test_a_leaf_root_has_no_steps() -> None:
     x = Value(4.0, "x")
     stepper = BackwardStepper(x)
-    assert len(stepper) == 0
-    assert stepper.grads(0) == {x: 1.0}
-    assert stepper.firing(0) is None
+    assert len(stepper) == 2  # forward 0 and the seed
+    assert stepper.grads(1) == {x: 1.0}
+    assert stepper.firing(1) is None
 
 
 # --- the micrograd lecture's graph, frame by frame -----------------------------------------
@@ -108,30 +118,32 @@ def lecture() -> tuple[BackwardStepper, dict[str, Value]]:
 def test_lecture_graph_frames() -> None:
     stepper, v = lecture()
     assert [step.node.label for step in stepper.steps] == ["L", "d", "e"]
+    start = stepper.backward_start
 
-    def named(k: int) -> dict[str, float]:
-        return {name: stepper.grads(k)[node] for name, node in v.items()}
+    def named(k: int) -> dict[str, float | None]:
+        return {name: stepper.grads(start + k).get(node) for name, node in v.items()}
 
-    assert named(0) == {"a": 0, "b": 0, "c": 0, "d": 0, "e": 0, "f": 0, "L": 1}
-    assert named(1) == {"a": 0, "b": 0, "c": 0, "d": -2, "e": 0, "f": 4, "L": 1}  # dL/dd = f
-    assert named(2) == {"a": 0, "b": 0, "c": -2, "d": -2, "e": -2, "f": 4, "L": 1}  # + copies
-    assert named(3) == {"a": 6, "b": -4, "c": -2, "d": -2, "e": -2, "f": 4, "L": 1}  # * swaps
+    none = None
+    assert named(0) == {"a": none, "b": none, "c": none, "d": none, "e": none, "f": none, "L": 1}
+    assert named(1) == {"a": none, "b": none, "c": none, "d": -2, "e": none, "f": 4, "L": 1}
+    assert named(2) == {"a": none, "b": none, "c": -2, "d": -2, "e": -2, "f": 4, "L": 1}
+    assert named(3) == {"a": 6, "b": -4, "c": -2, "d": -2, "e": -2, "f": 4, "L": 1}
 
 
-def test_lecture_captions_spell_out_the_chain_rule() -> None:
-    stepper, _ = lecture()
-    lines = stepper.caption(2).split("\n")
+def test_lecture_captions_say_what_was_sent_in_the_past_tense() -> None:
+    stepper, v = lecture()
+    k = stepper.fired(v["e"])
+    lines = stepper.caption(k).split("\n")
     assert lines[0] == (
-        "backward 2/3: e = a * b fires. ∂L/∂e = -2 is complete (its only term has arrived)."
+        "backward 3/3: e = a * b fired, with ∂L/∂e = -2 complete (its only term arrived)."
     )
-    assert lines[1].startswith("  to a: local ∂e/∂a = ")
-    assert lines[1].endswith(
-        "-3; chain rule ∂L/∂a += -2 × -3 = 6; ∂L/∂a = 6, its only term arrived"
+    assert lines[1] == (
+        "  to a: local ∂e/∂a = b = -3; sent -2 × -3 = 6; ∂L/∂a = 6, its only term arrived"
     )
-    assert lines[2].endswith(
-        "2; chain rule ∂L/∂b += -2 × 2 = -4; ∂L/∂b = -4, its only term arrived"
+    assert lines[2] == (
+        "  to b: local ∂e/∂b = a = 2; sent -2 × 2 = -4; ∂L/∂b = -4, its only term arrived"
     )
-    assert stepper.caption(3).startswith("backward 3/3: done.")
+    assert lines[3].startswith("Done: every node holds ∂L/∂node")
 
 
 def marked_edge_labels(svg: str) -> list[str]:
@@ -144,27 +156,28 @@ def highlighted_ids(svg: str) -> list[str]:
     return re.findall(r'<g id="(n\d+)" class="node value [^"]*\bfiring\b', svg)
 
 
-def test_a_frame_marks_the_firing_node_and_its_chain_rule_terms() -> None:
-    stepper, _ = lecture()
-    svg = stepper.svg(2)
+def test_a_frame_marks_the_firing_node_and_the_terms_it_sent() -> None:
+    stepper, v = lecture()
+    svg = stepper.svg(stepper.fired(v["e"]))
     assert highlighted_ids(svg) == ["n2"]  # e, third in topological order
     assert sorted(marked_edge_labels(svg)) == ["&#45;2 × &#45;3 = 6", "&#45;2 × 2 = &#45;4"]
-    assert "backward 2/3: e = a * b fires" in svg
+    assert "backward 3/3: e = a * b fired" in svg
+    assert '<text id="n0_grad" class="grad complete"' in svg  # a's term arrived
+    assert ">grad 6</text>" in svg
 
 
-def test_the_last_frame_marks_nothing() -> None:
+def test_the_seed_frame_marks_nothing_and_shows_no_gradient_as_a_dash() -> None:
     stepper, _ = lecture()
-    svg = stepper.svg(3)
+    svg = stepper.svg(stepper.backward_start)
     assert highlighted_ids(svg) == []
     assert marked_edge_labels(svg) == []
-    assert '<text id="n0_grad" class="grad complete"' in svg  # a's gradient has arrived
-    assert ">grad 6</text>" in svg
+    assert re.search(r"<text id=\"n0_grad\" class=\"grad waiting\"[^>]*>grad –</text>", svg)
 
 
 def test_frames_are_the_same_every_run() -> None:
     first, _ = lecture()
     second, _ = lecture()
-    assert [first.frame(k).source for k in range(4)] == [second.frame(k).source for k in range(4)]
+    assert [first.svg(k) for k in range(len(first))] == [second.svg(k) for k in range(len(second))]
 
 
 def test_a_node_used_twice_gets_two_terms_in_one_step() -> None:
@@ -172,9 +185,10 @@ def test_a_node_used_twice_gets_two_terms_in_one_step() -> None:
     y = x * x
     y.label = "y"
     stepper = BackwardStepper(y)
-    assert stepper.grads(1)[x] == 6.0
-    assert sorted(marked_edge_labels(stepper.svg(0))) == ["1 × 3 = 3", "1 × 3 = 3"]
-    assert "∂y/∂x = 3 + 3 = 6, both terms arrived" in stepper.caption(0)
+    k = stepper.fired(y)
+    assert stepper.grads(k)[x] == 6.0
+    assert sorted(marked_edge_labels(stepper.svg(k))) == ["1 × 3 = 3", "1 × 3 = 3"]
+    assert "∂y/∂x = 3 + 3 = 6, both terms arrived" in stepper.caption(k)
 
 
 def test_names_with_symbols_are_bracketed_in_captions() -> None:
@@ -183,7 +197,7 @@ def test_names_with_symbols_are_bracketed_in_captions() -> None:
     h.label = "tanh(x)"
     y = h * 2
     stepper = BackwardStepper(y)
-    assert f"∂({stepper.name(y)})/∂(tanh(x)) = 2 is complete" in stepper.caption(1)
+    assert f"∂({stepper.name(y)})/∂(tanh(x)) = 2 complete" in stepper.caption(stepper.fired(h))
 
 
 def test_unlabelled_nodes_are_described_by_how_they_were_made() -> None:
@@ -192,15 +206,23 @@ def test_unlabelled_nodes_are_described_by_how_they_were_made() -> None:
     stepper = BackwardStepper(y)
     product, square = y.parents[0], y.parents[0].parents[0]
     name = stepper.name
-    assert [stepper.caption(k).split(" fires")[0] for k in range(3)] == [
-        f"backward 0/3: {name(y)} = relu({name(product)})",
-        f"backward 1/3: {name(product)} = {_symbol(name(square))}**2",
-        f"backward 2/3: {name(square)} = a * b",
+    assert [stepper.caption(stepper.fired(n)).split(" fired")[0] for n in (y, product, square)] == [
+        f"backward 1/3: {name(y)} = relu({name(product)})",
+        f"backward 2/3: {name(product)} = {_symbol(name(square))}**2",
+        f"backward 3/3: {name(square)} = a * b",
     ]
     assert len({name(y), name(product), name(square)}) == 3
 
 
-@pytest.mark.parametrize(("k", "error"), [(-1, IndexError), (4, IndexError), (1.0, TypeError)])
+def test_a_power_rule_is_written_as_on_a_board() -> None:
+    a = Value(3.0, "a")
+    y = a**2
+    y.label = "y"
+    stepper = BackwardStepper(y)
+    assert "local ∂y/∂a = 2·a = 6" in stepper.caption(stepper.fired(y))
+
+
+@pytest.mark.parametrize(("k", "error"), [(-1, IndexError), (8, IndexError), (1.0, TypeError)])
 def test_frame_numbers_are_checked(k: object, error: type[Exception]) -> None:
     stepper, _ = lecture()
     with pytest.raises(error, match="frame"):
@@ -249,7 +271,7 @@ def test_mazur_network_numbers() -> None:
     error, w = mazur()
     assert abs(error.data - 0.298371109) < 1e-9
     stepper = BackwardStepper(error, precision=9)
-    grads = stepper.grads(len(stepper))
+    grads = stepper.grads(stepper.backward_end)
     # The gradients the post prints, and the weights after its step of learning rate 0.5.
     assert abs(grads[w["w5"]] - 0.082167041) < 1e-9
     assert abs(grads[w["w1"]] - 0.000438568) < 1e-9
@@ -297,11 +319,11 @@ def test_html_page_holds_one_svg_and_needs_no_network(tmp_path: Path) -> None:
     assert page.count("<svg") == 1
     data = page_data(page)
     frames = data["frames"]
-    backward = frames[data["backward_start"] :]
-    assert len(backward) == 4
-    for k, frame in enumerate(backward):
+    assert len(frames) == len(stepper)
+    for k, frame in enumerate(frames):
         assert frame["caption"] == stepper.caption(k)
-    assert [frame["firing"] for frame in backward] == [6, 4, 2, None]
+    backward = frames[data["backward_start"] :]
+    assert [frame["firing"] for frame in backward] == [None, 6, 4, 2]
 
 
 def test_html_page_data_cannot_close_its_script_element(tmp_path: Path) -> None:
@@ -309,3 +331,26 @@ def test_html_page_data_cannot_close_its_script_element(tmp_path: Path) -> None:
     page = BackwardStepper(x * 2).to_html(tmp_path / "page.html").read_text(encoding="utf-8")
     assert page.count("</script>") == 2  # the data's and the player's
     assert page_data(page)["nodes"][0]["name"] == "</script><b>"
+
+
+def test_unlabelled_nodes_are_named_as_on_the_board_while_short() -> None:
+    out, w, x = Value(0.75, "out"), Value(0.4, "w"), Value(0.6, "x")
+    error = 0.5 * (0.99 - out) ** 2 + w * x
+    stepper = BackwardStepper(error)
+    names = [stepper.name(n) for n in stepper.nodes if not n.is_leaf]
+    assert "0.99 − out" in names  # one node: subtraction is an op of its own
+    assert "(0.99 − out)²" in names
+    assert "w·x" in names
+    # Too long, or built on a name that is itself only op#index: op and index.
+    assert stepper.name(error).startswith("+#")
+    long = Value(1.0, "a_rather_long_name") * Value(2.0, "another_long_name")
+    assert BackwardStepper(long).name(long) == "*#1"
+    k = stepper.fired(next(n for n in stepper.nodes if stepper.name(n) == "0.99 − out"))
+    assert "local ∂(0.99 − out)/∂out = -1" in stepper.caption(k)
+
+
+def test_board_names_bracket_what_binds_more_loosely() -> None:
+    a, b, c = Value(2.0, "a"), Value(4.0, "b"), Value(1.0, "c")
+    y = (a / b - (-c)) * (a + b)
+    names = {BackwardStepper(y).name(n) for n in BackwardStepper(y).nodes}
+    assert {"a/b", "−c", "a/b − (−c)", "a + b", "(a/b − (−c))·(a + b)"} <= names

@@ -4,6 +4,7 @@ we read back the frame, the colours, every number shown and where each box is dr
 from __future__ import annotations
 
 import random
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -13,7 +14,9 @@ from typing import Any
 import pytest
 
 from autograd_engine import Value
+from autograd_engine.graph import topological_order
 from autograd_engine.viz import BackwardStepper
+from tests.stepper_truth import check_claims, page_state, svg_marks, svg_texts
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -90,9 +93,15 @@ def browser() -> Iterator[Any]:
             driver.quit()
 
 
+def neuron_params(root: Value) -> list[Value]:
+    """The lecture neuron's weights and bias (not its inputs x1, x2)."""
+    return [n for n in topological_order(root) if n.label in ("w1", "w2", "b")]
+
+
 @pytest.fixture(scope="module")
 def stepper() -> BackwardStepper:
-    return BackwardStepper(tanh_neuron(), lr=0.1)
+    root = tanh_neuron()
+    return BackwardStepper(root, lr=0.1, params=neuron_params(root))
 
 
 @pytest.fixture
@@ -115,11 +124,7 @@ def move_slider(driver: Any, k: int) -> None:
 
 
 def expected_state(stepper: BackwardStepper, k: int) -> dict[tuple[int, str], str]:
-    fields: dict[tuple[int, str], str] = {}
-    for frame in stepper.frames[: k + 1]:
-        for i, field, text in frame.changes:
-            fields[i, field] = text
-    return fields
+    return page_state(stepper, k)
 
 
 SHOWN = """
@@ -140,45 +145,79 @@ for (const node of DATA.nodes) {
 }
 return out;
 """
-RED, BLUE = "rgb(214, 39, 40)", "rgb(31, 119, 180)"
+# The palette's GRAD (the node firing) and PARTIAL (the nodes receiving its terms).
+RED, PURPLE = "rgb(214, 39, 40)", "rgb(123, 50, 148)"
 
 
-def check_frame(driver: Any, stepper: BackwardStepper, k: int) -> None:
-    """Everything the page shows must be page frame k of the stepper."""
-    frame = stepper.frames[k]
+def check_frame(driver: Any, stepper: BackwardStepper, k: int, *, quiz: bool = False) -> None:
+    """Everything the page shows must be frame k of the stepper: the numbers and marks of
+    every box (the same as ``stepper.svg(k)``'s), the caption (and every number it states
+    about a box is what that box shows), the table, the marked edges and their labels."""
+    frame = stepper.page_data()["frames"][k]
     assert driver.find_element(By.ID, "frame-number").text == str(k)
     assert driver.find_element(By.ID, "slider").get_attribute("value") == str(k)
-    assert driver.find_element(By.ID, "phase").text == frame.phase
-    assert driver.find_element(By.ID, "caption").get_attribute("textContent") == frame.caption
+    assert driver.find_element(By.ID, "phase").text == frame["phase"]
+    if not quiz:  # a quiz hides the terms of the question being asked
+        assert driver.find_element(By.ID, "caption").get_attribute("textContent") == (
+            stepper.caption(k)
+        )
     fields = expected_state(stepper, k)
     shown = driver.execute_script(SHOWN)
+    table = driver.execute_script(TABLE)
+    page = {}
     for i, box in enumerate(shown):
+        page[i, "data"], page[i, "grad"] = box["data"], box["grad"]
         assert box["data"] == fields[i, "data"]
         assert box["grad"] == fields[i, "grad"]
         assert box["gradClass"] == f"grad {fields[i, 'arrival']}"
-        firing = i == frame.firing
-        receiving = i in frame.focus[1:]
+        # The table row says the same, without the words "data" and "grad".
+        assert table[i]["name"] == stepper._boxes[i].name  # the full name, never cut
+        assert table[i]["data"] == fields[i, "data"].removeprefix("data ")
+        assert table[i]["grad"] == fields[i, "grad"].removeprefix("grad ")
+        assert table[i]["terms"] == fields[i, "terms"]
+        firing = i == frame["firing"]
+        receiving = i in frame["focus"][1:]
         assert ("firing" in box["cls"].split()) == firing
         assert ("receiving" in box["cls"].split()) == receiving
         # The colours a person sees: red outline on the firing node, blue on its inputs.
         if firing:
             assert box["stroke"] == RED
         elif receiving:
-            assert box["stroke"] == BLUE
+            assert box["stroke"] == PURPLE
         else:
-            assert box["stroke"] not in (RED, BLUE)
+            assert box["stroke"] not in (RED, PURPLE)
         if fields[i, "arrival"] == "waiting":
             assert box["gradFill"] == "rgb(170, 170, 170)"  # grey: nothing arrived yet
         elif fields[i, "arrival"] == "complete":
             assert box["gradFill"] == "rgb(0, 0, 0)"
     rows = driver.find_elements(By.CSS_SELECTOR, "#grads tr.firing")
     assert [row.get_attribute("data-node") for row in rows] == (
-        [] if frame.firing is None else [f"n{frame.firing}"]
+        [] if frame["firing"] is None else [f"n{frame['firing']}"]
     )
     sending = driver.find_elements(By.CSS_SELECTOR, "g.edge.sending, g.edge.computing")
-    assert sorted(e.get_attribute("id") for e in sending) == sorted(e for e, _ in frame.edges)
-    labels = page_labels(driver)
-    assert sorted(labels) == sorted(label for _, label in frame.edges if label)
+    assert sorted(e.get_attribute("id") for e in sending) == sorted(e for e, _ in frame["edges"])
+    if not quiz:
+        labels = page_labels(driver)
+        assert sorted(labels) == sorted(label for _, label in frame["edges"] if label)
+    # The caption's numbers are the page's, and the still picture is the page's frame k.
+    check_claims(stepper, k, page)
+    svg = stepper.svg(k)
+    assert svg_texts(svg) == page
+    if frame["phase"] == "backward":
+        assert svg_marks(svg) == {i: fields[i, "arrival"] for i in range(len(shown))}
+    assert sorted(svg_edges(svg)) == sorted(e for e, _ in frame["edges"])
+
+
+TABLE = """
+return [...document.querySelectorAll("#grads tbody tr")].map((row) => ({
+  name: row.querySelector(".name").textContent, data: row.querySelector(".data").textContent,
+  grad: row.querySelector(".grad").textContent, terms: row.querySelector(".terms").textContent,
+}));
+"""
+
+
+def svg_edges(svg: str) -> list[str]:
+    return re.findall(r'<g id="(n\d+_(?:e\d+|out))" class="edge (?:sending|computing)"', svg)
 
 
 def page_labels(driver: Any) -> list[str]:
@@ -199,6 +238,7 @@ def test_the_page_opens_at_frame_zero(page: Any, stepper: BackwardStepper) -> No
 
 def test_every_frame_shows_its_numbers_and_colours(page: Any, stepper: BackwardStepper) -> None:
     order = [*range(len(stepper.frames)), 3, 0, len(stepper.frames) - 1, 7]
+    assert len(stepper) == len(stepper.frames)  # one numbering: the page's
     for k in order:
         move_slider(page, k)
         check_frame(page, stepper, k)
@@ -207,7 +247,7 @@ def test_every_frame_shows_its_numbers_and_colours(page: Any, stepper: BackwardS
 def test_an_exactly_zero_gradient_that_arrived_is_shown_as_arrived(
     page: Any, stepper: BackwardStepper
 ) -> None:
-    page.find_element(By.TAG_NAME, "body").send_keys(Keys.END)
+    move_slider(page, stepper.backward_end)
     w2 = next(i for i, node in enumerate(stepper.nodes) if node.label == "w2")
     grad = page.find_element(By.ID, f"n{w2}_grad")
     assert grad.text == "grad 0"
@@ -264,7 +304,7 @@ def test_follow_keeps_the_firing_node_in_view_and_readable(
 
 
 def test_zoom_pan_and_fit(page: Any, stepper: BackwardStepper) -> None:
-    move_slider(page, 8)
+    move_slider(page, stepper.backward_start + 2)
     view = page.execute_script("return window.stepperPage.view()")
     body = page.find_element(By.TAG_NAME, "body")
     body.send_keys("+")

@@ -11,7 +11,8 @@ import pytest
 from autograd_engine import Value
 from autograd_engine.viz import BackwardStepper, layout
 from autograd_engine.viz.format import format_number
-from autograd_engine.viz.stepper import Frame
+from autograd_engine.viz.frame_model import Frame
+from autograd_engine.viz.frame_svg import layout_boxes
 from tests.examples import lecture_graph
 
 
@@ -35,14 +36,18 @@ def neuron() -> tuple[Value, dict[str, Value]]:
 def state(stepper: BackwardStepper, frame: int) -> dict[tuple[int, str], str]:
     """Every (node, field) -> text after frames 0..frame, applied as the page applies them."""
     fields: dict[tuple[int, str], str] = {}
-    for past in stepper.frames[: frame + 1]:
-        for i, field, text in past.changes:
+    for past in stepper.page_data()["frames"][: frame + 1]:
+        for i, field, text in past["changes"]:
             fields[i, field] = text
     return fields
 
 
 def backward_frame(stepper: BackwardStepper, k: int) -> int:
     return next(i for i, f in enumerate(stepper.frames) if f.phase == "backward" and f.number == k)
+
+
+def changes(stepper: BackwardStepper, k: int) -> list[tuple[int, str, str]]:
+    return [tuple(c) for c in stepper.page_data()["frames"][k]["changes"]]  # type: ignore[misc]
 
 
 # --- forward ---------------------------------------------------------------------------
@@ -63,13 +68,13 @@ def test_forward_frames_compute_the_nodes_in_topological_order() -> None:
         assert frame.firing is not None
         node = stepper.nodes[frame.firing]
         # The frame makes exactly its node's data appear, nothing else.
-        assert {(i, field) for i, field, _ in frame.changes} == {
+        assert {(i, field) for i, field, _ in changes(stepper, j)} == {
             (frame.firing, "data"),
             (frame.firing, "state"),
         }
         assert state(stepper, j)[frame.firing, "data"] == f"data {format_number(node.data)}"
-    assert forward[-1].caption == "forward 5/5: o = tanh(n) = tanh(0.8814) = 0.7071"
-    assert forward[3].caption.endswith("= -6 + 0 = -6")
+    assert stepper.caption(5) == "forward 5/5: o = tanh(n) = tanh(0.8814) = 0.7071"
+    assert stepper.caption(3).endswith("= (-6) + 0 = -6")
 
 
 # --- backward --------------------------------------------------------------------------
@@ -79,14 +84,14 @@ def test_backward_frames_follow_the_steps_and_focus_on_the_firing_node_and_its_i
     loss, v = lecture_graph()
     stepper = BackwardStepper(loss)
     backward = [f for f in stepper.frames if f.phase == "backward"]
-    assert len(backward) == len(stepper) + 1
-    assert [stepper.nodes[f.firing] for f in backward[:-1]] == [  # type: ignore[index]
+    assert len(backward) == len(stepper.steps) + 1
+    assert backward[0].firing is None  # the seed
+    assert [stepper.nodes[f.firing] for f in backward[1:]] == [  # type: ignore[index]
         step.node for step in stepper.steps
     ]
-    assert backward[-1].firing is None
-    e = backward[2]
-    assert [stepper.nodes[i] for i in e.focus] == [v["e"], v["a"], v["b"]]
-    assert e.edges == (("n2_e0", "-2 × -3 = 6"), ("n2_e1", "-2 × 2 = -4"))
+    e = stepper.page_data()["frames"][backward[3].index]
+    assert [stepper.nodes[i] for i in e["focus"]] == [v["e"], v["a"], v["b"]]
+    assert e["edges"] == [("n2_e0", "-2 × -3 = 6"), ("n2_e1", "-2 × 2 = -4")]
 
 
 def test_captions_write_the_rule_from_the_op_table_with_names_and_numbers() -> None:
@@ -95,20 +100,19 @@ def test_captions_write_the_rule_from_the_op_table_with_names_and_numbers() -> N
     # The op table's text, as the step-names work fills it in: d tanh(x)/dx = 1 - out².
     o._op = dataclasses.replace(o._op, derivative_text=("1 - out²",))  # type: ignore[arg-type]
     stepper = BackwardStepper(o)
-    assert stepper.caption(0).split("\n") == [
-        "backward 0/5: o = tanh(n) fires. ∂o/∂o = 1 is complete (the seed).",
-        "  to n: local ∂o/∂n = 1 - o² = 0.5; chain rule ∂o/∂n += 1 × 0.5 = 0.5; "
+    assert stepper.caption(stepper.fired(o)).split("\n") == [
+        "backward 1/5: o = tanh(n) fired, with ∂o/∂o = 1 complete (the seed).",
+        "  to n: local ∂o/∂n = 1 - o² = 0.5; sent 1 × 0.5 = 0.5; "
         "∂o/∂n = 0.5, its only term arrived",
     ]
-    assert n.parents  # n is computed, so it fires next
-    assert "∂o/∂n = 0.5 is complete" in stepper.caption(1)
+    assert "∂o/∂n = 0.5 complete" in stepper.caption(stepper.fired(n))
 
 
 def test_without_a_derivative_text_the_caption_gives_the_value_alone() -> None:
     o, _ = neuron()
     o._op = dataclasses.replace(o._op, derivative_text=())  # type: ignore[arg-type]
-    caption = BackwardStepper(o).caption(0)
-    assert "local ∂o/∂n = 0.5; chain rule" in caption
+    stepper = BackwardStepper(o)
+    assert "local ∂o/∂n = 0.5; sent" in stepper.caption(stepper.fired(o))
 
 
 def test_a_node_with_two_consumers_shows_its_running_sum() -> None:
@@ -120,9 +124,9 @@ def test_a_node_with_two_consumers_shows_its_running_sum() -> None:
     y = u + w
     y.label = "y"
     stepper = BackwardStepper(y)
-    first, second = (stepper.caption(k) for k in (1, 2))
+    first, second = (stepper.caption(backward_frame(stepper, k)) for k in (2, 3))
     # The order of u and w follows the backward pass; either way the sum builds up.
-    assert "1 of 2 terms arrived" in first
+    assert re.search(r"∂y/∂a = [24], 1 of 2 terms arrived", first)
     assert re.search(r"∂y/∂a = (2 \+ 4|4 \+ 2) = 6, both terms arrived", second)
     k = backward_frame(stepper, 2)
     i = stepper.nodes.index(a)
@@ -141,30 +145,22 @@ def test_a_node_with_two_consumers_shows_its_running_sum() -> None:
 def test_an_exactly_zero_gradient_that_arrived_shows_as_arrived() -> None:
     o, v = neuron()
     stepper = BackwardStepper(o)
-    last = len(stepper)
+    last = stepper.backward_end
     w2 = v["w2"]
     assert stepper.grads(last)[w2] == 0.0
     assert stepper.terms_arrived(last)[w2] == (1, 1)
-    (product,) = [node for node in stepper.nodes if w2 in node.parents]
-    assert (product, 1) in stepper.arrived(last)
-    assert (product, 1) not in stepper.arrived(0)
-    final = state(stepper, backward_frame(stepper, last))
+    final = state(stepper, last)
     i = stepper.nodes.index(w2)
     assert (final[i, "arrival"], final[i, "grad"]) == ("complete", "grad 0")
-    # Before its term arrives the same 0.0 shows as "nothing yet".
-    start = state(stepper, backward_frame(stepper, 0))
-    assert (start[i, "arrival"], start[i, "grad"]) == ("waiting", "grad –")
-    assert stepper.terms_arrived(0)[w2] == (0, 1)
+    # Before its term arrives there is no 0.0 at all: "nothing yet".
+    start = stepper.backward_start
+    assert w2 not in stepper.grads(start)
+    assert (state(stepper, start)[i, "arrival"], state(stepper, start)[i, "grad"]) == (
+        "waiting",
+        "grad –",
+    )
+    assert stepper.terms_arrived(start)[w2] == (0, 1)
     assert '<text id="n4_grad" class="grad complete"' in stepper.svg(last)
-
-
-def test_arrived_is_a_set_of_edges_growing_one_step_at_a_time() -> None:
-    loss, v = lecture_graph()
-    stepper = BackwardStepper(loss)
-    assert stepper.arrived(0) == set()
-    assert stepper.arrived(1) == {(v["L"], 0), (v["L"], 1)}
-    assert stepper.arrived(3) == {(v["L"], 0), (v["L"], 1), (v["d"], 0), (v["d"], 1),
-                                  (v["e"], 0), (v["e"], 1)}  # fmt: skip
 
 
 # --- update ----------------------------------------------------------------------------
@@ -174,24 +170,25 @@ def test_the_update_frame_moves_each_parameter_against_its_gradient() -> None:
     o, v = neuron()
     params = [v["w1"], v["w2"], v["b"]]
     stepper = BackwardStepper(o, lr=0.1, params=params)
-    last = stepper.frames[-1]
-    assert last.phase == "update"
-    grads = stepper.grads(len(stepper))
-    after = state(stepper, len(stepper.frames) - 1)
+    (update,) = [f for f in stepper.frames if f.phase == "update"]
+    grads = stepper.grads(stepper.backward_end)
+    after = state(stepper, update.index)
     for p in stepper.nodes:
         i = stepper.nodes.index(p)
         if p in params:
             assert after[i, "data"] == f"data {format_number(p.data - 0.1 * grads[p])}"
             assert after[i, "state"] == "updated"
-        else:
+        elif p.is_leaf:
             assert after[i, "data"] == f"data {format_number(p.data)}"  # inputs stay
-    assert "w1: -3 - 0.1 × 1 = -3.1" in last.caption
+            assert after[i, "state"] == ""
+    assert [m.name for m in update.moves] == ["w1", "w2", "b"]
+    assert "w1: -3 - 0.1 × 1 = -3.1" in stepper.caption(update.index)
     assert v["w1"].data == -3.0  # nothing real was touched
 
 
 def test_no_learning_rate_no_update_frame() -> None:
     o, _ = neuron()
-    assert BackwardStepper(o).frames[-1].phase == "backward"
+    assert {f.phase for f in BackwardStepper(o).frames} == {"forward", "backward"}
 
 
 def test_params_must_be_in_the_graph() -> None:
@@ -210,11 +207,11 @@ def test_constants_get_no_box_no_gradient_and_are_written_in_their_op() -> None:
     stepper = BackwardStepper(y)
     assert all(not node.is_constant for node in stepper.nodes)
     assert len(stepper.nodes) == 3
-    assert set(stepper.grads(len(stepper))) == set(stepper.nodes)
+    assert set(stepper.grads(stepper.backward_end)) == set(stepper.nodes)
     svg = stepper.layout()
     assert re.search(r'<g id="n1_op" class="node op">.*?>\* 0\.01</text>', svg, re.DOTALL)
     assert "n1_e1" not in svg  # no edge from the constant
-    caption = stepper.caption(1)
+    caption = stepper.caption(stepper.fired(y.parents[0]))
     assert "to x:" in caption
     assert "0.01:" not in caption
 
@@ -235,9 +232,9 @@ def test_every_frame_is_drawn_on_one_layout_made_by_one_dot_run(
     calls = []
     real = layout.svg_from_dot
     monkeypatch.setattr(layout, "svg_from_dot", lambda source: calls.append(1) or real(source))
-    o, _ = neuron()
-    stepper = BackwardStepper(o, lr=0.1)
-    svgs = [stepper.page_svg(k) for k in range(len(stepper.frames))]
+    o, v = neuron()
+    stepper = BackwardStepper(o, lr=0.1, params=[v["w1"], v["w2"], v["b"]])
+    svgs = [stepper.svg(k) for k in range(len(stepper))]
     stepper.html()
     assert len(calls) == 1
     assert len({geometry(svg) for svg in svgs}) == 1
@@ -245,11 +242,12 @@ def test_every_frame_is_drawn_on_one_layout_made_by_one_dot_run(
 
 
 def test_boxes_are_as_wide_as_the_widest_text_they_will_hold() -> None:
-    o, _ = neuron()
-    stepper = BackwardStepper(o, lr=0.1)
-    source = layout.dot_source(stepper._boxes())
-    # x1's box reserves room for its updated data and its gradient.
-    assert r'label="{x1|data\ 2.15|grad\ -1.5}"' in source
+    o, v = neuron()
+    stepper = BackwardStepper(o, lr=0.1, params=[v["w1"]])
+    source = layout.dot_source(layout_boxes(stepper.frames, stepper._boxes, 9, 4))
+    # w1's box reserves room for its updated data, x1's for its gradient.
+    assert r'label="{w1|data\ -3.1|' in source
+    assert r'label="{x1|data\ 2|grad\ -1.5}"' in source
 
 
 def test_the_page_size_grows_with_frames_times_changes_not_frames_times_nodes() -> None:
@@ -269,10 +267,16 @@ def test_a_static_frame_draws_the_neighbourhood_of_the_firing_node() -> None:
     for _ in range(40):
         x = x.sin()
     stepper = BackwardStepper(x)
-    drawing = stepper.static_frame(20, depth=1)
-    boxes = re.findall(r"^\s*n\d+ \[", drawing.source, flags=re.MULTILINE)
+    k = stepper.backward_start + 20
+    drawing = stepper.static_frame(k, depth=1)
+    boxes = re.findall(r'<g id="n\d+" class="node value', drawing)
     assert len(boxes) == 3  # the firing node, its input and its consumer
-    assert stepper.caption(20).split("\n")[0] in drawing.source
+    assert stepper.caption(k).split("\n")[0] in drawing
+    # The same texts and marks as the page's frame k.
+    firing = stepper.frames[k].firing
+    assert firing is not None
+    page = state(stepper, k)
+    assert f">{page[firing, 'grad']}</text>" in drawing
 
 
 def test_frames_are_plain_data() -> None:
@@ -280,7 +284,7 @@ def test_frames_are_plain_data() -> None:
     frame = BackwardStepper(o).frames[0]
     assert isinstance(frame, Frame)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        frame.caption = "x"  # type: ignore[misc]
+        frame.phase = "x"  # type: ignore[misc]
 
 
 def test_a_large_graph_is_laid_out_with_cheaper_settings() -> None:

@@ -103,7 +103,7 @@ def test_op_label_writes_constants_in_place() -> None:
 
 def test_every_op_has_one_derivative_text_per_input() -> None:
     # max and min have one rule for each of their many inputs
-    arity = {"+": 2, "*": 2, "**": 2, "atan2": 2, "hypot": 2, "%": 2}
+    arity = {"+": 2, "-": 2, "*": 2, "/": 2, "**": 2, "atan2": 2, "hypot": 2, "%": 2}
     for op in [*OPS.values(), pow_op(3.0), pow_op(-0.5), leaky_relu_op(0.2)]:
         assert len(op.derivative_text) == arity.get(op.name, 1), op.name
         assert all(text.strip() for text in op.derivative_text), op.name

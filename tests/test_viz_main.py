@@ -33,7 +33,7 @@ def test_the_figures_are_written(tmp_path: Path) -> None:
     assert "∂L/∂d = f" in graph
 
     frame = (folder / "stepper-frame.svg").read_text(encoding="utf-8")
-    assert "x1*w1 = x1 * w1 fires" in frame
+    assert "x1*w1 = x1 * w1 fired" in frame
     labels = re.findall(r'class="edge sending">.*?</g>', frame, flags=re.DOTALL)
     assert len(labels) == 2
     assert any("0.5 × &#45;3 = &#45;1.5" in label for label in labels)  # dL/dx1 = 0.5 * w1

@@ -209,3 +209,56 @@ def test_a_link_opens_the_frame_it_names(
     )
     assert text(browser, "epoch") == str(watcher.frames[2].epoch)
     assert browser.find_element(By.ID, "slider").get_attribute("value") == "2"
+
+
+def _markup_loss(outputs: Any, targets: Any) -> Any:
+    raise ValueError("cross_entropy: the label '<!--<script>' is not a class index")
+
+
+def test_a_failed_runs_error_with_markup_in_it_is_shown_as_text(
+    browser: Any, tmp_path: Path
+) -> None:
+    model = MLP(1, [1], seed=0)
+    path = tmp_path / "markup.html"
+    watcher = watch(every=1, path=path, live=False)
+    with pytest.raises(ValueError, match="<!--<script>"):
+        fit(
+            model, [[1.0]], [1.0], _markup_loss, SGD(model.parameters(), 0.1), 3,
+            progress=False, accuracy_fn=None, callbacks=[watcher],
+        )  # fmt: skip
+    open_page(browser, path)  # waits for the page's script to have run
+    assert "stopped: ValueError: cross_entropy: the label '<!--<script>'" in text(browser, "error")
+
+
+def test_a_new_frame_link_on_the_open_page_shows_that_frame(
+    browser: Any, trained: tuple[Watch, dict[str, list[float]], Path]
+) -> None:
+    # A table of contents linking #frame=1, #frame=3: clicking one changes only the hash.
+    watcher, _, path = trained
+    open_page(browser, path)
+    for k in (1, 3, 0):
+        browser.execute_script("location.hash = arguments[0]", f"#frame={k}")
+        WebDriverWait(browser, 5).until(
+            lambda d, k=k: d.find_element(By.ID, "slider").get_attribute("value") == str(k)
+        )
+        assert text(browser, "epoch") == str(watcher.frames[k].epoch)
+    browser.back()  # back to #frame=3
+    WebDriverWait(browser, 5).until(
+        lambda d: d.find_element(By.ID, "slider").get_attribute("value") == "3"
+    )
+
+
+def test_the_page_colours_signs_as_every_picture_does(
+    browser: Any, trained: tuple[Watch, dict[str, list[float]], Path]
+) -> None:
+    from autograd_engine.palette import NEGATIVE, POSITIVE
+
+    _, _, path = trained
+    open_page(browser, path)
+    strokes = browser.execute_script(
+        "return [...document.querySelectorAll('#network line[id]')].map((l) => {"
+        "  const tip = l.querySelector('title').textContent;"
+        "  return [l.getAttribute('stroke'), Number(/= (\\S+)/.exec(tip)[1])]; })"
+    )
+    assert {colour for colour, w in strokes if w > 0} == {POSITIVE}
+    assert {colour for colour, w in strokes if w < 0} == {NEGATIVE}

@@ -13,9 +13,13 @@ y      *     data -6  grad  1
 
 * :func:`draw_dot` (``draw.py``): the graph as a ``graphviz.Digraph``, shown inline in Jupyter;
   :func:`render_svg`: the same as SVG text (:mod:`.render` finds ``dot`` or ``graphviz-pure``);
-* :class:`BackwardStepper` (``stepper.py``): the backward pass frame by frame, as drawings, an
-  ipywidgets player, or a self-contained web page (``to_html``); with ``quiz=True`` the page
-  asks for each chain-rule term before it is sent and checks the answer (``quiz.py``);
+* :class:`BackwardStepper` (``stepper.py``): the forward pass, the backward pass and an update
+  frame by frame, as still pictures, an ipywidgets player, or a self-contained web page
+  (``to_html``). What each frame holds is plain data built once (``frame_model.py``); the
+  page (``page.py``), the pictures (``frame_svg.py``), the captions (``frame_text.py``), the
+  quiz (``quiz.py``: with ``quiz=True`` the page asks for each chain-rule term before it is
+  sent) and the side panel (``panel.py``) only read it; ``naming.py`` names unlabelled nodes
+  as on the board (``x1·w1``, ``0.99 − out``);
 * :func:`print_graph` (``text.py``): an indented tree (a table for deep graphs) for terminals;
 * ``format.py``: the one number formatter and node naming rule all of them share;
   ``group.py``: collapsing ``nn``'s neurons or layers into one box each (``group=``).
@@ -25,7 +29,7 @@ y      *     data -6  grad  1
 """
 
 from .draw import GraphDrawing, draw_dot, render_svg
-from .render import RendererNotFoundError, find_renderer
+from .render import RendererNotFoundError, find_renderer, set_dot_renderer
 from .stepper import BackwardStepper
 from .text import graph_text, print_graph
 
@@ -38,4 +42,5 @@ __all__ = [
     "graph_text",
     "print_graph",
     "render_svg",
+    "set_dot_renderer",
 ]

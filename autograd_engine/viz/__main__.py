@@ -60,7 +60,7 @@ def write_figures(outdir: Path) -> list[Path]:
 
     # Top to bottom, so the picture is narrow enough to read at a README's width.
     stepper = BackwardStepper(tanh_neuron(), rankdir="TB")
-    k = next(i for i, step in enumerate(stepper.steps) if step.node.label == "x1*w1")
+    k = stepper.fired(next(step.node for step in stepper.steps if step.node.label == "x1*w1"))
     frame = outdir / "stepper-frame.svg"
     frame.write_text(stepper.svg(k), encoding="utf-8")
     page = stepper.to_html(outdir / "stepper.html", title="Backpropagation through a tanh neuron")

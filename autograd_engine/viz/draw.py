@@ -10,8 +10,11 @@ the edges).
 
 Reading a drawing:
 
-* **colours**: light blue for leaves (inputs and parameters), grey for intermediate
-  nodes, amber for the output (the root), green for a collapsed group (``group=``);
+* **colours** (the one language of :mod:`autograd_engine.palette`): light blue for leaves
+  (inputs and parameters), grey for intermediate nodes, amber for the output (the root),
+  green for a collapsed group (``group=``). After ``backward()`` each edge is coloured by the
+  sign of the chain-rule term it carried back to its input: **blue positive, orange
+  negative** (black: zero), as the network view colours weights and gradients;
 * **constants** (the ``0.01`` of ``x * 0.01``) are no box of their own: they are written in
   their op's oval (``* 0.01``, ``+ 1``), since nothing upstream can change them;
 * **thick red outline**: a highlighted node (``highlight=``; the stepper's node about to fire);
@@ -28,15 +31,18 @@ DOT source of a graph is the same on every run.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .. import palette
 from ..graph import topological_order
 from ..value import Value
 from .format import format_number, node_names, op_label, rule_text
 from .group import group_nodes, group_outputs
+from .layout import RANKDIRS, NodeBox, choose_rankdir
 from .render import svg_from_dot
 
 try:
@@ -50,16 +56,16 @@ except ImportError as error:  # pragma: no cover - depends on the installation
 __all__ = ["GraphDrawing", "check_node_count", "draw_dot", "escape_record", "render_svg"]
 
 FONT = "Courier"
-LEAF_COLOUR = "#cfe8fc"
-INTERMEDIATE_COLOUR = "#eeeeee"
-OUTPUT_COLOUR = "#fde9a9"
-HIGHLIGHT_COLOUR = "#d62728"
-GROUP_COLOUR = "#dcefd4"
+LEAF_COLOUR = palette.LEAF_FILL
+INTERMEDIATE_COLOUR = palette.INTERMEDIATE_FILL
+OUTPUT_COLOUR = palette.OUTPUT_FILL
+HIGHLIGHT_COLOUR = palette.GRAD
+GROUP_COLOUR = palette.GROUP_FILL
 
 #: What a box stands for: one node, or a group of them (by its name, see ``group=``).
 Unit = Value | str
 
-_RANKDIRS = ("LR", "RL", "TB", "BT")
+_RANKDIRS = RANKDIRS
 
 # Characters with a meaning inside a record label, and how to write them literally. Spaces
 # are escaped too: Graphviz would otherwise collapse the padding of fixed-width numbers.
@@ -212,7 +218,9 @@ def draw_dot(
 
     Args:
         root: the output Value; every node it depends on is drawn.
-        rankdir: layout direction, ``"LR"`` (inputs on the left), ``"TB"``, ``"RL"``, ``"BT"``.
+        rankdir: layout direction, ``"LR"`` (inputs on the left), ``"TB"``, ``"RL"``, ``"BT"``,
+            or ``"auto"``: the one a wide window shows largest (top to bottom for a deep,
+            narrow graph; see :func:`~autograd_engine.viz.layout.choose_rankdir`).
         show_grad: also print each node's gradient.
         highlight: a node (or several) to outline in thick red (a grouped node outlines its
             group).
@@ -283,6 +291,20 @@ def draw_dot(
         if node not in position or not 0 <= index < len(node.parents):
             raise ValueError(f"draw_dot: edge_labels has no edge ({node!r}, {index}) in the graph")
 
+    if rankdir == "auto":
+        rankdir = choose_rankdir(
+            [
+                NodeBox(
+                    names[node],
+                    "",
+                    f"data {format_number(node.data, precision)}",
+                    f"grad {format_number(node.grad, precision)}",
+                    "",
+                    tuple(position[p] for p in node.parents),
+                )
+                for node in order
+            ]
+        )
     drawing = GraphDrawing(
         name="autograd",
         graph_attr={"rankdir": rankdir, "fontname": FONT, "fontsize": "12"},
@@ -359,6 +381,15 @@ def draw_dot(
         if node.is_leaf:
             continue
         op_id = f"n{position[node]}_op"
+        terms = _terms(node) if show_grad and grads is None else None
+
+        def sign_of_term(index: int, terms: tuple[float, ...] | None = terms) -> dict[str, str]:
+            # After backward(), each edge has carried grad x local derivative back to its
+            # input: coloured by that term's sign, it shows which way the loss pulls there.
+            if terms is None or not math.isfinite(terms[index]) or terms[index] == 0:
+                return {}
+            return {"color": palette.sign_colour(terms[index]), "penwidth": "1.6"}
+
         rule_lines = [rule_text(node, index, names) for index in range(len(node.parents))]
         drawing.node(
             op_id,
@@ -382,13 +413,15 @@ def draw_dot(
                     penwidth="2",
                     **{"class": "marked"},
                 )
-            elif rules and rule_lines[index]:
-                rule = _escape_plain(rule_lines[index])
-                drawing.edge(source, op_id, label=rule, tooltip=rule)
-            elif rule_lines[index]:
-                drawing.edge(source, op_id, tooltip=_escape_plain(rule_lines[index]))
             else:
-                drawing.edge(source, op_id)
+                extra = dict(sign_of_term(index))
+                if rules and rule_lines[index]:
+                    rule = _escape_plain(rule_lines[index])
+                    drawing.edge(source, op_id, label=rule, tooltip=rule, **extra)
+                elif rule_lines[index]:
+                    drawing.edge(source, op_id, tooltip=_escape_plain(rule_lines[index]), **extra)
+                else:
+                    drawing.edge(source, op_id, **extra)
         drawing.edge(op_id, f"n{position[node]}")
     for name, sources in incoming.items():
         if not visible(name):
@@ -397,6 +430,18 @@ def draw_dot(
             if visible(giver):
                 drawing.edge(unit_id(giver), group_ids[name])
     return drawing
+
+
+def _terms(node: Value) -> tuple[float, ...] | None:
+    """The chain-rule term ``node.grad * d(node)/d(input)`` sent to each input, or None."""
+    op = node._op
+    if op is None or node.grad == 0:
+        return None
+    try:
+        local = op.backward(1.0, node.data, *(parent.data for parent in node.parents))
+    except (ArithmeticError, ValueError):  # a rule undefined here (sqrt at 0): no colour
+        return None
+    return tuple(node.grad * float(d) for d in local)
 
 
 def render_svg(root: Value, **options: Any) -> str:

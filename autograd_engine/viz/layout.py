@@ -21,38 +21,49 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .. import palette
 from .render import svg_from_dot
 
-__all__ = ["SVG_STYLE", "NodeBox", "apply_frame", "dot_source", "layout_svg"]
+__all__ = [
+    "RANKDIRS",
+    "SVG_STYLE",
+    "NodeBox",
+    "apply_frame",
+    "choose_rankdir",
+    "dot_source",
+    "layout_svg",
+]
 
 FONT = "Courier"
 
-#: Colours of the frame classes; shared by the page and by static frames.
-SVG_STYLE = """
-text { font-family: Courier, monospace; font-size: 12px; text-anchor: middle; }
-path, polyline, ellipse { fill: none; stroke: black; }
-.edge polygon { fill: black; stroke: black; }
-.node.value.group polygon:first-of-type { fill: #dcefd4; }
-.node.value polygon:first-of-type { fill: #eeeeee; stroke: #555; }
-.node.value.leaf polygon:first-of-type { fill: #cfe8fc; }
-.node.value.output polygon:first-of-type { fill: #fde9a9; }
-.node.value.pending polygon:first-of-type { fill: #ffffff; stroke: #bbb; stroke-dasharray: 4 3; }
-.node.value.pending text { fill: #999; }
-.node.value.updated polygon:first-of-type { fill: #d9f2d0; }
-.node.value.firing polygon:first-of-type { stroke: #d62728; stroke-width: 4; }
-.node.value.firing text.name { fill: #d62728; font-weight: bold; }
-.node.value.receiving polygon:first-of-type { stroke: #1f77b4; stroke-width: 3; }
-.node.value text.waiting { fill: #aaaaaa; }
-.node.value text.partial { fill: #c05800; font-weight: bold; }
-.node.value text.complete { fill: #000000; font-weight: bold; }
-.node.op ellipse { fill: #ffffff; stroke: #777; }
-.node.op.firing ellipse { stroke: #d62728; stroke-width: 3; fill: #fdecea; }
-.edge.sending path { stroke: #d62728; stroke-width: 3; }
-.edge.sending polygon { fill: #d62728; stroke: #d62728; }
-.edge.computing path { stroke: #1f77b4; stroke-width: 3; }
-.edge.computing polygon { fill: #1f77b4; stroke: #1f77b4; }
-.edge text.edge-label { display: none; }
-.edge.sending text.edge-label { display: inline; fill: #d62728; font-weight: bold; }
+#: Colours of the frame classes, in the one colour language of :mod:`autograd_engine.palette`
+#: (red: the backward pass, purple: a sum under way, green: the forward pass and updates);
+#: shared by the page and by static frames.
+SVG_STYLE = f"""
+text {{ font-family: Courier, monospace; font-size: 12px; text-anchor: middle; }}
+path, polyline, ellipse {{ fill: none; stroke: black; }}
+.edge polygon {{ fill: black; stroke: black; }}
+.node.value.group polygon:first-of-type {{ fill: {palette.GROUP_FILL}; }}
+.node.value polygon:first-of-type {{ fill: {palette.INTERMEDIATE_FILL}; stroke: #555; }}
+.node.value.leaf polygon:first-of-type {{ fill: {palette.LEAF_FILL}; }}
+.node.value.output polygon:first-of-type {{ fill: {palette.OUTPUT_FILL}; }}
+.node.value.pending polygon:first-of-type {{ fill: #ffffff; stroke: #bbb; stroke-dasharray: 4 3; }}
+.node.value.pending text {{ fill: #999; }}
+.node.value.updated polygon:first-of-type {{ fill: {palette.UPDATED_FILL}; }}
+.node.value.firing polygon:first-of-type {{ stroke: {palette.GRAD}; stroke-width: 4; }}
+.node.value.firing text.name {{ fill: {palette.GRAD}; font-weight: bold; }}
+.node.value.receiving polygon:first-of-type {{ stroke: {palette.PARTIAL}; stroke-width: 3; }}
+.node.value text.waiting {{ fill: #aaaaaa; }}
+.node.value text.partial {{ fill: {palette.PARTIAL}; font-weight: bold; }}
+.node.value text.complete {{ fill: #000000; font-weight: bold; }}
+.node.op ellipse {{ fill: #ffffff; stroke: #777; }}
+.node.op.firing ellipse {{ stroke: {palette.GRAD}; stroke-width: 3; fill: #fdecea; }}
+.edge.sending path {{ stroke: {palette.GRAD}; stroke-width: 3; }}
+.edge.sending polygon {{ fill: {palette.GRAD}; stroke: {palette.GRAD}; }}
+.edge.computing path {{ stroke: {palette.DATA}; stroke-width: 3; }}
+.edge.computing polygon {{ fill: {palette.DATA}; stroke: {palette.DATA}; }}
+.edge text.edge-label {{ display: none; }}
+.edge.sending text.edge-label {{ display: inline; fill: {palette.GRAD}; font-weight: bold; }}
 """
 
 
@@ -93,19 +104,73 @@ def _record(text: str) -> str:
     return re.sub(r'([\\{}|<>" ])', r"\\\1", text)
 
 
-#: Above this many boxes, ``dot`` is told to search less (crossing reduction and network
-#: simplex limits) and edge labels are placed after the layout (``xlabel``) instead of being
-#: laid out as extra nodes: minutes become seconds, at the price of a few more crossings.
-LARGE = 1500
+#: Above this many boxes ``dot`` is told to search less (network simplex and crossing
+#: reduction iteration limits) and edge labels are placed after the layout (``xlabel``)
+#: instead of being laid out as extra nodes. Laying labels out as nodes is what costs: one
+#: example through an MLP 2-8-8-1 with an L2 term (about 500 boxes, 800 labels) took over
+#: 15 s that way, well under 2 s this way, with a few more crossings and labels set beside
+#: their edges rather than on them.
+LARGE = 150
 
 #: More labelled edges than this many per box are placed after the layout (``xlabel``).
 MANY_LABELS = 2
 
+#: The directions ``dot`` can lay a graph out in; ``"auto"`` picks one (:func:`choose_rankdir`).
+RANKDIRS = ("auto", "LR", "RL", "TB", "BT")
 
-def dot_source(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
+#: The part of a 1400x900 window the stepper page gives its graph, in pixels.
+VIEWER = (930.0, 700.0)
+
+_CHAR = 7.2  # pixels of one 12 px Courier character
+_ROW = 23.0  # pixels of one row of a box
+
+
+def choose_rankdir(boxes: Sequence[NodeBox], viewer: tuple[float, float] = VIEWER) -> str:
+    """``"TB"`` or ``"LR"``: the direction whose drawing ``viewer`` shows largest.
+
+    Estimated from the graph's shape, not laid out twice: each box's rank is its longest
+    path from a leaf, and the ranks are rows of boxes (top to bottom) or columns (left to
+    right). A deep, narrow graph (a neuron, a chain) drawn left to right is a thin strip far
+    wider than any screen; a wide, shallow one (a layer of 16 neurons read by 16 more) reads
+    better left to right. Ties go to top to bottom, the way the math is written.
+    """
+    rank: list[int] = []
+    for box in boxes:
+        ranks = [rank[j] for j in box.inputs if j is not None and j < len(rank)]
+        rank.append(1 + max(ranks) if ranks else 0)
+    if not rank:
+        return "TB"
+    levels = max(rank) + 1
+    fields = [
+        [_CHAR * len(text) + 16 for text in (b.name, b.widest_data, b.widest_grad)] for b in boxes
+    ]
+    # Either way a box stacks its three rows: top to bottom the ranks are rows of boxes,
+    # left to right they are columns.
+    across = [0.0] * levels
+    down = [0.0] * levels
+    column = [0.0] * levels
+    for r, widths in zip(rank, fields, strict=True):
+        across[r] += max(widths) + 36
+        down[r] += 3 * _ROW + 18
+        column[r] = max(column[r], max(widths))
+    # Between two ranks of boxes: an op's oval and two gaps (and the edges' labels).
+    tb = (max(across), levels * (3 * _ROW) + (levels - 1) * 110)
+    lr = (sum(column) + (levels - 1) * 150, max(down))
+
+    def scale(size: tuple[float, float]) -> float:
+        return min(viewer[0] / size[0], viewer[1] / size[1])
+
+    return "LR" if scale(lr) > 1.05 * scale(tb) else "TB"
+
+
+def dot_source(boxes: Sequence[NodeBox], rankdir: str = "auto") -> str:
     """The DOT text of the one layout: a record per box, an oval per op, ids as above."""
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {RANKDIRS}, not {rankdir!r}")
+    if rankdir == "auto":
+        rankdir = choose_rankdir(boxes)
     large = len(boxes) > LARGE
-    speed = " mclimit=0.1 nslimit=0.5 nslimit1=0.5 searchsize=10" if large else ""
+    speed = " mclimit=0.3 nslimit=1 nslimit1=1 searchsize=10" if large else ""
     # Many labelled edges between two ranks (a grouped layer reads 16 neurons, 16 times) laid
     # out as labels stretch the drawing into a thin column: place those after the layout.
     labelled = sum(1 for box in boxes for text in box.edge_labels if text)
@@ -118,16 +183,22 @@ def dot_source(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
         f"  node [fontname={FONT} fontsize=12];",
         "  edge [arrowsize=0.7];",
     ]
+    # A box and its op's oval share a group: dot keeps the edge between them short and
+    # straight, even where a box read by many ops would otherwise drift away from its oval.
     for i, box in enumerate(boxes):
         fields = "|".join(_record(t) for t in (box.name, box.widest_data, box.widest_grad))
+        # Name, data and grad stacked: a record lays its fields across the rank direction,
+        # and braces turn them a quarter (side by side, left to right, is a thin strip).
+        stacked = fields if rankdir in ("LR", "RL") else "{" + fields + "}"
         lines.append(
-            f'  n{i} [id="n{i}" class="value {box.kind}" shape=record style=filled '
-            f"label={_quote('{' + fields + '}', escaped=True)}];"
+            f'  n{i} [id="n{i}" group=g{i} class="value {box.kind}" shape=record style=filled '
+            f"label={_quote(stacked, escaped=True)}];"
         )
         if not box.op:
             continue
         lines.append(
-            f'  n{i}_op [id="n{i}_op" class="op" shape=ellipse height=0.3 label={_quote(box.op)}];'
+            f'  n{i}_op [id="n{i}_op" group=g{i} class="op" shape=ellipse height=0.3 '
+            f"label={_quote(box.op)}];"
         )
         for j, parent in enumerate(box.inputs):
             if parent is None:
@@ -162,13 +233,14 @@ def _name_texts(match: re.Match[str]) -> str:
     return head + _TEXT.sub(named, body) + "</g>"
 
 
-def layout_svg(boxes: Sequence[NodeBox], rankdir: str = "LR") -> str:
+def layout_svg(boxes: Sequence[NodeBox], rankdir: str = "auto") -> str:
     """Lay the graph out once with ``dot`` and return the SVG, texts empty, ids in place.
 
     Comments, Graphviz's ``<title>`` tooltips and the attributes repeated on every text,
     line and arrowhead (font, anchor, fill, stroke) are dropped (together about half the
     bytes of a big graph); the stylesheet :data:`SVG_STYLE` is added and sets them once.
-    Edge labels are laid out but hidden until their edge is ``sending``.
+    Edge labels are laid out but hidden until their edge is ``sending``. ``rankdir`` is a
+    Graphviz direction or ``"auto"`` (:func:`choose_rankdir`).
     """
     svg = svg_from_dot(dot_source(boxes, rankdir))
     svg = svg[svg.index("<svg") :]

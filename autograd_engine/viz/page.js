@@ -7,8 +7,7 @@
   const nodes = DATA.nodes;
   const last = frames.length - 1;
   const FIELDS = ["data", "grad", "state", "arrival", "terms"];
-  const MIN_FONT_PX = 12;  // follow never shows text smaller than this (the SVG's font is 12)
-  const MAX_SCALE = 2.2;
+  const MIN_FONT_PX = 11;  // follow never shows text smaller than this (the SVG's font is 12)
   const viewer = byId("viewer");
   const svg = viewer.querySelector("svg");
   const slider = byId("slider");
@@ -150,27 +149,97 @@
   }
 
   // --- the view: centre (cx, cy) in SVG units, scale s in screen pixels per unit ------------
+  // Follow frames the firing node, its op, the edges it sends along (with their labels) and
+  // the nodes receiving, never with text under MIN_FONT_PX. When they cannot all fit, it
+  // shows the firing node and the nearest receivers, says how many are off-screen, and a
+  // click on that note pans along them. "Fit" on a graph too big to read at that size is an
+  // overview: the region a readable view would show is marked, and a click reads there.
   const view = { cx: bounds.x + bounds.width / 2, cy: bounds.y + bounds.height / 2, s: 1 };
+  const FONT_PX = 12;                       // the SVG's text size at scale 1
+  const READABLE = MIN_FONT_PX / FONT_PX;   // the smallest scale follow ever uses
+  const MAX_FOLLOW = 1.4;                   // a small graph is enlarged, not blown up
+  const PAD = 14;                           // pixels kept free around what follow frames
   // The viewer's size, read once and again on resize (reading it forces a page layout).
   let size = null;
   function viewerSize() {
     if (size === null) size = { w: viewer.clientWidth, h: viewer.clientHeight };
     return size;
   }
+  // What the view says about itself (receivers off-screen, an overview) and the region an
+  // overview marks as readable: made here so the page's markup needs nothing for them.
+  const note = document.createElement("button");
+  note.id = "view-note";
+  note.type = "button";
+  note.hidden = true;
+  const marker = document.createElement("div");
+  marker.id = "readable-region";
+  marker.hidden = true;
+  viewer.append(marker, note);
+  let notePan = null;  // what a click on the note does (pan to the next off-screen receivers)
+  let overview = false;
+  function say(text, action) {
+    note.hidden = text === "";
+    note.textContent = text;
+    notePan = action;
+  }
   function setView() {
     const { w, h } = viewerSize();
     const tx = w / 2 - (view.cx - bounds.x) * view.s, ty = h / 2 - (view.cy - bounds.y) * view.s;
     svg.style.transform = `translate(${tx}px, ${ty}px) scale(${view.s})`;
+    if (overview) markReadable(); else marker.hidden = true;
   }
-  function fit() {
+  // The box (in SVG units) the viewer shows now.
+  function shownBox() {
     const { w, h } = viewerSize();
-    view.s = 0.97 * Math.min(w / bounds.width, h / bounds.height);
-    view.cx = bounds.x + bounds.width / 2;
-    view.cy = bounds.y + bounds.height / 2;
+    return { x0: view.cx - w / 2 / view.s, x1: view.cx + w / 2 / view.s,
+             y0: view.cy - h / 2 / view.s, y1: view.cy + h / 2 / view.s };
+  }
+  const union = (a, b) => ({ x0: Math.min(a.x0, b.x0), y0: Math.min(a.y0, b.y0),
+                             x1: Math.max(a.x1, b.x1), y1: Math.max(a.y1, b.y1) });
+  const inside = (b, outer) => b.x0 >= outer.x0 - 0.5 && b.x1 <= outer.x1 + 0.5
+                               && b.y0 >= outer.y0 - 0.5 && b.y1 <= outer.y1 + 0.5;
+  const mid = (b) => [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2];
+  function scaleFor(b) {
+    const { w, h } = viewerSize();
+    return Math.min((w - 2 * PAD) / Math.max(1, b.x1 - b.x0), (h - 2 * PAD) / Math.max(1, b.y1 - b.y0));
+  }
+  function look(b, scale) {
+    view.s = scale;
+    [view.cx, view.cy] = mid(b);
+    setView();
+  }
+  const wholeBox = () => ({ x0: bounds.x, y0: bounds.y, x1: bounds.x + bounds.width, y1: bounds.y + bounds.height });
+  // The whole graph. Too big to read whole, it is an overview with the readable region marked.
+  function fit() {
+    const whole = wholeBox();
+    const firing = frames[current].firing;
+    readableCentre = firing === null ? [view.cx, view.cy] : mid(boxOf(boxes[firing]));
+    const scale = Math.min(MAX_FOLLOW, scaleFor(whole));
+    overview = scale < READABLE;
+    look(whole, scale);
+    say(overview ? "overview: the text is too small to read here; the box marks a readable view, click anywhere to read there" : "", null);
+  }
+  // In an overview, the region a readable view around the focus would show.
+  let readableCentre = null;
+  function markReadable() {
+    const { w, h } = viewerSize();
+    const [cx, cy] = readableCentre || [view.cx, view.cy];
+    const rw = w / READABLE, rh = h / READABLE;  // SVG units a readable view shows
+    const left = w / 2 + (cx - rw / 2 - view.cx) * view.s, top = h / 2 + (cy - rh / 2 - view.cy) * view.s;
+    Object.assign(marker.style, { left: `${left}px`, top: `${top}px`,
+                                  width: `${rw * view.s}px`, height: `${rh * view.s}px` });
+    marker.hidden = false;
+  }
+  function readAt(x, y) {
+    overview = false;
+    view.s = Math.max(READABLE, 1);
+    view.cx = x; view.cy = y;
+    say("", null);
     setView();
   }
   // An element's box in SVG root units (what viewBox is written in). Nothing ever moves, so
-  // each box is measured once (getBBox needs no page layout) and remembered.
+  // each box is measured once (getBBox needs no page layout) and remembered. Edges are
+  // measured with their labels shown (class "measuring"), as follow shows them while sending.
   const graph = byId("graph0");
   const toRoot = graph.transform.baseVal.consolidate();
   const measured = new Map();
@@ -189,51 +258,122 @@
     }
     return box;
   }
-  // Centre the firing node at a readable size, with as many of its op and inputs as fit
-  // around it (added nearest first): a far-away input is left out rather than shrink the text.
-  // ``start`` widened by the ``others`` nearest first, each only if all still fit at a
-  // readable size.
+  // ``start`` widened by the ``others`` nearest first, each only if all still fit readably.
   function grow(start, others) {
-    const { w, h } = viewerSize(), pad = 40;
-    const scaleFor = (b) => Math.min((w - 2 * pad) / (b.x1 - b.x0), (h - 2 * pad) / (b.y1 - b.y0));
-    const mid = (b) => [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2];
     const [fx, fy] = mid(start);
     const distance = (b) => Math.hypot(mid(b)[0] - fx, mid(b)[1] - fy);
     let group = start;
     for (const other of [...others].sort((a, b) => distance(a) - distance(b))) {
-      const wider = { x0: Math.min(group.x0, other.x0), y0: Math.min(group.y0, other.y0),
-                      x1: Math.max(group.x1, other.x1), y1: Math.max(group.y1, other.y1) };
-      if (scaleFor(wider) >= MIN_FONT_PX / 12) group = wider;
+      const wider = union(group, other);
+      if (scaleFor(wider) >= READABLE) group = wider;
     }
     return group;
   }
+  // What follow frames at frame ``k``: the firing (or computed) node with its op, and one
+  // item per node it sends to (or reads from): that node's box and the edges between them.
+  function targets(k) {
+    const frame = frames[k];
+    const firing = frame.firing;
+    const op = byId(nodes[firing].id + "_op");
+    let core = boxOf(boxes[firing]);
+    if (op) core = union(core, boxOf(op));
+    const receivers = frame.focus.slice(1).filter((i) => i !== firing).map((i) => boxOf(boxes[i]));
+    const others = frame.focus.slice(1).filter((i) => i !== firing).map((i, n) => {
+      let b = receivers[n];
+      for (const [id] of frame.edges) {
+        const el = byId(id);
+        // An edge n<firing>_e<j> belongs to the input it comes from.
+        if (el && id !== nodes[firing].id + "_out" && edgeFrom(id) === i) b = union(b, boxOf(el));
+      }
+      return b;
+    });
+    return { core, others, receivers };
+  }
+  // The input an edge n<i>_e<j> comes from (the j-th input of node i).
+  const edgeSources = new Map();
+  function edgeFrom(id) {
+    if (!edgeSources.has(id)) {
+      const m = /^n(\d+)_e(\d+)$/.exec(id);
+      const node = m === null ? undefined : nodes[Number(m[1])];
+      edgeSources.set(id, node && node.inputs ? node.inputs[Number(m[2])] : edgeSourceFromSvg(id));
+    }
+    return edgeSources.get(id);
+  }
+  // Without inputs in the page data, an edge's source is the node box its start touches.
+  function edgeSourceFromSvg(id) {
+    const path = byId(id) && byId(id).querySelector("path");
+    if (!path) return undefined;
+    const p = path.getPointAtLength(0);
+    const m = toRoot === null ? svg.createSVGMatrix() : toRoot.matrix;
+    const point = svg.createSVGPoint();
+    point.x = p.x; point.y = p.y;
+    const q = point.matrixTransform(m);
+    let best, bestDistance = Infinity;
+    nodes.forEach((_, i) => {
+      const b = boxOf(boxes[i]);
+      const dx = Math.max(b.x0 - q.x, 0, q.x - b.x1), dy = Math.max(b.y0 - q.y, 0, q.y - b.y1);
+      const d = Math.hypot(dx, dy);
+      if (d < bestDistance) { bestDistance = d; best = i; }
+    });
+    return best;
+  }
+  let panFrom = 0;  // which off-screen receivers a click on the note shows next
   function follow() {
+    overview = false;
+    readableCentre = null;
     const frame = frames[current];
-    const { w, h } = viewerSize(), pad = 40;
-    const minScale = MIN_FONT_PX / 12;
-    const scaleFor = (b) => Math.min((w - 2 * pad) / (b.x1 - b.x0), (h - 2 * pad) / (b.y1 - b.y0));
     if (frame.firing === null) {
       // Start, done, update: the whole graph if it is readable, else the leaves (inputs and
-      // parameters, where the gradients and the updates end up), at a readable size.
-      const whole = { x0: bounds.x, y0: bounds.y, x1: bounds.x + bounds.width, y1: bounds.y + bounds.height };
-      if (scaleFor(whole) >= minScale || leaves.length === 0) { fit(); return; }
-      // From the top-left leaf (the first inputs, in any rankdir), as many as fit.
+      // parameters, where the gradients and the updates end up) at their natural size.
+      const whole = wholeBox();
+      if (scaleFor(whole) >= READABLE || leaves.length === 0) {
+        look(whole, Math.min(1, scaleFor(whole)));
+        say("", null);
+        return;
+      }
       const leafBoxes = leaves.map((i) => boxOf(boxes[i]));
       leafBoxes.sort((a, b) => a.x0 + a.y0 - (b.x0 + b.y0));
       const around = grow(leafBoxes[0], leafBoxes.slice(1));
-      view.s = Math.max(minScale, Math.min(MAX_SCALE, scaleFor(around)));
-      view.cx = (around.x0 + around.x1) / 2;
-      view.cy = (around.y0 + around.y1) / 2;
-      setView();
+      look(around, Math.max(READABLE, Math.min(1, scaleFor(around))));
+      const hidden = leafBoxes.filter((b) => !inside(b, shownBox())).length;
+      say(hidden ? `${hidden} of ${leafBoxes.length} inputs and parameters off-screen` : "", null);
       return;
     }
-    const others = [byId(nodes[frame.firing].id + "_op"), ...frame.focus.slice(1).map((i) => boxes[i])];
-    const group = grow(boxOf(boxes[frame.firing]), others.filter((el) => el).map(boxOf));
-    const centre = (b) => [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2];
-    view.s = Math.max(minScale, Math.min(MAX_SCALE, scaleFor(group)));
-    [view.cx, view.cy] = centre(group);
-    setView();
+    const { core, others, receivers } = targets(current);
+    const all = others.reduce(union, core);
+    if (scaleFor(all) >= READABLE) {
+      look(all, Math.min(MAX_FOLLOW, scaleFor(all)));
+      say("", null);
+      return;
+    }
+    const group = grow(core, others);
+    look(group, Math.max(READABLE, Math.min(MAX_FOLLOW, scaleFor(group))));
+    reportOffscreen(others, receivers);
   }
+  // Say how many receivers the view leaves out (their box, or the term on their edge); a
+  // click pans to the next ones in order along the graph, then back to the firing node.
+  function reportOffscreen(others, receivers) {
+    const shown = shownBox();
+    const out = receivers.filter((_, n) => !inside(others[n], shown));
+    if (out.length === 0) { say("", null); return; }
+    const word = frames[current].phase === "backward" ? "receiving" : "input";
+    const order = out.slice().sort((a, b) => (a.x0 - b.x0) || (a.y0 - b.y0));
+    say(`${out.length} of ${receivers.length} ${word} nodes off-screen: click to pan along them ▸`, () => {
+      if (panFrom >= order.length) { panFrom = 0; follow(); return; }
+      let group = order[panFrom];
+      let next = panFrom + 1;
+      while (next < order.length && scaleFor(union(group, order[next])) >= READABLE) group = union(group, order[next++]);
+      look(group, READABLE);
+      note.textContent = `showing ${next} of ${order.length} off-screen ${word} nodes: click for ${next < order.length ? "more" : "the firing node"} ▸`;
+      panFrom = next;
+    });
+  }
+  note.addEventListener("click", (event) => {
+    event.stopPropagation();
+    if (notePan !== null) notePan();
+    note.blur();
+  });
+  note.addEventListener("pointerdown", (event) => event.stopPropagation());
   function zoom(factor, clientX, clientY) {
     const r = viewer.getBoundingClientRect();  // zooming is rare: a layout here is fine
     const mx = clientX === undefined ? r.width / 2 : clientX - r.left;
@@ -245,7 +385,12 @@
     view.cy = py - (my - r.height / 2) / view.s;
     setView();
   }
-  function manual() { followBox.checked = false; }
+  function manual() {
+    followBox.checked = false;
+    overview = false;
+    marker.hidden = true;
+    say("", null);
+  }
 
   viewer.addEventListener("wheel", (event) => {
     event.preventDefault();
@@ -253,8 +398,10 @@
     zoom(Math.exp(-event.deltaY * 0.0015), event.clientX, event.clientY);
   }, { passive: false });
   let drag = null;
+  let moved = false;
   viewer.addEventListener("pointerdown", (event) => {
     drag = { x: event.clientX, y: event.clientY };
+    moved = false;
     viewer.setPointerCapture(event.pointerId);
     viewer.classList.add("dragging");
   });
@@ -262,6 +409,7 @@
     if (drag === null) return;
     const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
     if (dx === 0 && dy === 0) return;
+    moved = true;
     manual();
     view.cx -= dx / view.s;
     view.cy -= dy / view.s;
@@ -269,7 +417,17 @@
     setView();
   });
   const endDrag = () => { drag = null; viewer.classList.remove("dragging"); };
-  viewer.addEventListener("pointerup", endDrag);
+  viewer.addEventListener("pointerup", (event) => {
+    // A click (no drag) on an overview reads the graph where it was clicked.
+    if (overview && !moved) {
+      const r = viewer.getBoundingClientRect();
+      const x = view.cx + (event.clientX - r.left - r.width / 2) / view.s;
+      const y = view.cy + (event.clientY - r.top - r.height / 2) / view.s;
+      followBox.checked = false;
+      readAt(x, y);
+    }
+    endDrag();
+  });
   viewer.addEventListener("pointercancel", endDrag);
 
   // --- playing -----------------------------------------------------------------------------
@@ -340,6 +498,9 @@
   byId("frame-count").textContent = String(last);
   // Measure every box now, in one layout, so stepping never waits for the page to lay out.
   nodes.forEach((node, i) => { boxOf(boxes[i]); const op = byId(node.id + "_op"); if (op) boxOf(op); });
+  svg.classList.add("measuring");
+  for (const edge of svg.querySelectorAll("g.edge")) boxOf(edge);
+  svg.classList.remove("measuring");
   reset();
   show(0);
   // For tests and the console: the player's state, read-only; and the two hooks quiz.js uses

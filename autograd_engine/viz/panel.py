@@ -99,11 +99,12 @@ def panel_frames(
                     if arrived[parent] == wanted[parent]:
                         complete[parent] = final[parent]
         data: Mapping[Value, float] = start_view
-        if phase == "update":
+        if phase in ("update", "forward again"):
             assert lr is not None, "an update frame comes only with lr="
             moved = {p: p.data - lr * final.get(p, 0.0) for p in params}
             data = MappingProxyType({**start, **moved})
-        grads = MappingProxyType(dict(complete)) if phase != "forward" else MappingProxyType({})
+        cleared = phase in ("forward", "forward again")  # before backward, or after zero_grad
+        grads = MappingProxyType({}) if cleared else MappingProxyType(dict(complete))
         yield PanelFrame(index, phase, number, caption, grads, data, final_view)
 
 

@@ -14,7 +14,8 @@
   const feedback = byId("quiz-feedback");
   // For each question: null (not yet answered), "first" (right first try), "retry" (right
   // after a wrong answer) or "revealed"; and the number of answers it was given.
-  const outcome = questions.map(() => null);
+  // A term a "+" passes on unchanged is "given": filled in, never asked, never scored.
+  const outcome = questions.map((q) => (q.given ? "given" : null));
   const tries = questions.map(() => 0);
   const byFrame = new Map();
   questions.forEach((q, i) => {
@@ -29,8 +30,8 @@
     const value = Number(t);
     return Number.isFinite(value) ? value : null;
   }
-  const isRight = (typed, answer) =>
-    Math.abs(typed - answer) <= Math.max(quiz.rel_tol * Math.abs(answer), quiz.abs_tol);
+  const isRight = (typed, answer) => (answer === 0 ? Math.abs(typed) <= quiz.abs_tol
+    : Math.abs(typed - answer) <= quiz.rel_tol * Math.abs(answer));
   function grade(q, text) {
     const typed = parse(text);
     if (typed === null) {
@@ -43,6 +44,8 @@
 
   // --- where the learner is ---------------------------------------------------------------
   const pending = () => outcome.indexOf(null);  // the question asked now (-1: all done)
+  const asked = questions.filter((q) => !q.given).length;
+  const number = questions.map((q, i) => questions.slice(0, i + 1).filter((p) => !p.given).length);
   function hold() {
     const p = pending();
     page.setLimit(p === -1 ? frames.length - 1 : questions[p].frame);
@@ -52,8 +55,8 @@
     byId("score-first").textContent = String(count("first"));
     byId("score-attempts").textContent = String(tries.reduce((a, b) => a + b, 0));
     byId("score-revealed").textContent = String(count("revealed"));
-    byId("score-answered").textContent = String(outcome.filter((o) => o !== null).length);
-    byId("score-total").textContent = String(questions.length);
+    byId("score-answered").textContent = String(outcome.filter((o) => o !== null && o !== "given").length);
+    byId("score-total").textContent = String(asked);
   }
   function say(text, kind) {
     feedback.textContent = text;
@@ -88,15 +91,15 @@
     byId("reveal").disabled = !asking;
     const prompt = byId("quiz-prompt");
     if (asking) {
-      prompt.textContent = `Question ${p + 1} of ${questions.length}: ${questions[p].prompt}`;
+      prompt.textContent = `Question ${number[p]} of ${asked}: ${questions[p].prompt}`;
       if (document.activeElement !== input) input.focus({ preventScroll: true });
     } else if (p === -1) {
       const first = outcome.filter((o) => o === "first").length;
-      prompt.textContent = `Done: ${first} of ${questions.length} right first try. ` +
+      prompt.textContent = `Done: ${first} of ${asked} right first try. ` +
         "Step through the rest of the pass (→, End), or reload the page to try again.";
     } else {
-      prompt.textContent = `Step on (→ or next ▶) to question ${p + 1} of ${questions.length}, ` +
-        `at backward frame ${questions[p].step}.`;
+      prompt.textContent = `Step on (→ or next ▶) to question ${number[p]} of ${asked}, ` +
+        `at frame ${questions[p].frame}.`;
     }
     score();
   }
@@ -143,7 +146,7 @@
   });
   const percent = Math.round(quiz.rel_tol * 1000) / 10;
   byId("tolerance").textContent =
-    `Enter checks. Right means within ${percent}% of the engine's number, or within ${quiz.abs_tol} of it`;
+    `Enter checks. Right means within ${percent}% of the engine's number (0 only for an exact 0)`;
   page.onShow(redraw);
   hold();
   page.show(page.current());

@@ -6,7 +6,9 @@ At backward frame ``k`` a node is about to fire. Its gradient ``g = dL/d(node)``
     term = dL/d(node) × d(node)/d(input)      (incoming gradient × local derivative)
 
 That one product *is* backpropagation, so it is what the quiz asks for: one
-:class:`Question` per edge, in the order ``backward()`` sends them. The answer is the
+:class:`Question` per edge, in the order ``backward()`` sends them, asked at the frame that
+shows the state *before* the node fires. A ``+`` passes its gradient on unchanged: those
+terms are filled in with a line saying so, unless ``quiz="all"``. The answer is the
 engine's own number (``BackwardStep.parent_grads``), never recomputed here. The local
 derivative and the product shown when an answer is wrong come from the op's rule and its
 ``derivative_text``, as in the stepper's captions.
@@ -17,9 +19,9 @@ Answers are checked by :func:`grade`, a small pure function the page's script mi
 * what counts as a number (:func:`parse_answer`): ``0.5``, ``-1e-3``, ``.5``, ``+2``, ``5.``
   and a typographic minus ``−0.5``; anything else is *unreadable*: refused with a message and
   never counted as an attempt;
-* what counts as right: within :data:`REL_TOL` (1 %) of the engine's number, or within
-  :data:`ABS_TOL` of it, since the page shows numbers rounded to 4 significant digits and a
-  learner multiplies the rounded ones;
+* what counts as right: within :data:`REL_TOL` (1 %) of the engine's number, relative to
+  it however small it is (a learner multiplying the page's rounded numbers lands well
+  inside that), and for an engine's number of exactly 0, a typed 0 (within :data:`ABS_TOL`);
 * a wrong answer that matches a classic slip (the local derivative alone, the incoming
   gradient alone, the sign flipped, the running sum instead of the one term, the term of the
   other edge, a division instead of a product) is told which slip it is.
@@ -32,20 +34,21 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .format import format_number
-
-if TYPE_CHECKING:
-    from .stepper import BackwardStepper
+from .frame_model import Frame
+from .frame_text import expression
+from .stepper_group import Unit, symbol
 
 __all__ = ["ABS_TOL", "REL_TOL", "Question", "grade", "is_right", "parse_answer", "questions"]
 
 #: An answer within this fraction of the engine's number is right (1 %).
 REL_TOL = 0.01
-#: ... or within this much of it (for answers at or near 0).
-ABS_TOL = 1e-4
+#: ... or, when the engine's number is exactly 0, within this much of 0 (only an exact zero
+#: has no relative size; a small term such as 0.000439 is still judged to 1 %).
+ABS_TOL = 1e-12
 
 #: A decimal number as people type it: optional sign, digits with an optional point (or a
 #: point and digits), an optional exponent. No spaces inside, no commas, no words.
@@ -72,6 +75,8 @@ class Question:
         product: the chain rule with the numbers: ``∂L/∂n × ∂n/∂x1 = 0.5 × -3 = -1.5``.
         mistakes: ``(value, why)`` for classic slips whose value is not itself right, in the
             order they are checked.
+        given: not asked, filled in with this line: a ``+`` passing its gradient on
+            unchanged needs no thought (``quiz="all"`` asks it too); "" when asked.
     """
 
     frame: int
@@ -86,6 +91,7 @@ class Question:
     rule: str
     product: str
     mistakes: tuple[tuple[float, str], ...]
+    given: str = ""
 
 
 def parse_answer(text: str) -> float | None:
@@ -102,12 +108,17 @@ def parse_answer(text: str) -> float | None:
 
 
 def is_right(typed: float, answer: float) -> bool:
-    """Whether ``typed`` is within :data:`REL_TOL` of ``answer``, or within :data:`ABS_TOL`.
+    """Whether ``typed`` is within :data:`REL_TOL` of ``answer`` (relative), or, for an
+    answer of exactly 0, within :data:`ABS_TOL` of 0.
 
     >>> is_right(-1.5, -1.5), is_right(-1.51, -1.5), is_right(-1.6, -1.5), is_right(0.0, 5e-5)
-    (True, True, False, True)
+    (True, True, False, False)
+    >>> is_right(0.0005, 0.000439), is_right(0.000441, 0.000439), is_right(0.0, 0.0)
+    (False, True, True)
     """
-    return abs(typed - answer) <= max(REL_TOL * abs(answer), ABS_TOL)
+    if answer == 0:
+        return abs(typed) <= ABS_TOL
+    return abs(typed - answer) <= REL_TOL * abs(answer)
 
 
 def grade(question: Question, text: str) -> tuple[str, str]:
@@ -129,64 +140,71 @@ def grade(question: Question, text: str) -> tuple[str, str]:
     return "wrong", ""
 
 
-def questions(stepper: BackwardStepper) -> tuple[Question, ...]:
-    """Every question of ``stepper``'s quiz: one per edge of each backward step, in order.
+def questions(
+    frames: Sequence[Frame],
+    units: Sequence[Unit],
+    root: str,
+    *,
+    ask_all: bool = False,
+) -> tuple[Question, ...]:
+    """Every question of a quiz: one per term sent, at the frame before it is sent.
+
+    Args:
+        frames: the stepper's frames, with a ``"fires"`` frame before each firing.
+        units: the boxes (one per node).
+        root: the root's name.
+        ask_all: also ask the terms a ``+`` passes on unchanged (by default they are filled
+            in, ``given``, with a line saying why: nothing to compute there).
 
     Raises:
         ValueError: a term is NaN or infinite (nothing a learner can type and be checked on).
     """
-    root = stepper._symbol(stepper.root)
-    position = {node: i for i, node in enumerate(stepper.nodes)}
+    r = symbol(root)
     asked: list[Question] = []
-    received: dict[int, list[float]] = {}  # the terms each box has received so far
-    for k, step in enumerate(stepper.steps):
-        node = step.node
-        this = stepper._symbol(node)
-        g = float(step.grad)
-        op = node._op
-        assert op is not None  # a step is only taken at a computed node
-        local = op.backward(1.0, node.data, *(p.data for p in node.parents))
-        edges = [j for j, p in enumerate(node.parents) if not p.is_constant]
-        terms = [float(t) for t in step.parent_grads]
-        for j in edges:
-            parent = node.parents[j]
-            that = stepper._symbol(parent)
-            answer, derivative = terms[j], float(local[j])
+    for frame in frames:
+        if frame.stage != "fires" or frame.firing is None:
+            continue
+        sender = units[frame.firing]
+        this = symbol(sender.name)
+        made = expression(frame.op, frame.operands)
+        for send in frame.sends:
+            assert send.incoming is not None
+            assert send.local is not None
+            g, derivative, answer = send.incoming, send.local, send.term
+            that = symbol(send.target)
             if not (math.isfinite(answer) and math.isfinite(g)):
                 raise ValueError(
-                    f"BackwardStepper(quiz=True): the term {stepper.name(node)} sends to "
-                    f"{stepper.name(parent)} is {format_number(answer)} (incoming gradient "
+                    f"BackwardStepper(quiz=True): the term {sender.name} sends to "
+                    f"{send.target} is {format_number(answer)} (incoming gradient "
                     f"{format_number(g)}); a quiz needs finite numbers: quiz a smaller graph "
                     "or other inputs"
                 )
-            twice = sum(1 for p in node.parents if p is parent) > 1
-            which = f" (its {('first', 'second')[j] if j < 2 else f'#{j + 1}'} input)"
-            to = stepper.name(parent) + (which if twice else "")
-            formula = stepper._derivative_formula(node, j)
+            twice = sum(1 for s in frame.sends if s.target == send.target) > 1
+            ordinal = ("first", "second")[send.edge] if send.edge < 2 else f"#{send.edge + 1}"
+            which = f" (its {ordinal} input)"
+            to = send.target + (which if twice else "")
             value = format_number(derivative)
-            said = formula is None or formula == value  # ∂(a + b)/∂a = 1, not "1 = 1"
-            rule = f"∂{this}/∂{that} = " + ("" if said else f"{formula} = ") + value
+            said = send.rule is None or send.rule == value  # ∂(a + b)/∂a = 1, not "1 = 1"
+            rule = f"∂{this}/∂{that} = " + ("" if said else f"{send.rule} = ") + value
             product = (
-                f"∂{root}/∂{this} × ∂{this}/∂{that} = {format_number(g)} × "
+                f"∂{r}/∂{this} × ∂{this}/∂{that} = {format_number(g)} × "
                 f"{format_number(derivative)} = {format_number(answer)}"
             )
             prompt = (
-                f"{stepper.name(node)} = {stepper._formula(node, numbers=False)} is about to "
-                f"fire, with its gradient ∂{root}/∂{this} = {format_number(g)} complete. "
-                f"What term does it send to {to}? Type the incoming gradient × the local "
-                f"derivative: ∂{root}/∂{this} × ∂{this}/∂{that}."
+                f"{sender.name} = {made} is about to fire, with its gradient ∂{r}/∂{this} = "
+                f"{format_number(g)} complete. What term does it send to {to}? Type the "
+                f"incoming gradient × the local derivative: ∂{r}/∂{this} × ∂{this}/∂{that}."
             )
-            receiver = position[parent]
-            so_far = received.setdefault(receiver, [])
+            before = send.so_far[:-1]
             slips = [
                 (
                     derivative,
                     f"that is the local derivative ∂{this}/∂{that} alone: multiply it by the "
-                    f"incoming gradient ∂{root}/∂{this} = {format_number(g)}",
+                    f"incoming gradient ∂{r}/∂{this} = {format_number(g)}",
                 ),
                 (
                     g,
-                    f"that is the incoming gradient ∂{root}/∂{this} alone: multiply it by the "
+                    f"that is the incoming gradient ∂{r}/∂{this} alone: multiply it by the "
                     f"local derivative ∂{this}/∂{that}",
                 ),
                 (
@@ -195,22 +213,21 @@ def questions(stepper: BackwardStepper) -> tuple[Question, ...]:
                     "the incoming gradient",
                 ),
             ]
-            if so_far:
+            if before:
                 slips.append(
                     (
-                        sum(so_far) + answer,
-                        f"that is the whole sum ∂{root}/∂{that} after this term arrives: type "
+                        send.total,
+                        f"that is the whole sum ∂{r}/∂{that} after this term arrives: type "
                         "only the one term sent along this edge",
                     )
                 )
-            for other in edges:
-                if other != j:
+            for other in frame.sends:
+                if other.edge != send.edge:
                     slips.append(
                         (
-                            terms[other],
-                            f"that is the term sent along the other edge, to "
-                            f"{stepper.name(node.parents[other])}: take the derivative with "
-                            f"respect to {stepper.name(parent)}",
+                            other.term,
+                            f"that is the term sent along the other edge, to {other.target}: "
+                            f"take the derivative with respect to {send.target}",
                         )
                     )
             if derivative != 0:
@@ -226,13 +243,19 @@ def questions(stepper: BackwardStepper) -> tuple[Question, ...]:
                 for value, why in slips
                 if math.isfinite(value) and not is_right(value, answer)
             )
+            given = ""
+            if send.op == "+" and derivative == 1 and not ask_all:
+                given = (
+                    f"{sender.name} is a sum: ∂{this}/∂{that} = 1, so it passes its gradient "
+                    f"on unchanged: {format_number(answer)}"
+                )
             asked.append(
                 Question(
-                    stepper.backward_start + k,
-                    k,
-                    position[node],
-                    receiver,
-                    f"n{position[node]}_e{j}",
+                    frame.index,
+                    frame.number,
+                    frame.firing,
+                    send.receiver,
+                    f"n{frame.firing}_e{send.edge}",
                     prompt,
                     g,
                     derivative,
@@ -240,7 +263,7 @@ def questions(stepper: BackwardStepper) -> tuple[Question, ...]:
                     rule,
                     product,
                     mistakes,
+                    given,
                 )
             )
-            so_far.append(answer)
     return tuple(asked)
