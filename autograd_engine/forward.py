@@ -56,7 +56,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import anomaly
-from .functional import _as_output, _numbers, grad, outputs_of, seeded_root
+from .functional import (
+    _as_output,
+    _numbers,
+    call_transformed,
+    fresh_input,
+    grad,
+    outputs_of,
+    seeded_root,
+    transforming,
+)
 from .grad_mode import GradMode
 from .graph import topological_order
 from .ops import Op, describe_call
@@ -88,29 +97,42 @@ def jvp(
         ``(value, derivative)``: two floats, or two lists of floats (one per output) when
         ``f`` returned a list.
 
+    Nested inside a function that a transform runs (``jvp``, ``value_and_grad``, ...),
+    ``jvp`` composes as ``jax.jvp`` does: primals and tangents may be Values, and the value
+    and derivative come back as Values whose graphs lead to the outer transform's inputs,
+    so the outer transform differentiates them too (see :mod:`autograd_engine.functional`):
+
+    >>> jvp(lambda x: jvp(lambda y: x * y, [3.0], [1.0])[1], [1.0], [2.0])  # d/dx x = 1
+    (1.0, 2.0)
+
     >>> jvp(lambda x, y: x * y + x.sin(), [0.0, 3.0], [1.0, 0.0])  # d/dx: y + cos x
     (0.0, 4.0)
     >>> jvp(lambda r, t: [r * t.cos(), r * t.sin()], [2.0, 0.0], [0.0, 1.0])
     ([2.0, 0.0], [0.0, 2.0])
     """
-    xs = _numbers(primals, "jvp", "primals")
-    ts = _numbers(tangents, "jvp", "tangents")
+    nested = transforming()
+    xs = _numbers(primals, "jvp", "primals", nested)
+    ts = _numbers(tangents, "jvp", "tangents", nested)
     if len(xs) != len(ts):
         raise ValueError(
             f"jvp: {len(xs)} primals but {len(ts)} tangents; give one tangent per primal"
         )
-    values = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
-    with GradMode(True):  # f's graph is needed even inside no_grad()
-        result = f(*values)
+    values = [fresh_input(x, i) for i, x in enumerate(xs)]
+    result = call_transformed(f, *values)  # recording on, even inside no_grad()
     outputs, single = outputs_of(result, "jvp")
-    tangent = push_tangents(outputs, dict(zip(values, ts, strict=True)))
+    tangent = push_tangents(outputs, dict(zip(values, ts, strict=True)), create_graph=nested)
     derivatives = [tangent.get(y, 0.0) for y in outputs]
+    if nested:  # Values both, for the outer transform to differentiate
+        derivatives = [d if isinstance(d, Value) else Value(d) for d in derivatives]
+        return (outputs[0], derivatives[0]) if single else (list(outputs), derivatives)
     if single:
         return outputs[0].data, derivatives[0]
     return [y.data for y in outputs], derivatives
 
 
-def push_tangents(outputs: Sequence[Value], seeds: dict[Value, float]) -> dict[Value, float]:
+def push_tangents(
+    outputs: Sequence[Value], seeds: dict[Value, Any], create_graph: bool = False
+) -> dict[Value, Any]:
     """The forward sweep: the tangent of every node of ``outputs``' graphs that has one.
 
     Args:
@@ -118,6 +140,9 @@ def push_tangents(outputs: Sequence[Value], seeds: dict[Value, float]) -> dict[V
         seeds: the tangent of each input (normally leaves). Every other leaf is a constant,
             and so is every node that depends on no seeded input: such nodes get no entry
             (a *structural* zero, as in JAX) and their rules are not run at all.
+        create_graph: run the rules on the nodes themselves (as ``grad(...,
+            create_graph=True)`` does), so each tangent is a Value whose graph can be
+            differentiated again; seeds may then be Values too.
 
     Returns:
         node -> d(node)/dε along the seeded direction, for the seeded nodes and everything
@@ -128,29 +153,40 @@ def push_tangents(outputs: Sequence[Value], seeds: dict[Value, float]) -> dict[V
         return tangents
     order = topological_order(seeded_root(outputs, [0.0] * len(outputs)))[:-1]
     strict = anomaly.is_enabled()
-    for node in order:  # parents before children
-        op = node._op
-        if op is None or node in seeds:
-            continue
-        parents = node.parents
-        if not any(parent in tangents for parent in parents):
-            continue
-        try:
-            # g = 1.0: the rule returns the row of partial derivatives d(node)/d(parent).
-            partials = op.backward(1.0, node.data, *(parent.data for parent in parents))
-        except (ArithmeticError, ValueError) as error:
-            raise _rule_error(error, op, node) from error
-        total = 0.0
-        used = []
-        for parent, partial in zip(parents, partials, strict=True):
-            parent_tangent = tangents.get(parent)
-            if parent_tangent is not None:
-                total += partial * parent_tangent
-                used.append((partial, parent_tangent))
-        if not -_INF < total < _INF:
-            _check_tangent(op, node, total, used, strict)
-        tangents[node] = total
+    with GradMode(create_graph):  # the tangents' own graphs, exactly when asked for
+        for node in order:  # parents before children
+            op = node._op
+            if op is None or node in seeds:
+                continue
+            parents = node.parents
+            if not any(parent in tangents for parent in parents):
+                continue
+            try:
+                # g = 1.0: the rule returns the row of partial derivatives d(node)/d(parent).
+                if create_graph:
+                    partials = op.backward(1.0, node, *parents)
+                else:
+                    partials = op.backward(1.0, node.data, *(parent.data for parent in parents))
+            except (ArithmeticError, ValueError) as error:
+                raise _rule_error(error, op, node) from error
+            total: Any = 0.0
+            used: list[tuple[Any, Any]] = []
+            for parent, partial in zip(parents, partials, strict=True):
+                parent_tangent = tangents.get(parent)
+                if parent_tangent is not None:
+                    term = partial * parent_tangent
+                    # A graph starts at its first term (no node for 0.0 + term).
+                    total = term if create_graph and not used else total + term
+                    used.append((partial, parent_tangent))
+            if not -_INF < _data(total) < _INF:
+                _check_tangent(op, node, _data(total), used, strict)
+            tangents[node] = total
     return tangents
+
+
+def _data(x: Any) -> float:
+    """The float in a tangent or partial, which is a float, or a Value under create_graph."""
+    return x.data if isinstance(x, Value) else x
 
 
 def hvp(f: Callable[..., Value], xs: Sequence[float], v: Sequence[float]) -> list[float]:
@@ -207,13 +243,13 @@ def _check_tangent(
     op: Op, node: Value, total: float, used: list[tuple[Any, float]], strict: bool
 ) -> None:
     """A tangent that is NaN or ±inf: raise unless IEEE propagation explains it."""
-    terms = ", ".join(f"{partial!r} * {tangent!r}" for partial, tangent in used)
+    terms = ", ".join(f"{_data(partial)!r} * {_data(tangent)!r}" for partial, tangent in used)
     text = f"{_where(op, node)} has tangent {total!r} = the sum of {terms}"
     if strict:
         raise anomaly.AnomalyError(f"detect_anomaly: in jvp, {text}")
     own = () if op.arg is None else (op.arg,)
     numbers = [node.data, *(parent.data for parent in node.parents), *own]
-    numbers += [tangent for _, tangent in used]
+    numbers += [_data(tangent) for _, tangent in used]
     if not all(-_INF < x < _INF for x in numbers):
         return  # NaN/inf already in the values or the tangents: IEEE propagation
     if total != total:

@@ -15,13 +15,18 @@ Both work in three ways, as in PyTorch::
 
     @no_grad()
     async def evaluate_later(model): ...   # a coroutine runs with recording off throughout
+
+A decorated generator (``def`` with ``yield``, ``async def`` with ``yield`` too) runs its
+body in the mode, step by step, as PyTorch's decorators do: the mode is switched on for each
+step of the body and back to the caller's at each ``yield``, so the caller's code between
+two items is not affected.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Generator
 from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, TypeVar, overload
@@ -68,6 +73,10 @@ class GradMode:
 
     def __call__(self, func: F) -> F:
         enabled = self.enabled
+        if inspect.isgeneratorfunction(func):
+            return _generator_in_mode(func, enabled)  # type: ignore[return-value]
+        if inspect.isasyncgenfunction(func):
+            return _async_generator_in_mode(func, enabled)  # type: ignore[return-value]
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
@@ -83,6 +92,68 @@ class GradMode:
                 return func(*args, **kwargs)
 
         return run  # type: ignore[return-value]
+
+
+def _generator_in_mode(
+    func: Callable[..., Generator[Any, Any, Any]], enabled: bool
+) -> Callable[..., Generator[Any, Any, Any]]:
+    """``func``'s generator with each step of its body run in the mode (as PyTorch's
+    ``_wrap_generator``): ``send``, ``throw`` and ``close`` pass through."""
+
+    @functools.wraps(func)
+    def run_generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        generator = func(*args, **kwargs)
+        try:
+            with GradMode(enabled):
+                item = generator.send(None)
+            while True:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with GradMode(enabled):
+                        generator.close()
+                    raise
+                except BaseException as error:  # thrown in by the caller: pass it on
+                    with GradMode(enabled):
+                        item = generator.throw(error)
+                else:
+                    with GradMode(enabled):
+                        item = generator.send(sent)
+        except StopIteration as stop:
+            return stop.value
+
+    return run_generator
+
+
+def _async_generator_in_mode(
+    func: Callable[..., AsyncGenerator[Any, Any]], enabled: bool
+) -> Callable[..., AsyncGenerator[Any, Any]]:
+    """The same for an async generator: each step of its body (between awaits and
+    yields) runs in the mode."""
+
+    @functools.wraps(func)
+    async def run_async_generator(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        generator = func(*args, **kwargs)
+        try:
+            with GradMode(enabled):
+                item = await generator.asend(None)
+            while True:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with GradMode(enabled):
+                        await generator.aclose()
+                    raise
+                except BaseException as error:
+                    with GradMode(enabled):
+                        item = await generator.athrow(error)
+                else:
+                    with GradMode(enabled):
+                        item = await generator.asend(sent)
+        except StopAsyncIteration:
+            return
+
+    return run_async_generator
 
 
 @overload

@@ -32,7 +32,7 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
 | op kind                   | NaN in  | ±inf in    | overflow, finite in | new NaN    | backward  |
 |---------------------------|---------|------------|---------------------|------------|-----------|
 | ``+ - * /``               | NaN out | IEEE       | OverflowError       | ValueError | IEEE, (1) |
-| ``**`` ``exp``            | NaN out | IEEE       | OverflowError       | ValueError | IEEE, (1) |
+| ``**`` ``exp``            | (5)     | IEEE, (5)  | OverflowError       | ValueError | IEEE, (1) |
 | log tanh sigmoid softplus | NaN out | IEEE       | cannot happen       | never      | IEEE, (1) |
 | sin cos tan               | NaN out | ValueError | cannot happen       | ValueError | IEEE, (1) |
 | relu leaky_relu abs max   | NaN out | IEEE       | OverflowError       | ValueError | (2), (1)  |
@@ -49,7 +49,7 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
   ``sin(inf)``) raises ``ValueError`` saying "invalid operation (IEEE would give nan)". Both
   messages name the op and its input values.
 * Domain errors stay as they were: ``ValueError`` for ``log(x <= 0)``, ``sqrt(x < 0)`` and a
-  negative base to a non-integer power; ``ZeroDivisionError`` for ``x / 0``, ``x % 0`` and
+  negative finite base to a non-integer power; ``ZeroDivisionError`` for ``x / 0``, ``x % 0`` and
   ``0 ** negative``.
 * (1) In ``backward()`` a gradient follows the same rule: NaN/inf already in the forward values
   or in the incoming gradient propagate by IEEE; a gradient that becomes ±inf/NaN from finite
@@ -57,14 +57,27 @@ PyTorch), but the engine never *makes* one silently from ordinary numbers.
   gradient, and then no leaf ``.grad`` changes at all (all-or-nothing). A
   :class:`~autograd_engine.value.Constant` gets no gradient, so the infinite derivative of
   ``0.0 ** y`` with respect to its constant base is no error.
-* (2) Local derivatives at a NaN input follow PyTorch: ``relu'(nan) = abs'(nan) = 0``,
-  ``leaky_relu'(nan) = negative_slope``; the NaN still reaches the gradients through ``g``.
+* (2) Local derivatives at a NaN input follow PyTorch 2.13: ``relu'(nan) = 1``,
+  ``abs'(nan) = clamp'(nan) = sign'(nan) = 0``, ``leaky_relu'(nan) = negative_slope``; the
+  NaN still reaches the gradients through the loss. One rule of this project's own: when
+  ``max``/``min`` give NaN, the NaN inputs share the gradient evenly (``maximum(nan, 1)``
+  sends ``(1, 0)``, ``maximum(inf, nan)`` ``(0, 1)``, ``maximum(nan, nan)`` ``(1/2, 1/2)``),
+  as tied inputs do. PyTorch's binary ``maximum`` sends the whole gradient to *both*
+  inputs there (NaN compares false, so neither is masked out): a sum of 2g, which for this
+  engine's max of any number of inputs would hand g to every one of them. Here the shares
+  always sum to g.
 * (3) Outside the domain, and at a pole (``log2(0)``, ``log1p(-1)``, ``atanh(±1)``, where
   PyTorch gives ±inf), ``ValueError``, as for ``log(0)``. Where the derivative is infinite
   (``asin`` and ``acos`` at ±1, ``acosh`` at 1) backward() raises ``ZeroDivisionError``, as
   for ``sqrt`` at 0.
 * (4) NaN out (``sign(nan)`` is NaN too, where PyTorch says 0), except that ``where``
   passes on the chosen input as it is (a NaN in the other one is dropped, as in PyTorch).
+* (5) ``exp``: NaN out. ``**`` with a number exponent follows IEEE (and PyTorch) for ±inf
+  and NaN: ``(-inf) ** -1.5 = 0.0``, ``(-inf) ** 3 = -inf``, ``nan ** 0 = 1``. With a Value
+  exponent (``a ** b``), NaN on either side gives IEEE's answer (``(-inf) ** nan`` is nan,
+  ``1 ** nan`` is 1) and the derivatives IEEE arithmetic gives (NaN where the base is
+  negative); otherwise a negative base, ``-inf`` included, raises ``ValueError``, since the
+  derivative in the exponent needs ``log(base)``.
 * ``asinh ...`` stands for asinh acosh atanh. ``hypot(±inf, nan)`` is inf, as IEEE and
   PyTorch define it.
 
@@ -280,6 +293,8 @@ def _div_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _pow_forward(a: float, b: float) -> float:
+    if b != b:  # NaN in: IEEE's answer (nan, or 1.0 for 1 ** nan), whatever the base's sign
+        return math.pow(a, b)
     if a < 0:
         raise ValueError(
             f"pow: negative base {a!r} with a Value exponent {b!r} has no real derivative "
@@ -300,6 +315,8 @@ def _power_of_zero(exponent: float) -> float:
 
 def _pow_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d(a**b)/da = b * a**(b-1);  d(a**b)/db = a**b * log(a).
+    if _number(a) < 0:  # only with a NaN exponent (the forward refuses the rest): log(a) is
+        return g * b * a ** (b - 1), g * b  # undefined, and both derivatives are NaN (g * b)
     if _number(a) != 0:
         return g * b * a ** (b - 1), g * y * log(a)
     # At a == 0 the exponent's derivative 0 * log(0) is taken as 0, like PyTorch, and so is
@@ -328,7 +345,9 @@ def pow_op(exponent: float) -> Op:
     def forward(x: float) -> float:
         if x == 0 and n < 0:
             raise ZeroDivisionError(f"pow: 0.0 ** {n!r} (zero to a negative power) is undefined")
-        if x < 0 and not n.is_integer():
+        # -inf to a non-integer power is IEEE's (and PyTorch's) 0.0 or inf: its sign is
+        # lost either way, so no complex root is being taken.
+        if x < 0 and not n.is_integer() and x != -_INF:
             raise ValueError(f"pow: negative base {x!r} to the non-integer power {n!r}")
         try:
             return math.pow(x, n)
@@ -414,8 +433,9 @@ def _relu_forward(x: float) -> float:
 
 
 def _relu_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
-    # The step function: 1 for x > 0, else 0 (relu'(0) = 0, as in PyTorch).
-    return (g * (1.0 if _number(x) > 0 else 0.0),)
+    # The step function: 0 for x <= 0, else 1 (relu'(0) = 0, as in PyTorch). Written as
+    # PyTorch's threshold_backward tests it, so that relu'(nan) = 1 as there too.
+    return (g * (0.0 if _number(x) <= 0 else 1.0),)
 
 
 @lru_cache(maxsize=64)
@@ -739,7 +759,12 @@ def _atan_forward(x: float) -> float:
 
 
 def _atan_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
-    # d(atan x)/dx = 1/(1 + x²)
+    # d(atan x)/dx = 1/(1 + x²). Past |x| = 1e150, x² would overflow (quietly to inf on
+    # floats, loudly on Values under create_graph): there 1/hypot(1, x)² gives the same tiny
+    # number in both.
+    if abs(_number(x)) > 1e150:
+        r = hypot(1.0, x)
+        return (g / r / r,)
     return (g / (1 + x * x),)
 
 
@@ -748,8 +773,9 @@ def _asinh_forward(x: float) -> float:
 
 
 def _asinh_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
-    # asinh(x) = log(x + sqrt(x² + 1)), so d/dx = 1/sqrt(x² + 1)
-    return (g * (x * x + 1) ** -0.5,)
+    # asinh(x) = log(x + sqrt(x² + 1)), so d/dx = 1/sqrt(x² + 1) = 1/hypot(x, 1): x² would
+    # overflow for |x| > 1e154, where the derivative, about 1/|x|, is still a float.
+    return (g / hypot(x, 1.0),)
 
 
 def _acosh_forward(x: float) -> float:
@@ -762,7 +788,9 @@ def _acosh_backward(g: Any, y: Any, x: Any) -> tuple[Any]:
     # acosh(x) = log(x + sqrt(x² - 1)), so d/dx = 1/sqrt(x² - 1): infinite at x = 1.
     if _number(x) == 1:
         raise _infinite_derivative("acosh", "1/√(x² - 1)", x)
-    return (g * (x * x - 1) ** -0.5,)
+    # Written as 1/(sqrt(x - 1) sqrt(x + 1)): x² would overflow for x > 1e154, where the
+    # derivative, about 1/x, is still a float (and x - 1 is exact near 1, where x² - 1 is not).
+    return (g / ((x - 1) ** 0.5 * (x + 1) ** 0.5),)
 
 
 def _atanh_forward(x: float) -> float:
@@ -828,9 +856,16 @@ def _mod_forward(a: float, b: float) -> float:
     return a % b
 
 
-def _floor_of(q: float) -> float:
-    """floor(q) as a float; NaN and ±inf stay themselves (math.floor would raise)."""
-    return float(math.floor(q)) if -_INF < q < _INF else q
+def _floor_quotient(a: float, b: float) -> float:
+    """floor(a/b) exactly, as the forward's remainder uses it: Python's ``a // b``.
+
+    Not ``math.floor(a / b)``: a / b is rounded first, and where the exact quotient lies just
+    below an integer it rounds up to it (0.25 / 0.001 is 250.0, while 0.001 goes into 0.25
+    only 249 times: ``0.25 % 0.001`` is 0.000999...). ``a // b`` is computed from the exact
+    remainder, so ``a - (a // b) * b`` is the forward's ``a % b``, as in PyTorch.
+    NaN and ±inf give what IEEE floor division gives (``nan``, or ``-1.0`` for ``-2 // inf``).
+    """
+    return a // b  # b != 0: the forward has refused a zero divisor
 
 
 def _mod_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
@@ -838,7 +873,7 @@ def _mod_backward(g: Any, y: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d/db = -floor(a/b). At a jump (a/b an integer k) the remainder drops from |b| to 0;
     # like PyTorch, the rule uses floor(a/b) = k there, the derivative on the side a/b >= k.
     # floor(a/b) is a constant of the rule, so second derivatives through it are 0.
-    quotient = _floor_of(_number(a) / _number(b))
+    quotient = _floor_quotient(_number(a), _number(b))
     return g, g * -quotient
 
 

@@ -128,7 +128,7 @@ def _leaf_values(leaves: Sequence[Value]) -> Floats:
     NumPy alone would turn ``None`` into NaN and ``"1.5"`` into 1.5: one check of the array's
     type (one pass, in C) catches both; only then is each leaf looked at.
     """
-    data = [leaf._data for leaf in leaves]  # the slot itself: .data is a property, slower to read
+    data = [leaf._data for leaf in leaves]  # the slot itself, not the .data property
     try:
         array = np.array(data)
     except (TypeError, ValueError):  # a list in a leaf, say
@@ -544,7 +544,8 @@ def _relu(x: Floats) -> Floats:
 
 
 def _step(x: Floats) -> Floats:
-    result: Floats = np.where(x > 0, 1.0, 0.0)
+    # As ops._relu_backward: 0 for x <= 0, else 1 (NaN too).
+    result: Floats = np.where(x <= 0, 0.0, 1.0)
     return result
 
 
@@ -642,11 +643,11 @@ RULES[ops.MAX] = VectorRule(_max_forward, _max_backward)
 
 
 # ---------------------------------------------------------------------------------------
-# The rest of PyTorch's scalar functions, the same formulas as their float rules in ops.py.
-# Where a float rule raises (asin(2), a remainder by 0, the infinite derivative of asin at 1)
-# NumPy gives nan or inf instead, which sends the step to the float fallback, and so to the
-# same error; the fallback also gives the rules' finite answers at the origin of atan2 and
-# hypot (0).
+# The further functions (tan ... min), the same formulas as their float rules in ops.py.
+# Where a float rule raises (asin(2), a remainder by 0, the infinite derivative of asin at
+# 1) NumPy gives nan or inf instead, which sends the step to the float fallback, and so to
+# the same error; the fallback also gives the rules' finite answers at the origin of
+# atan2 and hypot (0).
 # ---------------------------------------------------------------------------------------
 
 
@@ -661,7 +662,9 @@ def _atan2_backward(g: Floats, y: Floats, a: Floats, b: Floats) -> tuple[Floats,
 
 
 def _mod_backward(g: Floats, y: Floats, a: Floats, b: Floats) -> tuple[Floats, Floats]:
-    return g, g * -np.floor(a / b)
+    # floor(a/b) exactly, as the forward's remainder (and ops._floor_quotient) has it; a
+    # rounded np.floor(a / b) is one too many where the quotient rounds up to an integer.
+    return g, g * -np.floor_divide(a, b)
 
 
 RULES.update(
@@ -676,8 +679,9 @@ RULES.update(
         ops.ASIN: VectorRule(np.arcsin, lambda g, y, x: (g * (1 - x * x) ** -0.5,)),
         ops.ACOS: VectorRule(np.arccos, lambda g, y, x: (g * -((1 - x * x) ** -0.5),)),
         ops.ATAN: VectorRule(np.arctan, lambda g, y, x: (g / (1 + x * x),)),
-        ops.ASINH: VectorRule(np.arcsinh, lambda g, y, x: (g * (x * x + 1) ** -0.5,)),
-        ops.ACOSH: VectorRule(np.arccosh, lambda g, y, x: (g * (x * x - 1) ** -0.5,)),
+        # As in ops.py, written so that x² cannot overflow for |x| > 1e154.
+        ops.ASINH: VectorRule(np.arcsinh, lambda g, y, x: (g / np.hypot(x, 1.0),)),
+        ops.ACOSH: VectorRule(np.arccosh, lambda g, y, x: (g / (np.sqrt(x - 1) * np.sqrt(x + 1)),)),
         ops.ATANH: VectorRule(np.arctanh, lambda g, y, x: (g / (1 - x * x),)),
         ops.SIGN: VectorRule(np.sign, lambda g, y, x: (g * 0.0,)),
         ops.ATAN2: VectorRule(np.arctan2, _atan2_backward),

@@ -99,7 +99,8 @@ class Value:
         parents: the Values this one was computed from, in argument order (``()`` for a leaf).
         op: the name of the operation that made it (``""`` for a leaf).
 
-    Values hash and compare (``==``) by identity, so they can be dict keys and set members;
+    Values hash and compare (``==``) by identity, so they can be dict keys and set members
+    (``v == 2.0`` raises TypeError: it would be False whatever v holds; write ``v.data == 2.0``);
     ``< <= > >=`` compare the numbers and return a plain bool (so ``max`` and ``sorted``
     work), and ``bool(v)`` is ``v.data != 0``. While a graph is being recorded, each such
     look at the number is logged as a guard (see :mod:`autograd_engine.guards`).
@@ -246,6 +247,26 @@ class Value:
 
     # Ordering compares the numbers and returns a plain bool, so max(), min() and sorted()
     # work on Values. == and != stay identity: Values are dict keys and set members.
+
+    __hash__ = object.__hash__  # by identity (defining __eq__ would otherwise remove it)
+
+    def __eq__(self, other: object) -> bool:
+        """``a == b`` for two Values is identity (``a is b``), so Values can be dict keys
+        and set members; ``v == 2.0`` raises TypeError, since it would be False whatever v
+        holds (write ``v.data == 2.0``). Anything else is not equal."""
+        if isinstance(other, Value):
+            return self is other
+        if _is_number(other):
+            raise _equality_error(self, "==", other)
+        return NotImplemented  # Python then says False
+
+    def __ne__(self, other: object) -> bool:
+        """``a != b`` for two Values is ``a is not b``; ``v != 2.0`` raises TypeError."""
+        if isinstance(other, Value):
+            return self is not other
+        if _is_number(other):
+            raise _equality_error(self, "!=", other)
+        return NotImplemented
 
     def __lt__(self, other: Value | float) -> bool:
         return _compare(self, "<", other)
@@ -553,6 +574,21 @@ def _compare(left: Value, test: str, other: object) -> bool:
     if guards.log is not None:
         guards.log.append(guards.Guard(left, test, other, outcome, left._data))
     return outcome
+
+
+def _is_number(x: object) -> bool:
+    return type(x) is float or type(x) is int or isinstance(x, numbers.Number)
+
+
+def _equality_error(value: Value, test: str, number: object) -> TypeError:
+    """The error for ``v == 2.0``: why it cannot be a plain answer, and what to write."""
+    return TypeError(
+        f"{value!r} {test} {number!r}: a Value compares equal only to itself (== is "
+        "identity, so Values can be dict keys), never to a number, so this would be "
+        f"{test == '!='} whatever the Value holds. Compare its number: "
+        f"v.data {test} {number!r} (or v.item() {test} {number!r}, which a compiled replay "
+        "re-checks)."
+    )
 
 
 def _floor_division_error(call: str, a: object, b: object) -> TypeError:

@@ -479,3 +479,79 @@ def test_jvp_and_hvp_match_pytorch(tree: Tree, xs: list[float], t: list[float]) 
     assert derivative == pytest.approx(torch_jvp.item(), rel=1e-9, abs=1e-11), (tree, xs, t)
     for i in range(3):
         assert product[i] == pytest.approx(torch_hvp[i].item(), rel=1e-9, abs=1e-10), (tree, i)
+
+
+# --- transforms compose, as JAX's do ------------------------------------------------------
+
+
+def test_nested_jvp_keeps_the_outer_derivative() -> None:
+    # foo(x) = d/dy (x * y) = x, so d foo/dx along 2.0 is 2.0 (JAX: (1.0, 2.0)).
+    def foo(x: Value) -> Any:
+        return jvp(lambda y: x * y, [3.0], [1.0])[1]
+
+    assert jvp(foo, [1.0], [2.0]) == (1.0, 2.0)
+
+
+def test_three_nested_jvps_give_the_third_mixed_derivative() -> None:
+    # d³(x y z²)/dx dy dz = 2z, and the innermost value 2xyz at (1, 1, 1).
+    def inner(x: Value, y: Value) -> Any:
+        return jvp(lambda z: x * y * z * z, [1.0], [1.0])[1]
+
+    def middle(x: Value) -> Any:
+        return jvp(lambda y: inner(x, y), [1.0], [1.0])[1]
+
+    assert jvp(middle, [1.0], [1.0]) == (2.0, 2.0)
+
+
+def test_an_inner_transform_of_an_outer_value_differentiates_its_own_variable_only() -> None:
+    # jvp at the outer x itself: d/dy (x * y) at y = x is x (not 2x: the captured x is
+    # not the inner variable), and d/dx of that is 1.
+    assert jvp(lambda x: jvp(lambda y: x * y, [x], [1.0])[1], [3.0], [2.0]) == (3.0, 2.0)
+
+
+def test_grad_of_jvp_and_jvp_of_grad() -> None:
+    # d/dy (x y²) = 2xy; at y = 3 its derivative in x is 6.
+    assert value_and_grad(lambda x: jvp(lambda y: x * y * y, [3.0], [1.0])[1])(2.0) == (
+        12.0,
+        [6.0],
+    )
+    # d/dx x³ = 3x² = 12 at 2, and its derivative 6x = 12.
+    assert jvp(lambda x: grad(x**3, [x])[0], [2.0], [1.0]) == (12.0, 12.0)
+    assert jvp(lambda x: value_and_grad(lambda y: y**3, argnums=0)(x)[1], [2.0], [1.0]) == (
+        12.0,
+        12.0,
+    )
+
+
+def test_grad_of_grad_through_value_and_grad() -> None:
+    # d/dy (x y³) = 3x y², at y = x it is 3x³ = 24 at x = 2, whose derivative is 9x² = 36.
+    def f(x: Value) -> Any:
+        return value_and_grad(lambda y: x * y**3, argnums=0)(x)[1]
+
+    assert value_and_grad(f, argnums=0)(2.0) == (24.0, 36.0)
+
+
+def test_vjp_jacobian_and_hessian_compose_inside_jvp() -> None:
+    assert jvp(lambda x: vjp(lambda y: x * y * y, [3.0])[1](1.0)[0], [2.0], [1.0]) == (12.0, 6.0)
+    assert jvp(lambda x: jacobian(lambda y: [x * y * y], [3.0])[0][0], [2.0], [1.0]) == (
+        12.0,
+        6.0,
+    )
+    assert jvp(lambda x: hessian(lambda y: x * y**3, [3.0])[0][0], [2.0], [1.0]) == (36.0, 18.0)
+
+
+def test_outside_any_transform_results_stay_floats_and_values_are_refused() -> None:
+    assert jvp(lambda x: x * x, [3.0], [1.0]) == (9.0, 6.0)
+    assert type(grad(Value(2.0) * 3.0, [Value(1.0)])[0]) is float
+    with pytest.raises(TypeError, match=r"pass its number, v\.data"):
+        jvp(lambda x: x, [Value(1.0)], [1.0])
+
+
+def test_value_and_grad_passes_keyword_arguments_through_undifferentiated() -> None:
+    def f(x: Value, scale: float = 1.0, *, offset: float = 0.0) -> Value:
+        return x * x * scale + offset
+
+    assert value_and_grad(f)(3.0, scale=2.0) == (18.0, [12.0])
+    assert value_and_grad(f, argnums=0)(3.0, scale=2.0, offset=1.0) == (19.0, 12.0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'shift'"):
+        value_and_grad(f)(3.0, shift=2.0)

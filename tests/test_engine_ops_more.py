@@ -1,4 +1,4 @@
-"""More ops: every scalar function of PyTorch's that the peers' test suites use.
+"""The further ops: every scalar function of PyTorch's that the peers' test suites use.
 
 The op test table (``tests/test_engine_ops.py``) already checks each new op's first and
 second derivatives against central differences at a few points. Here:
@@ -157,7 +157,59 @@ def test_remainder_matches_python_and_its_derivatives_are_one_and_minus_floor(
     r = x % y
     r.backward()
     assert r.data == a % b  # Python's float remainder, sign of the divisor, bit for bit
-    assert (x.grad, y.grad) == (1.0, -math.floor(a / b))
+    assert (x.grad, y.grad) == (1.0, -(a // b))  # the exact floor, as the forward's
+
+
+@pytest.mark.parametrize("width", [1, 64])  # the replay's float step, and its array step
+def test_remainders_gradient_uses_the_forwards_exact_floor_in_every_path(width: int) -> None:
+    # 0.25 / 0.001 rounds up to 250.0, but 0.001 goes into 0.25 only 249 times: the forward
+    # gives 0.25 % 0.001 = 0.000999..., so d/db = -249 (PyTorch too), not -250.
+    a, b = Value(0.25), Value(0.001)
+    assert 0.0009 < (a % b).data < 0.001  # the remainder of 249 times, not 0 after 250
+    (a % b).backward()
+    assert b.grad == -249.0
+    assert grad(a % b, [b], create_graph=True)[0].data == -249.0
+    assert jvp(lambda a, b: a % b, [0.25, 0.001], [0.0, 1.0])[1] == -249.0
+    divisors = [Value(0.001) for _ in range(width)]
+    replay = compile_graph(sum(a % d for d in divisors))
+    for d in divisors:
+        d.grad = 0.0
+    replay.run()
+    assert [d.grad for d in divisors] == [-249.0] * width
+
+
+@pytest.mark.parametrize(("name", "x"), [("asinh", 1e200), ("asinh", -1e300), ("acosh", 1e160)])
+def test_asinh_and_acosh_derivatives_at_huge_x_are_one_over_x_in_every_path(
+    name: str, x: float
+) -> None:
+    # 1/sqrt(x² ± 1) is 1/|x| to rounding: a float, though x² itself overflows. Every path
+    # gives it: backward(), grad with and without create_graph, jvp, the replay's float
+    # step and its array step (PyTorch 2.13 gives 0.0 here, from the overflowed x²).
+    expected = 1 / abs(x)
+    v = Value(x)
+    getattr(v, name)().backward()
+    assert v.grad == expected
+    v = Value(x)
+    assert grad(getattr(v, name)(), [v])[0] == expected
+    assert grad(getattr(v, name)(), [v], create_graph=True)[0].data == expected
+    assert jvp(lambda a: getattr(a, name)(), [x], [1.0])[1] == expected
+    for width in (1, 64):
+        leaves = [Value(x) for _ in range(width)]
+        replay = compile_graph(sum(getattr(leaf, name)() for leaf in leaves))
+        for leaf in leaves:
+            leaf.grad = 0.0
+        replay.run()
+        assert [leaf.grad for leaf in leaves] == [expected] * width
+
+
+@pytest.mark.parametrize(("x", "expected"), [(1e200, 0.0), (-1e300, 0.0), (1e140, 1e-280)])
+def test_atans_derivative_at_huge_x_agrees_in_every_path(x: float, expected: float) -> None:
+    # 1/(1 + x²): tiny or 0.0 (underflow), never an OverflowError from x² in one path only.
+    v = Value(x)
+    v.atan().backward()
+    assert v.grad == expected
+    assert grad(v.atan(), [v], create_graph=True)[0].data == expected
+    assert jvp(lambda a: a.atan(), [x], [1.0])[1] == expected
 
 
 # --- PyTorch float64 at random points ------------------------------------------------------
@@ -228,6 +280,11 @@ KINKS: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ...]
     "minimum tie": (lambda a, b: a.minimum(b), lambda a, b: torch.minimum(a, b), (2.0, 2.0)),
     "remainder at a jump": (lambda a, b: a % b, lambda a, b: torch.remainder(a, b), (6.0, 2.0)),
     "remainder at 0": (lambda a, b: a % b, lambda a, b: torch.remainder(a, b), (0.0, -2.0)),
+    "remainder, quotient rounds up": (
+        lambda a, b: a % b,
+        lambda a, b: torch.remainder(a, b),
+        (0.25, 0.001),
+    ),
     "sign at 0": (Value.sign, lambda a: torch.sign(a), (0.0,)),
     "atan2 at the origin": (lambda a, b: a.atan2(b), lambda a, b: torch.atan2(a, b), (0.0, 0.0)),
 }

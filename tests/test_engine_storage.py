@@ -42,8 +42,9 @@ def test_a_node_is_one_object_the_collector_tracks() -> None:
     y = a * b
     referents = gc.get_referents(y)
     assert not any(type(r) is tuple for r in referents)
-    assert a in referents
-    assert b in referents
+    # By identity: the referents include the node's floats, and v == 2.0 raises.
+    assert any(r is a for r in referents)
+    assert any(r is b for r in referents)
 
 
 def test_an_op_of_three_inputs_backpropagates_to_each() -> None:

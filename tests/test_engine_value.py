@@ -228,3 +228,40 @@ def test_floor_division_is_a_type_error_that_says_what_to_use(f: Callable[[Value
         TypeError, match=r"floor division has no useful gradient.*a\.data // b\.data"
     ):
         f(Value(7.0))
+
+
+# --- == with a plain number is loud; == between Values is identity ------------------------
+
+
+@pytest.mark.parametrize(
+    ("compare", "shown"),
+    [
+        (lambda v: v == 2.0, r"v\.data == 2\.0"),
+        (lambda v: 2.0 == v, r"v\.data == 2\.0"),  # noqa: SIM300 - the reflected form
+        (lambda v: v in [2.0], r"v\.data == 2\.0"),
+        (lambda v: v == 0, r"v\.data == 0"),
+        (lambda v: v != 2, r"v\.data != 2"),
+        (lambda v: np.float64(2.0) == v, r"v\.data == np\.float64\(2\.0\)"),
+    ],
+)
+def test_equality_with_a_number_raises_naming_the_comparison_to_write(
+    compare: Callable[[Value], object], shown: str
+) -> None:
+    # if loss == 0: would be silently never true; the error says to compare the number.
+    with pytest.raises(TypeError, match=shown):
+        compare(Value(2.0))
+
+
+def test_equality_between_values_is_identity_for_dicts_sets_and_lists() -> None:
+    a, b = Value(2.0), Value(2.0)
+    assert a == a
+    assert a != b
+    assert {a: 1, b: 2}[b] == 2
+    assert a in {a}
+    assert b not in {a}
+    assert [b, a].index(a) == 1
+    assert a in [b, a]
+    assert sorted([a, Value(1.0)])[1] is a
+    assert (a == None) is False  # noqa: E711 - not a number: unequal, no error
+    assert (a == "2.0") is False
+    assert a.data == 2.0

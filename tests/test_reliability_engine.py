@@ -21,12 +21,15 @@ import pytest
 
 from autograd_engine import (
     Value,
+    compile_graph,
     enable_grad,
     grad,
     hessian,
     is_grad_enabled,
     jacobian,
+    jvp,
     maximum,
+    minimum,
     no_grad,
 )
 from autograd_engine.ops import OPS
@@ -100,7 +103,7 @@ NAN_DERIVATIVE = {
     "log": NAN,
     "tanh": NAN,
     "sigmoid": NAN,
-    "relu": 0.0,
+    "relu": 1.0,  # PyTorch's threshold_backward: nan <= 0 is false, so the gradient passes
     "softplus": NAN,
     "sin": NAN,
     "cos": NAN,
@@ -145,6 +148,88 @@ def test_nan_in_nan_out_for_every_binary_op(name: str, nan_at: int) -> None:
         assert [x.grad for x in inputs] == [1.0 if k == nan_at else 0.0 for k in range(2)]
     else:
         assert any(math.isnan(x.grad) for x in inputs) or name in ("add", "sub")
+
+
+@pytest.mark.parametrize("name", ["relu", "abs", "leaky_relu 0.1", "leaky_relu 0", "clamp"])
+def test_derivatives_at_nan_equal_pytorchs(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    functions = {
+        "relu": torch.relu,
+        "abs": torch.abs,
+        "leaky_relu 0.1": lambda t: torch.nn.functional.leaky_relu(t, 0.1),
+        "leaky_relu 0": lambda t: torch.nn.functional.leaky_relu(t, 0.0),
+        "clamp": lambda t: torch.clamp(t, -1.0, 1.0),
+    }
+    t = torch.tensor(NAN, dtype=torch.float64, requires_grad=True)
+    functions[name](t).backward()
+    x = Value(NAN)
+    UNARY[name][1](x).backward()
+    assert same(x.grad, t.grad.item())
+
+
+@pytest.mark.parametrize(
+    ("inputs", "shares"),
+    [
+        ((NAN, 1.0), (1.0, 0.0)),
+        ((1.0, NAN), (0.0, 1.0)),
+        ((INF, NAN), (0.0, 1.0)),
+        ((NAN, -INF), (1.0, 0.0)),
+        ((NAN, NAN), (0.5, 0.5)),
+        ((NAN, 2.0, NAN), (0.5, 0.0, 0.5)),
+    ],
+)
+def test_a_nan_max_or_min_shares_the_gradient_among_its_nan_inputs(
+    inputs: tuple[float, ...], shares: tuple[float, ...]
+) -> None:
+    # This project's rule, stated in the policy table: the shares sum to the gradient, as
+    # for ties (PyTorch's binary maximum/minimum send the whole gradient to both inputs).
+    for combine in (maximum, minimum):
+        values = [Value(x) for x in inputs]
+        y = combine(*values)
+        assert math.isnan(y.data)
+        y.backward()
+        assert tuple(v.grad for v in values) == shares
+
+
+@pytest.mark.parametrize(
+    ("exponent", "value", "derivative"),
+    [(-1.5, 0.0, 0.0), (1.5, INF, INF), (-2.0, 0.0, 0.0), (3.0, -INF, INF)],
+)
+def test_minus_inf_to_a_number_power_is_ieees(
+    exponent: float, value: float, derivative: float
+) -> None:
+    # (-inf) ** -1.5 = 0.0, as IEEE's pow and PyTorch give it; d/dx = n * x**(n-1).
+    x = Value(-INF)
+    y = x**exponent
+    y.backward()
+    assert (y.data, x.grad) == (value, derivative)
+    x = Value(-INF)
+    assert grad(x**exponent, [x], create_graph=True)[0].data == derivative
+    assert jvp(lambda a: a**exponent, [-INF], [1.0]) == (value, derivative)
+    for width in (1, 64):  # the replay's float step and its array step
+        leaves = [Value(-INF) for _ in range(width)]
+        compile_graph(sum(leaf**exponent for leaf in leaves)).run()
+        assert [leaf.grad for leaf in leaves] == [derivative] * width
+    torch = pytest.importorskip("torch")
+    assert value == torch.pow(torch.tensor(-INF, dtype=torch.float64), exponent).item()
+
+
+@pytest.mark.parametrize(("base", "exponent", "value"), [(-INF, NAN, NAN), (-2.0, NAN, NAN)])
+def test_a_nan_exponent_gives_nan_for_a_negative_base(
+    base: float, exponent: float, value: float
+) -> None:
+    a, b = Value(base), Value(exponent)
+    y = a**b
+    assert same(y.data, value)
+    y.backward()  # NaN in: NaN derivatives, no error about log of a negative base
+    assert math.isnan(a.grad)
+    assert math.isnan(b.grad)
+    assert jvp(lambda a, b: a**b, [base, exponent], [1.0, 1.0])[1] != 0.0
+
+
+def test_a_negative_base_with_a_value_exponent_still_raises() -> None:
+    with pytest.raises(ValueError, match=r"negative base -inf with a Value exponent 2\.0"):
+        Value(-INF) ** Value(2.0)
 
 
 def test_a_nan_survives_a_long_chain_of_ops() -> None:
@@ -467,6 +552,76 @@ def test_no_grad_on_an_async_def_covers_the_whole_coroutine(decorate: Any) -> No
     (before, after), recorded = asyncio.run(main())
     assert (before.parents, after.parents) == ((), ())
     assert len(recorded.parents) == 2
+    assert is_grad_enabled()
+
+
+@pytest.mark.parametrize("decorate", [no_grad, no_grad()], ids=["no_grad", "no_grad()"])
+def test_no_grad_on_a_generator_covers_its_body_and_not_the_caller(decorate: Any) -> None:
+    @decorate
+    def batches(v: Value) -> Any:
+        for _ in range(2):
+            scale = yield v * 2  # made inside the body: recording off
+        return scale
+
+    v = Value(1.0)
+    items = batches(v)
+    first = next(items)
+    between = v * 3  # the caller's code between two items: recording on
+    second = items.send(5.0)
+    with pytest.raises(StopIteration) as stop:
+        items.send(7.0)
+    assert (first.parents, second.parents) == ((), ())
+    assert between.parents[0] is v
+    assert stop.value.value == 7.0  # send() and the return value pass through
+    assert is_grad_enabled()
+
+
+def test_enable_grad_on_a_generator_records_inside_no_grad() -> None:
+    @enable_grad()
+    def items(v: Value) -> Any:
+        yield v * 2
+
+    v = Value(1.0)
+    with no_grad():
+        (made,) = list(items(v))
+        assert not is_grad_enabled()
+    assert made.parents[0] is v
+
+
+def test_no_grad_on_an_async_generator_covers_its_body() -> None:
+    @no_grad()
+    async def stream(v: Value) -> Any:
+        for _ in range(2):
+            await asyncio.sleep(0)
+            yield v * 2
+
+    async def main() -> list[tuple[Value, Value]]:
+        v = Value(1.0)
+        return [(item, v * 3) async for item in stream(v)]
+
+    pairs = asyncio.run(main())
+    assert [(item.parents, len(between.parents)) for item, between in pairs] == [((), 2)] * 2
+
+
+def test_a_generator_under_no_grad_can_be_closed_and_thrown_into() -> None:
+    closed = []
+
+    @no_grad()
+    def items() -> Any:
+        try:
+            while True:
+                try:
+                    yield is_grad_enabled()
+                except ValueError:
+                    yield "caught"
+        finally:
+            closed.append(is_grad_enabled())
+
+    generator = items()
+    assert next(generator) is False
+    assert generator.throw(ValueError("x")) == "caught"
+    generator.close()
+    assert closed == [False]
     assert is_grad_enabled()
 
 

@@ -22,7 +22,9 @@ y      *     data -6  grad  1
   as on the board (``x1·w1``, ``0.99 − out``);
 * :func:`print_graph` (``text.py``): an indented tree (a table for deep graphs) for terminals;
 * ``format.py``: the one number formatter and node naming rule all of them share;
-  ``group.py``: collapsing ``nn``'s neurons or layers into one box each (``group=``).
+  ``group.py``: collapsing ``nn``'s neurons or layers into one box each (``group=``);
+  ``drill.py``: opening one of those boxes into its own nodes at the same moment (the
+  grouped page does it on a click, ``drill.js``).
 
 ``python -m autograd_engine.viz OUTDIR`` writes the README's figures. This package needs the
 ``viz`` extra (``pip install 'autograd-engine[viz]'``); the engine itself never imports it.

@@ -196,6 +196,7 @@ def build_frames(
     lr: float | None = None,
     params: Sequence[Value] = (),
     ask_first: bool = False,
+    unit_order: bool = False,
 ) -> tuple[Frame, ...]:
     """Every frame of the page, for boxes ``units`` (one per node, or groups).
 
@@ -209,6 +210,9 @@ def build_frames(
         lr, params: with a learning rate, an update frame moving ``params`` and the frames of
             the forward pass again.
         ask_first: before each firing, a frame with the state before it (a quiz's question).
+        unit_order: one box per node, firing in the reverse of ``units``' order rather than
+            ``backward()``'s (a node-by-node view following a grouped view's order, where
+            each group's nodes fire together; totals are still ``backward()``'s sums).
     """
     root = units[-1].outputs[-1]
     where = {node: u for u, unit in enumerate(units) for node in unit.members}
@@ -339,7 +343,7 @@ def build_frames(
 
     running[root] = [float(seed)]
     touch(root)
-    if all(_single(unit) for unit in units):
+    if all(_single(unit) for unit in units) and not unit_order:
         order = [where[step.node] for step in steps]  # one box per node: backward()'s order
     else:
         order = list(reversed(computed))  # a group fires once every box reading it has

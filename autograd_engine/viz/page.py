@@ -89,6 +89,7 @@ def page_html(
     *,
     quiz: bool,
     panel: bool,
+    drill: bool = False,
 ) -> str:
     """The self-contained page: ``svg``, ``data`` (a JavaScript literal) and the scripts."""
     folder = resources.files("autograd_engine.viz")
@@ -104,6 +105,12 @@ def page_html(
     if quiz:
         quiz_panel = folder.joinpath("quiz.html").read_text("utf-8")
         quiz_script = f"<script>\n{folder.joinpath('quiz.js').read_text('utf-8')}</script>\n"
+    drill_script = ""
+    if drill:  # grouped boxes open into their nodes (drill.js, its style inside)
+        drill_script = (
+            f"<style>\n{folder.joinpath('drill.css').read_text('utf-8')}</style>\n"
+            f"<script>\n{folder.joinpath('drill.js').read_text('utf-8')}</script>\n"
+        )
     # The data is a JavaScript literal (so an infinite gradient is Infinity, not an error);
     # "<" is escaped so no label can close the <script> element it sits in.
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -114,7 +121,7 @@ def page_html(
         quiz_panel=quiz_panel,
         quiz_script=quiz_script,
         panel=side_panel,
-        panel_script=panel_script,
+        panel_script=panel_script + drill_script,
         svg=svg,
         data=text.replace("<", "\\u003c"),
     )

@@ -29,7 +29,8 @@ any ``.grad`` or ``.data``: everything comes from :func:`~autograd_engine.backwa
 
 A whole network is too many frames one node at a time: ``group="neuron"`` (or ``"layer"``)
 steps one box per neuron, and ``focus=node, depth=k`` only the boxes near one node (the
-boxes are then :attr:`BackwardStepper.units`).
+boxes are then :attr:`BackwardStepper.units`). A grouped box opens into its own nodes
+(:meth:`BackwardStepper.drill`, :mod:`.drill`): on the page, by clicking it.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from ..graph import BackwardStep, backward_steps, topological_order
 from ..scope import scope_members, scope_of
 from ..value import Value
 from .draw import _shared_parameters, check_node_count
+from .drill import Drill, NodeFrames, drill, drill_record, node_frames, pack_views
 from .format import op_label
 from .frame_model import Frame, build_frames, restrict_frames
 from .frame_svg import SvgPicture, layout_boxes, neighbourhood_svg, picture
@@ -117,6 +119,8 @@ class BackwardStepper:
         group: ``"neuron"`` or ``"layer"`` (any scope kind, as for ``draw_dot``): one box
             per scope call showing its output's data and grad, one forward and one backward
             frame per box. The per-node methods (:meth:`grads`, :meth:`firing`) then raise.
+            On the page, clicking a group's box opens its own nodes, node by node, at the
+            moment shown (:meth:`drill`).
         focus, depth: step through only the boxes within ``depth`` edges of ``focus``'s box;
             steps elsewhere are folded into the next frame shown (its caption says so).
         quiz: make the page a quiz: before each node fires, the learner types the term it
@@ -247,6 +251,9 @@ class BackwardStepper:
                     f"BackwardStepper: focus {focus!r} is not a drawn node of the graph"
                 )
             kept = unit_neighbourhood(units, centre, depth)
+        #: The parameters the update moves: every one, also those drawn in no box (a weight
+        #: shared by several calls of a neuron), or the forward pass again would not see them.
+        self._frame_params = list(self.params)
         frames = build_frames(
             units,
             self.steps,
@@ -254,7 +261,7 @@ class BackwardStepper:
             self._names,
             self._rule,
             lr=self.lr,
-            params=[p for p in self.params if any(p in u.members for u in units)],
+            params=self._frame_params,
             ask_first=bool(quiz),
         )
         #: The boxes drawn when grouped or focused (None: one box per node, all of them).
@@ -281,6 +288,10 @@ class BackwardStepper:
             self.units = units
             check_node_count(len(units), max_nodes)
         self._boxes = units
+        self._focused = kept is not None
+        self._whole: NodeFrames | None = None
+        self._drills: dict[int, Drill] = {}
+        self._drill_records: list[dict[str, Any]] | None = None
         #: Every frame of the page, in order (see :class:`~.frame_model.Frame`).
         self.frames: tuple[Frame, ...] = frames
         self._captions = [None] * len(frames)
@@ -493,6 +504,71 @@ class BackwardStepper:
             self.caption(k),
         )
 
+    # --- opening a group -------------------------------------------------------------------
+
+    def drill(self, box: int) -> Drill:
+        """Grouped box ``box`` opened into its own nodes, one frame per node, at every moment.
+
+        ``drill(box).frames[drill(box).frame_of[k]]`` shows the group's nodes (the products
+        ``w·x``, the sums, the bias, the activation) and the values flowing in from outside
+        as they stand at grouped frame ``k``: the same numbers, marks and names as the
+        node-by-node stepper, worked out from the same backward steps (see :mod:`.drill`).
+        The page opens it when a group's box is clicked.
+        """
+        if self.group is None or self._focused:
+            raise ValueError(
+                "BackwardStepper.drill() opens a group's box: make the stepper with group= "
+                "(and without focus=)"
+            )
+        if isinstance(box, bool) or not isinstance(box, int) or not 0 <= box < len(self._boxes):
+            raise IndexError(f"drill: box must be 0 to {len(self._boxes) - 1}, not {box!r}")
+        unit = self._boxes[box]
+        if unit.kind != "group":
+            raise ValueError(f"drill: box {box} ({unit.name}) is a single node, not a group")
+        if box not in self._drills:
+            if self._whole is None:
+                self._whole = node_frames(
+                    self._boxes,
+                    self.frames,
+                    self.steps,
+                    self.seed,
+                    self._names,
+                    self._rule,
+                    self._op_text,
+                    lr=self.lr,
+                    params=self._frame_params,
+                )
+            self._drills[box] = drill(self._whole, box, unit.name)
+        return self._drills[box]
+
+    def drill_caption(self, box: int, k: int) -> str | None:
+        """The caption of frame ``k`` of :meth:`drill` (``box``), or None for a frame where
+        only boxes outside the group ran (the page then shows the grouped frame's caption)."""
+        view = self.drill(box)
+        if view.moments[k] is not None:
+            return None
+        return write_caption(view.frames[k], view.units, self.name(self.root), self.precision)
+
+    def drill_data(self) -> list[dict[str, Any]]:
+        """What the page's drill-down shows for every group's box (see :mod:`.drill`); the
+        page holds it packed (:func:`~.drill.pack_views`)."""
+        if self._drill_records is None:
+            self._drill_records = self._drill_views()
+        return self._drill_records
+
+    def _drill_views(self) -> list[dict[str, Any]]:
+        if self.group is None or self._focused:
+            return []
+        records = []
+        for u, unit in enumerate(self._boxes):
+            if unit.kind != "group":
+                continue
+            view = self.drill(u)
+            root = next((i for i, x in enumerate(view.units) if self.root in x.outputs), None)
+            captions = [self.drill_caption(u, k) for k in range(len(view.frames))]
+            records.append(drill_record(view, captions, root, self.precision))
+        return records
+
     # --- the quiz -------------------------------------------------------------------------
 
     def questions(self) -> tuple[Question, ...]:
@@ -589,6 +665,9 @@ class BackwardStepper:
             data.update(panel_parts=parts, panels=cut, panel_of=shown)
         if self.quiz:
             data["quiz"] = self.quiz_data()
+        drills = self.drill_data()
+        if drills:
+            data["drill"] = pack_views(drills)
         return data
 
     def html(self, title: str | None = None) -> str:
@@ -601,6 +680,7 @@ class BackwardStepper:
             self.page_data(),
             quiz=bool(self.quiz),
             panel=self.panel is not None,
+            drill="drill" in self.page_data(),
         )
 
     def to_html(self, path: str | Path, title: str | None = None) -> Path:
