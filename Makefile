@@ -6,14 +6,17 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install system-deps demo test lint bench figures lab lab-bench clean
+.PHONY: help install system-deps demo test lint bench bench-snapshot figures docs lab lab-bench site clean
 
 help:
 	@echo "make demo   - train micrograd's two-moons demo and write pictures to demo-output/"
 	@echo "make test   - run the whole test suite (and execute the notebooks)"
 	@echo "make lint   - ruff, ruff format --check, mypy --strict"
 	@echo "make bench  - the speed benchmark against micrograd and PyTorch"
-	@echo "make figures - redraw the README's pictures into notebooks/figures/"
+	@echo "make figures - redraw the pictures of the README and the docs into notebooks/figures/"
+	@echo "make docs   - build the documentation site into site/ (notebooks executed, strict)"
+	@echo "make site   - the documentation and the in-browser lab into site/"
+	@echo "make bench-snapshot - run the benchmark and keep its JSON for the docs' benchmarks page"
 	@echo "make lab    - build the browser lab into site/lab/ (serve: python3 -m http.server -d site)"
 	@echo "make lab-bench - build the lab and time it in headless Chromium (load, Playground speed, Build-your-own cells)"
 
@@ -26,7 +29,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Graphviz's `dot` draws the graphs; Chromium runs the browser tests; Node's npm installs the
-# lab's pinned browser runtimes (Pyodide, viz-js).
+# lab's pinned browser runtimes (Pyodide, viz-js) and the documentation site's MathJax.
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
@@ -59,6 +62,25 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
+# The docs' benchmarks page is generated from this committed JSON, written by the same run.
+bench-snapshot: $(STAMP)
+	$(PY) -m benchmarks --json docs/data/benchmarks.json
+
+# MkDocs Material, the API reference from the docstrings and the notebooks executed into pages
+# (docs/hooks.py). --strict: a broken link, a missing reference or a failing notebook fails.
+docs: $(STAMP) system-deps docs/js/node_modules/.installed
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+# MathJax for the notebooks' formulas, the version pinned by docs/js/package-lock.json.
+docs/js/node_modules/.installed: docs/js/package.json docs/js/package-lock.json
+	cd docs/js && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+# The documentation, then the lab into site/lab/ (mkdocs build empties site/, so it goes first).
+site: docs
+	$(MAKE) lab
+	@echo "site/ is ready: .venv/bin/python -m http.server -d site, then open http://127.0.0.1:8000/"
+
 # The README's pictures: the lecture graph, stepper frames and pages of a neuron (here) and of the
 # demo's MLP grouped by layer and by neuron, the demo's decision boundary (nn.demo), the demo
 # learning frame by frame with its network view (nn.watch) and a screenshot of frame 6 of that page,
@@ -88,4 +110,4 @@ lab-bench: lab
 	$(PY) -m benchmarks.lab site/lab
 
 clean:
-	rm -rf $(VENV) demo-output bench-output site/lab lab/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-output bench-output site .cache lab/node_modules docs/js/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

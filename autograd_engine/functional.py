@@ -242,7 +242,7 @@ def jacobian(
     xs: Sequence[float | Value],
     create_graph: bool = False,
 ) -> list[list[Any]]:
-    """The Jacobian matrix J[i][j] = d f_i / d x_j of ``f`` at the point ``xs``.
+    """The Jacobian matrix ``J[i][j]`` = d f_i / d x_j of ``f`` at the point ``xs``.
 
     Args:
         f: called as ``f(*values)`` with one Value per coordinate; returns a list of Values
@@ -268,7 +268,7 @@ def jacobian(
 def hessian(
     f: Callable[..., Value], xs: Sequence[float | Value], create_graph: bool = False
 ) -> list[list[Any]]:
-    """The Hessian matrix H[i][j] = d²f / dx_i dx_j of a scalar ``f`` at the point ``xs``.
+    """The Hessian matrix ``H[i][j]`` = d²f / dx_i dx_j of a scalar ``f`` at the point ``xs``.
 
     The gradient is computed once with ``create_graph=True``, so each of its entries is a
     graph; differentiating entry i once more gives row i of the Hessian. With

@@ -6,7 +6,7 @@ One process, identical weights and data for every engine:
 * the compiled step (``compile_graph``) vs PyTorch vectorized (float64, one thread);
 * bytes per graph node while a loss graph is alive (tracemalloc), vs micrograd;
 * backward over a deep chain (1,000,000 nodes): time and peak memory;
-* issue 8: what re-checking guards costs a compiled step (a model with a Python branch per
+* what re-checking guards costs a compiled step (a model with a Python branch per
   relu, 3,300 guards), and the eager step in fresh processes after ``detect_anomaly()`` was
   on and off again vs never.
 

@@ -1,20 +1,29 @@
-"""The command line: ``python -m benchmarks [--quick] [--repeats N] [--json PATH]``."""
+"""The command line: ``python -m benchmarks [--quick] [--repeats N] [--json PATH]``.
+
+Runs the one-process suite (:mod:`benchmarks.suite`), the scaling table and the mini-batch
+fit (:mod:`benchmarks.scaling`) and the digits (:mod:`benchmarks.digits`), prints each
+report, and writes every figure, with the machine that measured it, to one JSON file: the
+documentation's benchmarks page is generated from that file
+(:func:`benchmarks.page.benchmarks_page`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib.metadata
 import json
+import os
 import platform
 import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
-from . import suite
+from . import digits, scaling, suite
 from .engines import SKIPPED
 from .measure import frozen_imports
-from .report import format_report, goals, issue_8_goals, issue_12_goals
+from .report import format_report, fresh_process_goals, goals, overhead_goals
 from .workload import make_problem
 
 __all__ = ["main"]
@@ -38,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         "--processes",
         type=int,
         default=None,
-        help="fresh processes per engine and heap for issue 12 (default 5, or 2 with --quick)",
+        help="fresh processes per engine and heap for the eager step (default 5; 2 with --quick)",
     )
     parser.add_argument(
         "--json",
@@ -46,7 +55,38 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("bench-output/results.json"),
         help="where to write the results (default: bench-output/results.json)",
     )
+    parser.add_argument(
+        "--full-micrograd-epoch",
+        action="store_true",
+        help="time micrograd over a whole digits epoch instead of extrapolating from 3 batches",
+    )
     return parser
+
+
+def _cpu_model() -> str:
+    """The CPU's model name as the kernel reports it (``platform.processor()`` is often empty)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> dict[str, Any]:
+    """The machine that measured: CPU model, cores this process may use, Python, system."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return {
+        "cpu": _cpu_model(),
+        "cores": cores,
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
+    }
 
 
 def _environment() -> str:
@@ -58,7 +98,7 @@ def _environment() -> str:
             versions.append(f"{distribution} not installed")
     return (
         f"Python {platform.python_version()} on {platform.system()} {platform.machine()} "
-        f"({platform.processor() or 'unknown CPU'}); " + ", ".join(versions)
+        f"({_cpu_model()}); " + ", ".join(versions)
     )
 
 
@@ -81,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "command": shlex.join(["python", "-m", "benchmarks", *arguments]),
         "environment": _environment(),
+        "machine": machine(),
+        "date": datetime.datetime.now(datetime.UTC).date().isoformat(),
         "repeats": repeats,
     }
     results["demo_step"] = suite.demo_step(problem, repeats, progress)
@@ -98,9 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     results["eager_profile"] = suite.eager_profile(problem, 3)
     results["skipped"] = dict(SKIPPED)
     results["goals"] = goals(results)
-    results["goals_issue_8"] = issue_8_goals(results)
-    results["goals_issue_12"] = issue_12_goals(results)
+    results["goals_overhead"] = overhead_goals(results)
+    results["goals_fresh_processes"] = fresh_process_goals(results)
     print(format_report(results))
+    results["scaling"] = scaling.run(progress=progress)
+    print("\n" + scaling.format_table(results["scaling"]))
+    results["minibatch_fit"] = scaling.run_fit(progress=progress)
+    print(scaling.format_fit(results["minibatch_fit"]))
+    progress("the digits")
+    results["digits"] = digits.run(full_micrograd_epoch=options.full_micrograd_epoch)
+    print(digits.format_report(results["digits"]))
     options.json.parent.mkdir(parents=True, exist_ok=True)
     options.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nResults written to {options.json}")

@@ -3,7 +3,7 @@
 ``MLP(64, [32, 10])`` with ``cross_entropy`` on the bundled 8x8 digits
 (:func:`nn.datasets.load_digits`, pixels scaled to [0, 1], a stratified 80/20 split),
 trained by ``fit(compiled=True, batch_size=32)`` with Adam: the time of the whole ``fit``
-(recording included) and the held-out accuracy, against issue 12's goal (>= 95% in under
+(recording included) and the held-out accuracy, against the goal (>= 95% in under
 60 s). Then the same network and batches in micrograd 0.1.0 (which has no ``exp`` or ``log``:
 they are added below the way micrograd writes its own ops), timed for a few batches and
 extrapolated to one epoch, or timed for a whole epoch with ``--full-micrograd-epoch``;

@@ -18,7 +18,7 @@ seconds the cycle collector ran (timed through ``gc.callbacks``), after one unti
 step (and one ``gc.collect()``, as every timing in :mod:`benchmarks.measure` starts). CPU
 time (:func:`time.process_time`), because on a shared machine the wall clock also counts
 the time the process waited for a core.
-``--anomaly`` enters and leaves ``detect_anomaly()`` once first (issue 8: that must cost
+``--anomaly`` enters and leaves ``detect_anomaly()`` once first (that must cost
 the step nothing afterwards).
 """
 

@@ -1,4 +1,4 @@
-"""Turning results into the printed table and the goals of issues 5 and 8.
+"""Turning results into the printed table and the speed goals, each met or not.
 
 Absolute times depend on the machine; the ratios, measured in one process, are the point.
 """
@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["format_report", "goals", "issue_8_goals", "issue_12_goals"]
+__all__ = [
+    "GOAL_TITLES",
+    "format_report",
+    "fresh_process_goals",
+    "goals",
+    "machine_line",
+    "overhead_goals",
+]
 
 EAGER = "autograd-engine"
 COMPILED = "autograd-engine compiled"
@@ -31,7 +38,8 @@ def _find(mapping: dict[str, Any], prefix: str) -> tuple[str, Any] | None:
 
 
 def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each goal of issue 5 with its measured ratio (``None`` when a peer was skipped)."""
+    """Each speed and memory goal against micrograd and PyTorch, with its measured ratio
+    (``None`` when a peer was skipped)."""
     times = results["demo_step"]["median_seconds"]
     memory = results["memory"]
     micrograd = _find(times, MICROGRAD)
@@ -78,14 +86,14 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-#: Issue 8: re-checking guards may cost a compiled step at most this factor.
+#: Re-checking guards may cost a compiled step at most this factor.
 GUARD_COST_TARGET = 1.10
-#: Issue 8: "nothing measurable": the eager step after anomaly mode within this factor.
+#: "Nothing measurable": the eager step after anomaly mode within this factor.
 ANOMALY_OFF_TARGET = 1.05
 
 
-def issue_8_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """The speed goals of issue 8, as ratios where lower is better (1.0: no cost at all)."""
+def overhead_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """What guards and anomaly mode may cost, as ratios where lower is better (1.0: no cost)."""
     guard_cost = results["guards"]
     anomaly = results["anomaly_off"]
     return [
@@ -105,8 +113,8 @@ def issue_8_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-#: Issue 12: the eager step vs micrograd, each in fresh processes: heap -> target ratio.
-ISSUE_12_TARGETS = {"plain": 20.0, "torch": 15.0, "objects": 15.0}
+#: The eager step vs micrograd, each in fresh processes: heap -> target ratio.
+FRESH_PROCESS_TARGETS = {"plain": 20.0, "torch": 15.0, "objects": 15.0}
 #: How the report names the fresh-process engines and heaps.
 FRESH_ENGINES = {
     "ours": "autograd-engine, the demo's own loop",
@@ -120,12 +128,12 @@ FRESH_HEAPS = {
 }
 
 
-def issue_12_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 12's eager goals, from the fresh processes: >= 20x micrograd in a plain
+def fresh_process_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The eager step's goals, from the fresh processes: >= 20x micrograd in a plain
     process, >= 15x with a large heap, for the demo's loop and for ``fit``'s step."""
     entries = []
     for heap, entry in results["fresh_processes"]["heaps"].items():
-        target = ISSUE_12_TARGETS[heap]
+        target = FRESH_PROCESS_TARGETS[heap]
         for engine, ratio in entry.get("ratio_vs_micrograd", {}).items():
             entries.append(
                 {
@@ -147,7 +155,7 @@ def _fresh_lines(results: dict[str, Any]) -> list[str]:
     nodes = results["demo_step"]["node_counts"].get(EAGER)
     lines = [
         "",
-        "Issue 12: the eager demo step, each engine alone in fresh processes "
+        "The eager demo step, each engine alone in fresh processes "
         f"({fresh['processes']} rounds taking turns,",
         f"{fresh['steps']} steps per process after a warm-up). CPU seconds per step, a "
         "process's mean; median [lowest - highest] of the processes.",
@@ -212,7 +220,7 @@ def _goal_lines(entries: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _issue_8_lines(results: dict[str, Any]) -> list[str]:
+def _overhead_lines(results: dict[str, Any]) -> list[str]:
     guard_cost = results["guards"]
     guarded = guard_cost["median_seconds"]
     anomaly = results["anomaly_off"]
@@ -236,6 +244,22 @@ def _issue_8_lines(results: dict[str, Any]) -> list[str]:
     ]
 
 
+#: The groups of goals in a run's results, and how the report heads them.
+GOAL_TITLES = {
+    "goals": "speed and memory against micrograd and PyTorch",
+    "goals_overhead": "what guards and anomaly mode cost",
+    "goals_fresh_processes": "the eager step in fresh processes",
+}
+
+
+def machine_line(machine: dict[str, Any]) -> str:
+    """The machine a run measured on, in one line: CPU model, cores, Python."""
+    return (
+        f"Machine: {machine['cpu']}, {machine['cores']} cores available, {machine['python']}, "
+        f"{machine['system']}"
+    )
+
+
 def format_report(results: dict[str, Any]) -> str:
     """The table ``python -m benchmarks`` prints."""
     demo = results["demo_step"]
@@ -244,6 +268,7 @@ def format_report(results: dict[str, Any]) -> str:
     lines = [
         f"autograd-engine benchmark: {results['command']}",
         results["environment"],
+        *([machine_line(results["machine"])] if "machine" in results else []),
         "",
         "One training step of micrograd's demo: MLP(2, [16, 16, 1]) on 100 two-moons points,",
         "hinge loss + L2, forward + backward + SGD update, the same weights in every engine.",
@@ -297,13 +322,12 @@ def format_report(results: dict[str, Any]) -> str:
         f"   compiled once in {_duration(chain['compile_seconds'])}",
         "micrograd: not run (its recursive topological sort fails on deep graphs)",
     ]
-    lines += _issue_8_lines(results)
+    lines += _overhead_lines(results)
     if "fresh_processes" in results:
         lines += _fresh_lines(results)
-    lines += ["", "Goals (issue 5)", *_goal_lines(results["goals"])]
-    lines += ["", "Goals (issue 8)", *_goal_lines(results["goals_issue_8"])]
-    if "goals_issue_12" in results:
-        lines += ["", "Goals (issue 12)", *_goal_lines(results["goals_issue_12"])]
+    for key, title in GOAL_TITLES.items():
+        if key in results:
+            lines += ["", f"Goals: {title}", *_goal_lines(results[key])]
     for name, reason in results["skipped"].items():
         lines.append(f"Skipped {name}: {reason}")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ micrograd's demo step (hinge loss + L2, SGD) on ``MLP(2, [w, w, 1])`` for hidden
 * *PyTorch vectorized* (float64, one thread): the practical floor on a CPU;
 * *eager*: this engine building the graph every step.
 
-Then issue 12's mini-batch goal: :func:`nn.train.fit` with batches of 32 for 20 epochs,
+Then the mini-batch goal: :func:`nn.train.fit` with batches of 32 for 20 epochs,
 eager vs compiled (recording included).
 
 Each configuration runs in a fresh process, so no configuration's garbage or heap is
@@ -166,7 +166,7 @@ def format_table(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def fit_seconds(compiled: bool, epochs: int = 20) -> dict[str, Any]:
-    """Issue 12's mini-batch goal, in this process: ``fit`` on 200 two-moons points
+    """The mini-batch goal, in this process: ``fit`` on 200 two-moons points
     (``MLP(2, [16, 16, 1])``, hinge loss, SGD), batches of 32 shuffled each epoch (six of
     32 and one of 8), compile time included; CPU seconds and the final loss."""
     from nn import MLP

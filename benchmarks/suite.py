@@ -6,11 +6,11 @@
 * :func:`chain`: backward over a deep chain, its time and peak memory, and the compiled
   replay of the same chain;
 * :func:`guard_cost`: the compiled step of a model that branches in Python, with its guards
-  re-checked on every run vs the same graph replayed without them (issue 8);
+  re-checked on every run vs the same graph replayed without them;
 * :func:`anomaly_off_cost`: the eager step in fresh processes that never entered
-  ``detect_anomaly()`` vs processes that entered and left it once (issue 8);
+  ``detect_anomaly()`` vs processes that entered and left it once;
 * :func:`eager_in_fresh_processes`: the eager step of this engine and of micrograd, each in
-  a fresh process of its own, with a plain heap and with a large one alive (issue 12).
+  a fresh process of its own, with a plain heap and with a large one alive.
 """
 
 from __future__ import annotations
@@ -285,7 +285,7 @@ def eager_in_fresh_processes(
     progress: Callable[[str], None],
     run: FreshRunner = run_fresh_process,
 ) -> dict[str, Any]:
-    """The eager demo step of each engine, each timed in fresh processes of its own (issue 12).
+    """The eager demo step of each engine, each timed in fresh processes of its own.
 
     For every heap (see :data:`benchmarks.fresh_process.HEAPS`), ``processes`` rounds; in
     each round every engine runs once in a new Python, in :func:`alternating_order`. A

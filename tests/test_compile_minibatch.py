@@ -392,7 +392,7 @@ def test_a_layers_backward_is_dense_and_equals_eager_to_rounding() -> None:
         leaf.grad = 0.0
     replay = compile_graph(loss)
     assert dense_layers(replay) == 1
-    # The forward pass is one matrix product too: eager's value to rounding (issue 12).
+    # The forward pass is one matrix product too: eager's value to rounding.
     assert replay.run() == pytest.approx(loss.data, rel=1e-12)
     assert [leaf.grad for leaf in leaves] == pytest.approx(eager, rel=1e-12, abs=1e-15)
 

@@ -1,4 +1,5 @@
-"""The documentation's examples run: docstring examples, and the README's Python blocks."""
+"""The documentation's examples run: docstring examples, and the Python blocks of the README
+and of every page in ``docs/``."""
 
 from __future__ import annotations
 
@@ -32,18 +33,36 @@ def test_docstring_examples(name: str, tmp_path: Path, monkeypatch: pytest.Monke
     assert result.failed == 0
 
 
-def test_readme_examples_run_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The README's ```pycon blocks are interactive sessions; run them in order, as doctests.
+def pages_with_sessions() -> list[Path]:
+    """The README and every documentation page that shows an interactive session (not the
+    npm packages' own files under docs/js/)."""
+    docs = ROOT / "docs"
+    written = [path for path in docs.rglob("*.md") if path.relative_to(docs).parts[0] != "js"]
+    pages = [ROOT / "README.md", *sorted(written)]
+    return [page for page in pages if "```pycon" in page.read_text(encoding="utf-8")]
+
+
+def test_the_readme_and_the_docs_show_sessions() -> None:
+    names = [page.relative_to(ROOT).as_posix() for page in pages_with_sessions()]
+    assert "README.md" in names
+    assert len(names) >= 6, f"only these pages show how the engine is used: {names}"
+
+
+@pytest.mark.parametrize(
+    "page", pages_with_sessions(), ids=lambda page: page.relative_to(ROOT).as_posix()
+)
+def test_page_examples_run_as_shown(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page's ```pycon blocks are one interactive session; run them in order, as doctests.
 
     They run in a temporary folder, so files they save stay out of the repository.
     """
     monkeypatch.chdir(tmp_path)
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
     blocks = re.findall(r"```pycon\n(.*?)```", text, flags=re.DOTALL)
-    assert len(blocks) >= 3, "README.md should show how the engine is used"
-    test = doctest.DocTestParser().get_doctest(
-        "\n".join(blocks), {}, "README.md", str(ROOT / "README.md"), 0
-    )
+    name = page.relative_to(ROOT).as_posix()
+    test = doctest.DocTestParser().get_doctest("\n".join(blocks), {}, name, str(page), 0)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0

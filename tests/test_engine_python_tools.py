@@ -113,7 +113,8 @@ def test_numpy_float_of_a_value_raises_with_the_hint() -> None:
 
 
 def test_pytorch_warns_where_we_raise() -> None:
-    # The README's comparison row: PyTorch converts, warning that the graph is cut.
+    # The comparison page's row (docs/comparison.md): PyTorch converts, warning that the
+    # graph is cut.
     torch = pytest.importorskip("torch")
     t = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
     with pytest.warns(UserWarning, match="requires_grad=True to a scalar"):

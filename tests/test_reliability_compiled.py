@@ -794,7 +794,7 @@ def test_maximum_replays_with_ties_and_nan_like_eager(width: int) -> None:
 def test_run_rejects_a_leaf_that_holds_no_real_number(bad: object, width: int) -> None:
     leaves = [Value(1.0, label=f"x{k}") for k in range(width)]
     replay = compile_graph(sum(leaf * 2.0 for leaf in leaves))
-    # Since issue 12 the assignment itself refuses a non-number; the replay never sees it.
+    # The assignment itself refuses a non-number; the replay never sees it.
     with pytest.raises(TypeError, match=f"not {type(bad).__name__}"):
         leaves[-1].data = bad  # type: ignore[assignment]
     assert replay.run() == 2.0 * width

@@ -233,7 +233,7 @@ def test_a_negative_base_with_a_value_exponent_still_raises() -> None:
 
 
 def test_a_nan_survives_a_long_chain_of_ops() -> None:
-    # The issue's case: relu(nan) was 0.0, so a NaN in the data vanished from the loss.
+    # relu(nan) once gave 0.0, so a NaN in the data vanished from the loss without a trace.
     x = Value(NAN)
     h = (x * 0.5 + 1.0).relu().leaky_relu().sigmoid().softplus().tanh()
     loss = abs(h - 1.0) ** 2
@@ -301,7 +301,7 @@ OVERFLOWS: list[tuple[Callable[..., Value], tuple[float, ...], str]] = [
     (lambda a, b: a + b, (1e308, 1e308), r"\+: 1e\+308 \+ 1e\+308 overflows"),
     (lambda a, b: a - b, (-1e308, 1e308), r"-: -1e\+308 - 1e\+308 overflows"),
     (lambda a, b: a * b, (1e200, 1e200), r"\*: 1e\+200 \* 1e\+200 overflows"),
-    (lambda a: a * a, (1e200,), r"\*: 1e\+200 \* 1e\+200 overflows"),  # the issue's x*x
+    (lambda a: a * a, (1e200,), r"\*: 1e\+200 \* 1e\+200 overflows"),  # x*x, the one input twice
     (lambda a: a**2, (1e200,), r"pow: 1e\+200 \*\* 2\.0 overflows"),
     (lambda a, b: a / b, (1e300, 1e-300), r"/: 1e\+300 / 1e-300 overflows"),
     (lambda a: a * 10.0, (1e308,), r"\*: 1e\+308 \* 10\.0 overflows"),
@@ -443,7 +443,7 @@ def test_non_leaf_grads_hold_this_calls_gradient() -> None:
 
 @pytest.mark.parametrize("exponent", [0.0, 0.3, 0.5, 0.99, 1.0, 2.5])
 def test_grad_of_zero_to_a_value_power_is_zero(exponent: float) -> None:
-    # The issue: grad(0.0 ** y, [y]) raised for 0 <= y < 1. The base is a constant, whose
+    # grad(0.0 ** y, [y]) once raised for 0 <= y < 1. The base is a constant, whose
     # infinite derivative is never needed; d(0 ** y)/dy = 0 ** y * log(0) is taken as 0.
     y = Value(exponent)
     assert grad(0.0**y, [y]) == [0.0]

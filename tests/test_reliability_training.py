@@ -222,7 +222,7 @@ def test_any_learning_rate_either_trains_or_stops_with_the_last_good_model(
 
 
 def test_after_a_divergence_the_model_can_still_be_saved(tmp_path: Any) -> None:
-    # The story: training diverged, and then save refused the model. Not any more.
+    # Training diverged, and then save refused the model: a diverged run must still save.
     model, X, y, loss = make_case("mse_loss")
     optimizer = SGD(model.parameters(), lr=1e308)
     with pytest.raises(FloatingPointError):

@@ -1,4 +1,4 @@
-"""The benchmark harness's logic (issue 12): who runs when, how figures are summarised, how
+"""The benchmark harness's logic: who runs when, how figures are summarised, how
 goals are reported. No timing is asserted: a fake process runner stands in for Python."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks import fresh_process
 from benchmarks.measure import alternating_order, paired_ratios, spread
-from benchmarks.report import _fresh_lines, _goal_lines, issue_12_goals
+from benchmarks.report import _fresh_lines, _goal_lines, fresh_process_goals
 from benchmarks.suite import eager_in_fresh_processes, fresh_process_plan
 
 
@@ -114,7 +114,7 @@ def _fresh_results() -> dict[str, Any]:
 
 def test_goals_are_met_or_not_against_their_own_targets() -> None:
     results = _fresh_results()
-    goals = issue_12_goals(results)
+    goals = fresh_process_goals(results)
     assert [(g["target"], g["ratio"], g["met"]) for g in goals] == [
         (20.0, pytest.approx(10.0), False),
         (20.0, pytest.approx(12.5), False),
@@ -123,7 +123,7 @@ def test_goals_are_met_or_not_against_their_own_targets() -> None:
     ]
     FakeRunner.STEP["ours-fit"] = 0.05  # now 20x
     try:
-        goals = issue_12_goals(_fresh_results())
+        goals = fresh_process_goals(_fresh_results())
     finally:
         FakeRunner.STEP["ours-fit"] = 0.08
     assert [g["met"] for g in goals] == [False, True, False, True]
@@ -133,7 +133,7 @@ def test_goals_are_met_or_not_against_their_own_targets() -> None:
 
 
 def test_goal_lines_print_the_range() -> None:
-    lines = _goal_lines(issue_12_goals(_fresh_results()))
+    lines = _goal_lines(fresh_process_goals(_fresh_results()))
     assert lines[0] == (
         "  [NOT MET] eager step >= 20x micrograd, a plain process: "
         "autograd-engine, the demo's own loop: 10.00x (rounds 10.00x to 10.00x)"

@@ -389,7 +389,7 @@ def test_play_at_a_chosen_speed_runs_to_the_last_frame(page: Any, stepper: Backw
     check_frame(page, stepper, last)
 
 
-# --- a 500-node graph: the goals of issue 9, asserted loosely (5x), measured and printed -----
+# --- a 500-node graph: the stepper's speed goals, asserted loosely (5x), measured and printed -----
 
 
 def test_a_500_node_page_exports_loads_and_steps_within_the_goals(

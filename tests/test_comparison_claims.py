@@ -1,4 +1,5 @@
-"""The README's comparison table, checked against the real micrograd package.
+"""The comparison table (docs/comparison.md, "How it compares"), checked against the real
+micrograd package.
 
 Each claim about micrograd 0.1.0 is demonstrated here next to this engine's behaviour, so the
 table stays true. micrograd is part of the `bench` extra (and so of `dev`).
