@@ -16,7 +16,7 @@ from dataclasses import replace
 from .frame_model import Frame
 from .frame_text import box_texts, edge_labels
 from .layout import NodeBox, apply_frame, layout_svg
-from .stepper_group import Unit, unit_neighbourhood
+from .stepper_group import Unit, kept_units, unit_neighbourhood
 
 __all__ = ["SvgPicture", "frame_classes", "layout_boxes", "neighbourhood_svg", "picture"]
 
@@ -137,17 +137,7 @@ def neighbourhood_svg(
         )
         for u in kept
     ]
-    sub_units = [
-        Unit(
-            units[u].name,
-            units[u].kind,
-            units[u].op,
-            units[u].members,
-            units[u].outputs,
-            tuple(None if v is None else new.get(v) for v in units[u].inputs),
-        )
-        for u in kept
-    ]
+    sub_units = kept_units(units, kept)
     sub = replace(
         frame,
         boxes=tuple(frame.boxes[u] for u in kept),

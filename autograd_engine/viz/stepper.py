@@ -57,7 +57,7 @@ from .naming import board_names
 from .page import frame_records, node_records, page_html
 from .panel import PanelFrame, panel_frames, panel_pages, shared_parts
 from .quiz import ABS_TOL, NUMBER, REL_TOL, Question, questions
-from .stepper_group import Unit, build_units, unit_neighbourhood
+from .stepper_group import Unit, build_units, kept_units, unit_neighbourhood
 from .stepper_group import symbol as _symbol
 
 __all__ = ["BackwardStepper", "module_parameters"]
@@ -269,17 +269,7 @@ class BackwardStepper:
         if kept is not None:
             new = {old: i for i, old in enumerate(kept)}
             root_unit = len(units) - 1
-            units = [
-                Unit(
-                    units[u].name,
-                    units[u].kind,
-                    units[u].op,
-                    units[u].members,
-                    units[u].outputs,
-                    tuple(None if v is None else new.get(v) for v in units[u].inputs),
-                )
-                for u in kept
-            ]
+            units = kept_units(units, kept)
             frames = restrict_frames(frames, kept)
             self._root_box = new.get(root_unit)
         else:

@@ -13,12 +13,12 @@ terms along every path inside) and to its own parameters.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..value import Value
 from .group import group_outputs
 
-__all__ = ["Unit", "build_units", "symbol", "unit_neighbourhood"]
+__all__ = ["Unit", "build_units", "kept_units", "symbol", "unit_neighbourhood"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,18 @@ class Unit:
     members: tuple[Value, ...]
     outputs: tuple[Value, ...]
     inputs: tuple[int | None, ...]
+
+
+def kept_units(units: Sequence[Unit], kept: Sequence[int]) -> list[Unit]:
+    """The boxes at positions ``kept``, their inputs renumbered to positions in ``kept``.
+
+    An input whose box is not kept becomes None, as a constant's is: the view leaves it out.
+    """
+    new = {old: i for i, old in enumerate(kept)}
+    return [
+        replace(units[u], inputs=tuple(None if v is None else new.get(v) for v in units[u].inputs))
+        for u in kept
+    ]
 
 
 def build_units(
