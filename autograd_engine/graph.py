@@ -43,51 +43,63 @@ def topological_order(root: Value) -> list[Value]:
     parents have been, so reading the list backwards gives a valid order for the backward
     pass. Parents are explored in argument order, so the order is deterministic.
     """
-    return _order_and_leaves(root)[0]
-
-
-def _order_and_leaves(root: Value) -> tuple[list[Value], list[Value], list[Value]]:
-    """:func:`topological_order`, and apart its leaves: the ones ``backward()`` writes, and
-    the constants (which it does not)."""
-    constant = _value.Constant
     order: list[Value] = []
-    leaves: list[Value] = []
-    constants: list[Value] = []
-    visited: set[Value] = set()
-    # Nodes still to explore. A node pushed back under a None is listed when the None is
-    # popped: by then everything pushed above it, its parents, has been listed.
-    stack: list[Value | None] = [root]
-    # The list and set methods, looked up once: this loop runs a few times per node.
-    push, pop, visit, emit = stack.append, stack.pop, visited.add, order.append
-    while stack:
-        node = pop()
-        if node is None:
-            emit(pop())  # type: ignore[arg-type]
-        elif node not in visited:
-            visit(node)
-            # node.parents, read from the node's slots (_left, _right) without a tuple.
+    # The leaves go into the order itself, where the walk meets them.
+    _walk(root, order, order, order)
+    return order
+
+
+# Each walk marks the nodes it reaches in their ``_mark`` slot with two objects of its own:
+# ENTERED (its parents are being explored) and LISTED (it is in the order). Checking a slot
+# for one object (``is``) is several times cheaper than looking a node up in a set of tens
+# of thousands, and a fresh ``object()`` per walk can never be mistaken for an old walk's
+# (nor for a mark copied or unpickled from elsewhere). Two walks at once would overwrite each
+# other's marks, so walks take turns.
+_walk_lock = threading.Lock()
+
+
+def _walk(root: Value, order: list[Value], leaves: list[Value], constants: list[Value]) -> None:
+    """The depth-first walk of :func:`topological_order`: every node ``root`` depends on,
+    parents first, the non-leaves appended to ``order`` and the leaves to ``leaves`` (the
+    :class:`~autograd_engine.value.Constant` ones to ``constants``). ``backward()`` passes
+    three lists: it visits only the non-leaves, and treats leaves and constants apart."""
+    constant = _value.Constant
+    entered, listed = object(), object()
+    # Nodes still to explore. A node is pushed back once, under its parents, when first
+    # popped; popped again, every parent above it has been listed, so it is listed.
+    stack: list[Value] = [root]
+    push, pop, emit = stack.append, stack.pop, order.append  # looked up once, not per node
+    with _walk_lock:
+        while stack:
+            node = pop()
+            mark = node._mark
+            if mark is listed:
+                continue  # pushed by two consumers before either reached it
             left = node._left
-            if left is not None:
-                push(node)
-                push(None)
-                # Pushed in reverse so the first parent is explored (and listed) first.
-                right = node._right
-                if right is not None:
-                    if type(right) is tuple:
-                        for parent in reversed(right):
-                            if parent not in visited:
-                                push(parent)
-                    elif right not in visited:
-                        push(right)  # type: ignore[arg-type]  # a Value: not a tuple
-                if left not in visited:
-                    push(left)
-            else:
-                emit(node)  # a leaf has nothing to wait for
+            if left is None:
+                node._mark = listed  # a leaf has nothing to wait for
                 if type(node) is constant:
                     constants.append(node)
                 else:
                     leaves.append(node)
-    return order, leaves, constants
+            elif mark is entered:
+                node._mark = listed
+                emit(node)
+            else:
+                node._mark = entered
+                push(node)
+                # Pushed in reverse so the first parent is explored (and listed) first.
+                right = node._right
+                if right is not None:
+                    try:
+                        if right._mark is not listed:  # type: ignore[union-attr]
+                            push(right)  # type: ignore[arg-type]
+                    except AttributeError:  # rare: a tuple, the rest of an op's 3+ inputs
+                        for parent in reversed(right):  # type: ignore[arg-type]
+                            if parent._mark is not listed:
+                                push(parent)
+                if left._mark is not listed:
+                    push(left)
 
 
 def _float(gradient: object) -> float:
@@ -127,12 +139,19 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     seed = _float(gradient)
     # The pass makes no cycles and runs no user code: the cycle collector waits till its end.
     with _one_pass_at_a_time(), collector_paused():
-        order, leaves, constants = _order_and_leaves(root)
+        # The non-leaves in topological order; the leaves and constants apart, since the
+        # chain-rule loop has nothing to do at a leaf.
+        order: list[Value] = []
+        leaves: list[Value] = []
+        constants: list[Value] = []
+        _walk(root, order, leaves, constants)
         # To add back at the end, or to put back; a leaf's None (zero) is put back as None.
         earlier: list[float | None] = [leaf.grad for leaf in leaves]
         try:
-            for node in order:
-                node.grad = 0.0  # every sum starts empty, a leaf's too: this call's part alone
+            # Every sum starts empty, a leaf's too: this call's part alone.
+            for nodes in (order, leaves, constants):
+                for node in nodes:
+                    node.grad = 0.0
             root.grad = seed
             checksum = 0.0  # the sum of every gradient: finite only if each one is
             a: Any  # a node's first and second parent (the second may be a tuple, or None)
@@ -140,8 +159,6 @@ def backward(root: Value, gradient: float = 1.0) -> None:
             # The chain rule, one node at a time, from the root back to the leaves.
             for node in reversed(order):
                 op = node._op
-                if op is None:
-                    continue
                 g = node.grad  # complete: every consumer of node came before it
                 checksum += g
                 # Each parent's sum gets one term: g * d(node)/d(parent). The parents are

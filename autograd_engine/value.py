@@ -59,6 +59,7 @@ def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
     out._data = data
     out.grad = 0.0
     out.label = ""
+    out._mark = None
     if not grad_enabled():
         out._op = out._left = out._right = None
     elif len(parents) == 2:  # the parents go into the node's own slots (see Value)
@@ -111,9 +112,11 @@ class Value:
     collector tracks, not two; that collector rescans every tracked object now and then,
     and a training step makes tens of thousands of nodes. The number itself is the slot
     ``_data``: :attr:`data` reads it, and refuses at once to store anything but a number.
+    One more slot, ``_mark``, belongs to the graph walk: it notes which walk last reached
+    the node, so the walk needs no set of visited nodes (see ``graph._walk``).
     """
 
-    __slots__ = ("__weakref__", "_data", "_left", "_op", "_right", "grad", "label")
+    __slots__ = ("__weakref__", "_data", "_left", "_mark", "_op", "_right", "grad", "label")
 
     # Let Python numbers and NumPy scalars on the left defer to our reflected operators.
     __array_ufunc__ = None
@@ -124,12 +127,13 @@ class Value:
     _op: ops.Op | None
     _left: Value | None
     _right: Value | tuple[Value, ...] | None
+    _mark: object  # where the graph walk last reached this node (see graph._walk)
 
     def __init__(self, data: Any, label: str = "") -> None:
         self._data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
         self.label = label
-        self._op = self._left = self._right = None
+        self._op = self._left = self._right = self._mark = None
 
     @property
     def data(self) -> float:
@@ -615,7 +619,7 @@ def _coerce(x: object) -> Value | None:
         constant._data = x
         constant.grad = 0.0
         constant.label = ""
-        constant._op = constant._left = constant._right = None
+        constant._op = constant._left = constant._right = constant._mark = None
         return constant
     if type(x) is int or isinstance(x, numbers.Real):
         return Constant(x)
