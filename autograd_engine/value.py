@@ -414,7 +414,9 @@ class Value:
 
     def relu(self) -> Value:
         """max(x, 0). Its derivative at 0 is taken as 0, like PyTorch."""
-        return _node(ops.RELU.forward(self._data), ops.RELU, (self,))
+        x = self._data
+        # ops.RELU.forward written out (a call less on a hot path): NaN comes out as itself.
+        return _node(0.0 if x <= 0 else x, ops.RELU, (self,))
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x for x > 0, else negative_slope * x."""
