@@ -101,13 +101,16 @@ def creation_site(node: Value) -> str:
     return _format(frames)
 
 
-def _checking_node(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
+def _checking_node(
+    data: float, op: Op, left: Value, right: Value | tuple[Value, ...] | None
+) -> Value:
     """``value._node`` while the mode is on: check the result, record where it was made."""
     frames = _user_frames(sys._getframe(1))
     if not -_INF < data < _INF:
         from .ops import describe_call
+        from .value import _parents
 
-        inputs = tuple(p.data for p in parents)
+        inputs = tuple(p.data for p in _parents(left, right))
         if op.arg is not None:
             inputs = (*inputs, op.arg)
         raise AnomalyError(
@@ -116,7 +119,7 @@ def _checking_node(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
             f"  the node was created {_format(frames)}"
         )
     assert _plain_node is not None
-    out = _plain_node(data, op, parents)
+    out = _plain_node(data, op, left, right)
     _created[out] = frames
     return out
 

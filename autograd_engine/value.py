@@ -29,6 +29,8 @@ __all__ = ["Constant", "Value"]
 
 _new_object = object.__new__
 _INF, _NEG_INF = math.inf, -math.inf
+# The ops of the hottest methods, bound once: a module global is one lookup, ``ops.ADD`` two.
+_ADD, _MUL, _SUB, _NEG, _RELU = ops.ADD, ops.MUL, ops.SUB, ops.NEG, ops.RELU
 
 
 def _to_float(data: object) -> float:
@@ -41,8 +43,12 @@ def _to_float(data: object) -> float:
     )
 
 
-def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
-    """A new Value computed by ``op`` from ``parents``: the one place graph edges are made.
+def _node(data: float, op: ops.Op, left: Value, right: Value | tuple[Value, ...] | None) -> Value:
+    """A new Value computed by ``op`` from its inputs: the one place graph edges are made.
+
+    ``left`` is the first input; ``right`` the second, ``None`` for a one-input op, or a
+    tuple of the rest for an op of three or more inputs: exactly what the node keeps in its
+    slots (see :class:`Value`), so nothing is packed or unpacked on the way.
 
     Inside ``no_grad()`` the result is a leaf: it records neither op nor parents.
 
@@ -54,26 +60,28 @@ def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
     """
     # One chained comparison is the whole cost for finite data; NaN and ±inf both fail it.
     if not _NEG_INF < data < _INF:
-        data = _nonfinite(data, op, parents)
+        data = _nonfinite(data, op, _parents(left, right))
     out: Value = _new_object(Value)
     out._data = data
     out.grad = 0.0
     out.label = ""
     out._mark = None
-    if not grad_enabled():
-        out._op = out._left = out._right = None
-    elif len(parents) == 2:  # the parents go into the node's own slots (see Value)
+    if grad_enabled():
         out._op = op
-        out._left, out._right = parents
-    elif len(parents) == 1:
-        out._op = op
-        out._left = parents[0]
-        out._right = None
+        out._left = left
+        out._right = right
     else:
-        out._op = op
-        out._left = parents[0]
-        out._right = parents[1:]
+        out._op = out._left = out._right = None
     return out
+
+
+def _parents(left: Value, right: Value | tuple[Value, ...] | None) -> tuple[Value, ...]:
+    """The inputs of an op as one tuple, from the two slots' form (see :func:`_node`)."""
+    if right is None:
+        return (left,)
+    if type(right) is tuple:
+        return (left, *right)
+    return (left, right)  # type: ignore[return-value]  # a Value: not a tuple
 
 
 def _nonfinite(data: float, op: ops.Op, parents: tuple[Value, ...]) -> float:
@@ -293,7 +301,10 @@ class Value:
         (see the "Adding an op of your own" section of :mod:`autograd_engine.ops`).
         """
         inputs = (self, *(_as_value(x, op.name) for x in others))
-        return _node(op.forward(*(x._data for x in inputs)), op, inputs)
+        data = op.forward(*(x._data for x in inputs))
+        if len(inputs) == 1:
+            return _node(data, op, self, None)
+        return _node(data, op, self, inputs[1] if len(inputs) == 2 else inputs[1:])
 
     # --- arithmetic: + - * / and negation, each one node of its own op -----------------
 
@@ -302,7 +313,7 @@ class Value:
         right = other if type(other) is Value else _coerce(other)
         if right is None:
             return NotImplemented
-        return _node(self._data + right._data, ops.ADD, (self, right))
+        return _node(self._data + right._data, _ADD, self, right)
 
     def __radd__(self, other: float) -> Value:
         return self + other
@@ -311,13 +322,13 @@ class Value:
         right = other if type(other) is Value else _coerce(other)
         if right is None:
             return NotImplemented
-        return _node(self._data * right._data, ops.MUL, (self, right))
+        return _node(self._data * right._data, _MUL, self, right)
 
     def __rmul__(self, other: float) -> Value:
         return self * other
 
     def __neg__(self) -> Value:
-        return _node(-self._data, ops.NEG, (self,))
+        return _node(-self._data, _NEG, self, None)
 
     def __pos__(self) -> Value:
         return self
@@ -326,26 +337,26 @@ class Value:
         right = other if type(other) is Value else _coerce(other)
         if right is None:
             return NotImplemented
-        return _node(self._data - right._data, ops.SUB, (self, right))
+        return _node(self._data - right._data, _SUB, self, right)
 
     def __rsub__(self, other: float) -> Value:
         left = _coerce(other)
         if left is None:
             return NotImplemented
-        return _node(left._data - self._data, ops.SUB, (left, self))
+        return _node(left._data - self._data, _SUB, left, self)
 
     def __truediv__(self, other: Value | float) -> Value:
         """``a / b``: one node, d/da = 1/b, d/db = -a/b². Raises ZeroDivisionError for b = 0."""
         right = other if type(other) is Value else _coerce(other)
         if right is None:
             return NotImplemented
-        return _node(ops.DIV.forward(self._data, right._data), ops.DIV, (self, right))
+        return _node(ops.DIV.forward(self._data, right._data), ops.DIV, self, right)
 
     def __rtruediv__(self, other: float) -> Value:
         left = _coerce(other)
         if left is None:
             return NotImplemented
-        return _node(ops.DIV.forward(left._data, self._data), ops.DIV, (left, self))
+        return _node(ops.DIV.forward(left._data, self._data), ops.DIV, left, self)
 
     def __floordiv__(self, other: object) -> Value:
         """``a // b`` raises TypeError: floor division has no useful gradient."""
@@ -392,11 +403,11 @@ class Value:
 
     def exp(self) -> Value:
         """e**x. Raises OverflowError for x > 709.78, where the result exceeds a float."""
-        return _node(ops.EXP.forward(self._data), ops.EXP, (self,))
+        return _node(ops.EXP.forward(self._data), ops.EXP, self, None)
 
     def log(self) -> Value:
         """The natural logarithm. Raises ValueError for x <= 0."""
-        return _node(ops.LOG.forward(self._data), ops.LOG, (self,))
+        return _node(ops.LOG.forward(self._data), ops.LOG, self, None)
 
     def sqrt(self) -> Value:
         """The square root, as ``x ** 0.5``. Raises ValueError for x < 0."""
@@ -406,17 +417,17 @@ class Value:
 
     def tanh(self) -> Value:
         """The hyperbolic tangent."""
-        return _node(ops.TANH.forward(self._data), ops.TANH, (self,))
+        return _node(ops.TANH.forward(self._data), ops.TANH, self, None)
 
     def sigmoid(self) -> Value:
         """The logistic function 1 / (1 + e**-x), computed without overflow for any x."""
-        return _node(ops.SIGMOID.forward(self._data), ops.SIGMOID, (self,))
+        return _node(ops.SIGMOID.forward(self._data), ops.SIGMOID, self, None)
 
     def relu(self) -> Value:
         """max(x, 0). Its derivative at 0 is taken as 0, like PyTorch."""
         x = self._data
         # ops.RELU.forward written out (a call less on a hot path): NaN comes out as itself.
-        return _node(0.0 if x <= 0 else x, ops.RELU, (self,))
+        return _node(0.0 if x <= 0 else x, _RELU, self, None)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x for x > 0, else negative_slope * x."""
@@ -424,15 +435,15 @@ class Value:
 
     def softplus(self) -> Value:
         """log(1 + e**x), a smooth relu, computed without overflow for any x."""
-        return _node(ops.SOFTPLUS.forward(self._data), ops.SOFTPLUS, (self,))
+        return _node(ops.SOFTPLUS.forward(self._data), ops.SOFTPLUS, self, None)
 
     def sin(self) -> Value:
         """The sine (radians)."""
-        return _node(ops.SIN.forward(self._data), ops.SIN, (self,))
+        return _node(ops.SIN.forward(self._data), ops.SIN, self, None)
 
     def cos(self) -> Value:
         """The cosine (radians)."""
-        return _node(ops.COS.forward(self._data), ops.COS, (self,))
+        return _node(ops.COS.forward(self._data), ops.COS, self, None)
 
     def tan(self) -> Value:
         """The tangent (radians). Raises ValueError for ±inf, as sin and cos do."""
