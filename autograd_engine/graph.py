@@ -154,6 +154,7 @@ def backward(root: Value, gradient: float = 1.0) -> None:
                     node.grad = 0.0
             root.grad = seed
             checksum = 0.0  # the sum of every gradient: finite only if each one is
+            op: Any  # a node's op (never None: order holds no leaves)
             a: Any  # a node's first and second parent (the second may be a tuple, or None)
             b: Any
             # The chain rule, one node at a time, from the root back to the leaves.

@@ -23,7 +23,7 @@ from typing import Any
 from . import digits, scaling, suite
 from .engines import SKIPPED
 from .measure import frozen_imports
-from .report import format_report, fresh_process_goals, goals, overhead_goals
+from .report import format_report, fresh_process_goals, goals, nn_loop_goal, overhead_goals
 from .workload import make_problem
 
 __all__ = ["main"]
@@ -136,12 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     results["fresh_processes"] = suite.eager_in_fresh_processes(
         engines, heaps, processes, 2 if options.quick else 3, progress
     )
+    if "micrograd" not in SKIPPED:
+        results["nn_loop"] = suite.nn_loop_in_fresh_processes(
+            processes, 2 if options.quick else 3, progress
+        )
     progress("where the eager step's time goes")
     results["eager_profile"] = suite.eager_profile(problem, 3)
     results["skipped"] = dict(SKIPPED)
     results["goals"] = goals(results)
     results["goals_overhead"] = overhead_goals(results)
-    results["goals_fresh_processes"] = fresh_process_goals(results)
+    results["goals_fresh_processes"] = fresh_process_goals(results) + nn_loop_goal(results)
     print(format_report(results))
     results["scaling"] = scaling.run(progress=progress)
     print("\n" + scaling.format_table(results["scaling"]))

@@ -26,6 +26,7 @@ __all__ = [
     "BranchyReplays",
     "CompiledModel",
     "FitStepModel",
+    "NNLoopModel",
     "ScalarEngine",
     "ScalarModel",
     "TorchVectorModel",
@@ -228,6 +229,62 @@ class FitStepModel:
             self.model, self.loss_fn, self.optimizer, self.inputs, self.targets
         )
         return result.loss
+
+
+class NNLoopModel:
+    """The demo's step as most micrograd users write it: the library's own ``MLP(2, [16, 16,
+    1])``, called point by point in the user's loop, ``loss.backward()`` and SGD by hand.
+
+    ``library`` is ``"ours"`` (:class:`nn.MLP`) or ``"micrograd"`` (``micrograd.nn.MLP``);
+    both start from ``problem``'s weights and run the very same loop (micrograd's demo)::
+
+        scores = [model(x) for x in inputs]
+        losses = [(1 + -y * score).relu() for y, score in zip(ys, scores)]
+        loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in parameters)
+        model.zero_grad(); loss.backward()
+        for p in parameters: p.data -= learning_rate * p.grad
+
+    So the difference is the libraries' own: ``nn``'s modules enter a scope per call and
+    check their inputs, micrograd's do neither.
+
+    Raises:
+        ImportError: for ``"micrograd"`` when micrograd is not installed.
+    """
+
+    def __init__(self, problem: Problem, library: str) -> None:
+        if library == "ours":
+            from nn import MLP
+
+            self.model: Any = MLP(2, [16, 16, 1])
+            value: Any = Value
+        elif library == "micrograd":
+            from micrograd import nn as micrograd_nn
+            from micrograd.engine import Value as MicrogradValue
+
+            self.model = micrograd_nn.MLP(2, [16, 16, 1])
+            value = MicrogradValue
+        else:
+            raise ValueError(f"unknown library {library!r}; expected 'ours' or 'micrograd'")
+        self.parameters = self.model.parameters()
+        for parameter, number in zip(self.parameters, problem.parameters(), strict=True):
+            parameter.data = number
+        self.value = value
+        self.problem = problem
+
+    def step(self) -> float:
+        """One training step, written as a user writes it; returns the loss."""
+        model, parameters = self.model, self.parameters
+        inputs = [[self.value(v) for v in x] for x in self.problem.xs]
+        scores = [model(x) for x in inputs]
+        losses = [(1 + -y * score).relu() for y, score in zip(self.problem.ys, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = REGULARIZATION * sum(p * p for p in parameters)
+        loss = data_loss + reg_loss
+        model.zero_grad()
+        loss.backward()
+        for p in parameters:
+            p.data -= LEARNING_RATE * p.grad
+        return float(loss.data)
 
 
 class CompiledModel:

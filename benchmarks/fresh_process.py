@@ -36,8 +36,10 @@ __all__ = ["ENGINES", "HEAPS", "main", "make_heap", "time_eager_steps", "time_st
 
 #: The steps a fresh process can time (``--engine``): this engine driven by the benchmark's
 #: own loop (the graph built by user code, as in micrograd's demo), this engine through
-#: ``nn.train.train_step`` (what ``fit`` runs), and micrograd.
-ENGINES = ("ours", "ours-fit", "micrograd")
+#: ``nn.train.train_step`` (what ``fit`` runs), and micrograd; and the user's own loop over
+#: each library's ``nn.MLP`` (``ours-nn``, ``micrograd-nn``: see
+#: :class:`~benchmarks.engines.NNLoopModel`).
+ENGINES = ("ours", "ours-fit", "micrograd", "ours-nn", "micrograd-nn")
 #: The heaps a step can run in (``--heap``): what is alive besides the engine.
 HEAPS = ("plain", "torch", "objects")
 #: How many small lists the ``objects`` heap keeps alive.
@@ -77,11 +79,13 @@ def time_steps(step: Callable[[], Any], steps: int) -> dict[str, list[float]]:
 
 
 def _demo_step(engine: str) -> Callable[[], float]:
-    from .engines import FitStepModel, ScalarModel, micrograd_engine, ours_engine
+    from .engines import FitStepModel, NNLoopModel, ScalarModel, micrograd_engine, ours_engine
     from .workload import make_problem
 
     if engine == "ours-fit":
         return FitStepModel(make_problem()).step
+    if engine in ("ours-nn", "micrograd-nn"):
+        return NNLoopModel(make_problem(), engine.removesuffix("-nn")).step
     scalar_engine = ours_engine() if engine == "ours" else micrograd_engine()
     if scalar_engine is None:
         raise ImportError("micrograd is not installed (pip install 'autograd-engine[bench]')")

@@ -13,6 +13,7 @@ __all__ = [
     "fresh_process_goals",
     "goals",
     "machine_line",
+    "nn_loop_goal",
     "overhead_goals",
 ]
 
@@ -149,6 +150,29 @@ def fresh_process_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
+#: The user's loop over ``nn.MLP`` vs the same loop over micrograd's ``nn.MLP``.
+NN_LOOP_TARGET = 15.0
+
+
+def nn_loop_goal(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``nn.MLP`` loop's goal (>= 15x micrograd's own ``nn.MLP`` loop), if it was run."""
+    loop = results.get("nn_loop")
+    if loop is None:
+        return []
+    ratio = loop["ratio_vs_micrograd"]
+    return [
+        {
+            "goal": f"a user's nn.MLP loop >= {NN_LOOP_TARGET:.0f}x micrograd's nn.MLP loop, "
+            "a plain process",
+            "ratio": ratio["median"],
+            "target": NN_LOOP_TARGET,
+            "met": ratio["median"] >= NN_LOOP_TARGET,
+            "range": [ratio["min"], ratio["max"]],
+            "range_name": "rounds",
+        }
+    ]
+
+
 def _fresh_lines(results: dict[str, Any]) -> list[str]:
     """The table of the fresh-process step times, and where this engine's time goes."""
     fresh = results["fresh_processes"]
@@ -192,6 +216,20 @@ def _fresh_lines(results: dict[str, Any]) -> list[str]:
             "  micrograd spends "
             f"{plain['collector_share']['micrograd']['median']:.0%} of its step in the "
             "collector (its graphs are reference cycles)."
+        )
+    loop = results.get("nn_loop")
+    if loop is not None:
+        ratio = loop["ratio_vs_micrograd"]
+        lines += ["", "A user's loop over nn.MLP (model(x), loss.backward(), SGD by hand):"]
+        for engine, name in (
+            ("ours-nn", "autograd-engine nn.MLP"),
+            ("micrograd-nn", "micrograd nn.MLP"),
+        ):
+            seconds = loop["seconds"][engine]
+            spread_text = f"[{_duration(seconds['min'])} - {_duration(seconds['max'])}]"
+            lines.append(f"  {name:<46}{_duration(seconds['median']):>10}{spread_text:>26}")
+        lines.append(
+            f"  {'ratio':<46}{ratio['median']:>9.1f}x [{ratio['min']:.1f} - {ratio['max']:.1f}]"
         )
     profile = results.get("eager_profile")
     if profile is not None:

@@ -10,7 +10,9 @@
 * :func:`anomaly_off_cost`: the eager step in fresh processes that never entered
   ``detect_anomaly()`` vs processes that entered and left it once;
 * :func:`eager_in_fresh_processes`: the eager step of this engine and of micrograd, each in
-  a fresh process of its own, with a plain heap and with a large one alive.
+  a fresh process of its own, with a plain heap and with a large one alive;
+* :func:`nn_loop_in_fresh_processes`: the same step as a user writes it over each
+  library's own ``nn.MLP``, this one's and micrograd's, in fresh processes.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ __all__ = [
     "fresh_process_plan",
     "graph_memory",
     "guard_cost",
+    "nn_loop_in_fresh_processes",
     "run_fresh_process",
 ]
 
@@ -326,6 +329,35 @@ def eager_in_fresh_processes(
             }
         results["heaps"][heap] = entry
     return results
+
+
+def nn_loop_in_fresh_processes(
+    processes: int,
+    steps: int,
+    progress: Callable[[str], None],
+    run: FreshRunner = run_fresh_process,
+) -> dict[str, Any]:
+    """The user's loop over ``nn.MLP`` (:class:`~benchmarks.engines.NNLoopModel`), this
+    library's and micrograd's, each in fresh processes with a plain heap, taking turns.
+
+    Returns:
+        Each library's seconds per step (a process's mean, as :func:`~benchmarks.measure.spread`
+        over the processes), and micrograd's step divided by this one's, paired by round.
+    """
+    engines = ["ours-nn", "micrograd-nn"]
+    means: dict[str, list[float]] = {engine: [] for engine in engines}
+    for round_number in range(processes):
+        for engine in alternating_order(engines, round_number):
+            progress(f"nn.MLP loop, fresh processes, round {round_number + 1}: {engine}")
+            measured = run(engine, "plain", steps)
+            means[engine].append(sum(measured["seconds"]) / len(measured["seconds"]))
+    return {
+        "processes": processes,
+        "steps": steps,
+        "process_means": means,
+        "seconds": {engine: spread(values) for engine, values in means.items()},
+        "ratio_vs_micrograd": paired_ratios(means["micrograd-nn"], means["ours-nn"]),
+    }
 
 
 def fresh_process_plan(skipped: dict[str, str]) -> tuple[list[str], list[str]]:

@@ -11,8 +11,12 @@ import pytest
 
 from benchmarks import fresh_process
 from benchmarks.measure import alternating_order, paired_ratios, spread
-from benchmarks.report import _fresh_lines, _goal_lines, fresh_process_goals
-from benchmarks.suite import eager_in_fresh_processes, fresh_process_plan
+from benchmarks.report import _fresh_lines, _goal_lines, fresh_process_goals, nn_loop_goal
+from benchmarks.suite import (
+    eager_in_fresh_processes,
+    fresh_process_plan,
+    nn_loop_in_fresh_processes,
+)
 
 
 def test_rounds_alternate_which_engine_goes_first() -> None:
@@ -199,3 +203,35 @@ def test_the_profile_measures_each_phase_once_per_step() -> None:
     assert set(profile["seconds"]) == {"forward", "topological_order", "backward", "update", "free"}
     assert profile["nodes"] > 600  # two points through MLP(2, [16, 16, 1]), and the L2 term
     assert gc.isenabled()
+
+
+def test_the_nn_loop_pairs_our_mlp_with_micrograds_by_round() -> None:
+    runner = FakeRunner()
+    runner.STEP = {"ours-nn": 0.1, "micrograd-nn": 2.0}
+    loop = nn_loop_in_fresh_processes(3, 4, lambda _: None, run=runner)
+    assert runner.calls == [
+        ("ours-nn", "plain", 4),
+        ("micrograd-nn", "plain", 4),
+        ("micrograd-nn", "plain", 4),
+        ("ours-nn", "plain", 4),
+        ("ours-nn", "plain", 4),
+        ("micrograd-nn", "plain", 4),
+    ]
+    assert loop["ratio_vs_micrograd"] == pytest.approx({"median": 20.0, "min": 20.0, "max": 20.0})
+    (goal,) = nn_loop_goal({"nn_loop": loop})
+    assert goal["met"]
+    assert goal["target"] == 15.0
+    assert nn_loop_goal({}) == []
+
+
+def test_both_nn_loops_start_from_the_same_loss() -> None:
+    pytest.importorskip("micrograd")
+    from benchmarks.engines import NNLoopModel, ScalarModel, ours_engine
+    from benchmarks.workload import make_problem
+
+    problem = make_problem(n_points=10)
+    ours = NNLoopModel(problem, "ours").step()
+    assert NNLoopModel(problem, "micrograd").step() == pytest.approx(ours, rel=1e-12)
+    assert ScalarModel(ours_engine(), problem).step() == pytest.approx(ours, rel=1e-12)
+    with pytest.raises(ValueError, match="unknown library"):
+        NNLoopModel(problem, "tinygrad")
