@@ -65,8 +65,9 @@ def _walk(root: Value, order: list[Value], leaves: list[Value], constants: list[
     three lists: it visits only the non-leaves, and treats leaves and constants apart."""
     constant = _value.Constant
     entered, listed = object(), object()
-    # Nodes still to explore. A node is pushed back once, under its parents, when first
-    # popped; popped again, every parent above it has been listed, so it is listed.
+    # Nodes still to explore. A node whose parents are not all listed is pushed back once,
+    # under them, when first popped; popped again, every parent above it has been listed,
+    # so it is listed.
     stack: list[Value] = [root]
     push, pop, emit = stack.append, stack.pop, order.append  # looked up once, not per node
     with _walk_lock:
@@ -86,18 +87,27 @@ def _walk(root: Value, order: list[Value], leaves: list[Value], constants: list[
                 node._mark = listed
                 emit(node)
             else:
+                right = node._right
+                try:
+                    right_listed = right is None or right._mark is listed  # type: ignore[union-attr]
+                except AttributeError:  # rare: a tuple, the rest of an op's 3+ inputs
+                    right_listed = False
+                if right_listed and left._mark is listed:
+                    # Every parent is listed already (a weight times an input seen before:
+                    # half the nodes of a network), so the node is listed now, not pushed back.
+                    node._mark = listed
+                    emit(node)
+                    continue
                 node._mark = entered
                 push(node)
                 # Pushed in reverse so the first parent is explored (and listed) first.
-                right = node._right
-                if right is not None:
-                    try:
-                        if right._mark is not listed:  # type: ignore[union-attr]
-                            push(right)  # type: ignore[arg-type]
-                    except AttributeError:  # rare: a tuple, the rest of an op's 3+ inputs
-                        for parent in reversed(right):  # type: ignore[arg-type]
+                if not right_listed:
+                    if type(right) is tuple:
+                        for parent in reversed(right):
                             if parent._mark is not listed:
                                 push(parent)
+                    else:
+                        push(right)  # type: ignore[arg-type]  # a Value: not a tuple
                 if left._mark is not listed:
                     push(left)
 
