@@ -309,19 +309,23 @@ class Value:
     # --- arithmetic: + - * / and negation, each one node of its own op -----------------
 
     def __add__(self, other: Value | float) -> Value:
-        # A Value, the common case, skips the call that converts numbers.
-        right = other if type(other) is Value else _coerce(other)
-        if right is None:
-            return NotImplemented
+        # A Value, the common case, goes straight to the node: one type check.
+        right: Any = other
+        if type(right) is not Value:
+            right = _coerce(other)
+            if right is None:
+                return NotImplemented
         return _node(self._data + right._data, _ADD, self, right)
 
     def __radd__(self, other: float) -> Value:
         return self + other
 
     def __mul__(self, other: Value | float) -> Value:
-        right = other if type(other) is Value else _coerce(other)
-        if right is None:
-            return NotImplemented
+        right: Any = other
+        if type(right) is not Value:
+            right = _coerce(other)
+            if right is None:
+                return NotImplemented
         return _node(self._data * right._data, _MUL, self, right)
 
     def __rmul__(self, other: float) -> Value:
@@ -334,9 +338,11 @@ class Value:
         return self
 
     def __sub__(self, other: Value | float) -> Value:
-        right = other if type(other) is Value else _coerce(other)
-        if right is None:
-            return NotImplemented
+        right: Any = other
+        if type(right) is not Value:
+            right = _coerce(other)
+            if right is None:
+                return NotImplemented
         return _node(self._data - right._data, _SUB, self, right)
 
     def __rsub__(self, other: float) -> Value:
@@ -347,9 +353,11 @@ class Value:
 
     def __truediv__(self, other: Value | float) -> Value:
         """``a / b``: one node, d/da = 1/b, d/db = -a/b². Raises ZeroDivisionError for b = 0."""
-        right = other if type(other) is Value else _coerce(other)
-        if right is None:
-            return NotImplemented
+        right: Any = other
+        if type(right) is not Value:
+            right = _coerce(other)
+            if right is None:
+                return NotImplemented
         return _node(ops.DIV.forward(self._data, right._data), ops.DIV, self, right)
 
     def __rtruediv__(self, other: float) -> Value:
