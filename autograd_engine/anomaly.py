@@ -19,8 +19,10 @@ only while the mode is on)::
 This is stricter than the engine's normal policy (see :mod:`autograd_engine.ops`), which
 lets a NaN that arrives in the data propagate by IEEE rules.
 
-How it costs nothing when off: every node is made by one function, ``value._node``.
-Entering the mode rebinds that name to a checking version; leaving restores it. So the mode
+How it costs nothing when off: every node is made by one function, ``value._node``
+(``+`` and ``*`` write it out for their finite results, and the mode makes every result
+look non-finite to them, so theirs reach it too). Entering the mode rebinds that name to a
+checking version; leaving restores it. So the mode
 is **process-wide** (it applies to every thread while any thread is inside it), nests (a
 counter: the checks stop when the outermost block exits), and outside it the engine runs
 exactly the code it runs without this module.
@@ -139,6 +141,9 @@ def detect_anomaly() -> Iterator[None]:
         if _depth == 0:
             _plain_node = value._node
             value._node = _checking_node
+            # + and * make their nodes without _node while every result is finite: close
+            # that window, so that theirs go through the checking _node as well.
+            value._LOW = value._HIGH = 0.0
         _depth += 1
     try:
         yield
@@ -148,3 +153,4 @@ def detect_anomaly() -> Iterator[None]:
             if _depth == 0:
                 assert _plain_node is not None
                 value._node = _plain_node
+                value._LOW, value._HIGH = -math.inf, math.inf

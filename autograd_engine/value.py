@@ -29,6 +29,12 @@ __all__ = ["Constant", "Value"]
 
 _new_object = object.__new__
 _INF, _NEG_INF = math.inf, -math.inf
+# The results ``+`` and ``*`` make on their fast path: _LOW < result < _HIGH, the finite
+# numbers. Anything else (NaN, ±inf) goes through _node, where the policy decides.
+# detect_anomaly() closes this window (both set to 0.0, so no number passes) and so sends
+# every + and * through _node too, which it has replaced by its checking version: the mode
+# costs these two methods nothing while it is off (see autograd_engine.anomaly).
+_LOW, _HIGH = _NEG_INF, _INF
 # The ops of the hottest methods, bound once: a module global is one lookup, ``ops.ADD`` two.
 _ADD, _MUL, _SUB, _NEG, _RELU = ops.ADD, ops.MUL, ops.SUB, ops.NEG, ops.RELU
 
@@ -315,7 +321,23 @@ class Value:
             right = _coerce(other)
             if right is None:
                 return NotImplemented
-        return _node(self._data + right._data, _ADD, self, right)
+        data = self._data + right._data
+        if not _LOW < data < _HIGH:
+            return _node(data, _ADD, self, right)  # NaN, ±inf or anomaly mode: the policy
+        # What _node does, written out here and in __mul__: + and * make most nodes of a
+        # network, and a Python call per node is a quarter of the cost of making one.
+        out: Value = _new_object(Value)
+        out._data = data
+        out.grad = 0.0
+        out.label = ""
+        out._mark = None
+        if grad_enabled():
+            out._op = _ADD
+            out._left = self
+            out._right = right
+        else:
+            out._op = out._left = out._right = None
+        return out
 
     def __radd__(self, other: float) -> Value:
         return self + other
@@ -326,7 +348,21 @@ class Value:
             right = _coerce(other)
             if right is None:
                 return NotImplemented
-        return _node(self._data * right._data, _MUL, self, right)
+        data = self._data * right._data
+        if not _LOW < data < _HIGH:
+            return _node(data, _MUL, self, right)  # NaN, ±inf or anomaly mode: the policy
+        out: Value = _new_object(Value)  # _node written out (see __add__)
+        out._data = data
+        out.grad = 0.0
+        out.label = ""
+        out._mark = None
+        if grad_enabled():
+            out._op = _MUL
+            out._left = self
+            out._right = right
+        else:
+            out._op = out._left = out._right = None
+        return out
 
     def __rmul__(self, other: float) -> Value:
         return self * other

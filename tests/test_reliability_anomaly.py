@@ -154,3 +154,22 @@ def test_the_creation_line_skips_installed_libraries() -> None:
     message = str(caught.value)
     assert "in user_code" in message
     assert "site-packages" not in message
+
+
+def test_plus_and_times_are_checked_and_located_in_the_mode_and_fast_after_it() -> None:
+    # + and * make their finite nodes without value._node; the mode must still see them.
+    creation_site = anomaly_module.creation_site
+    a, b = Value(1e308), Value(2.0)
+    with detect_anomaly():
+        total, product = a + b, a * 0.5
+        with pytest.raises(AnomalyError, match=r"\+ produced inf"):
+            _ = a + a
+        with pytest.raises(AnomalyError, match=r"\* produced inf"):
+            _ = a * b
+    for node in (total, product):
+        assert creation_site(node).startswith("at ")
+    window = (value_module._LOW, value_module._HIGH)  # reopened on leaving the mode
+    assert window == (-math.inf, math.inf)
+    assert creation_site(a + b).startswith("before detect_anomaly()")
+    with pytest.raises(OverflowError, match="overflows a float"):
+        _ = a * b
