@@ -73,20 +73,24 @@ def _walk(root: Value, order: list[Value], leaves: list[Value], constants: list[
     with _walk_lock:
         while stack:
             node = pop()
-            mark = node._mark
-            if mark is listed:
-                continue  # pushed by two consumers before either reached it
-            left = node._left
-            if left is None:
-                node._mark = listed  # a leaf has nothing to wait for
-                if type(node) is constant:
-                    constants.append(node)
-                else:
-                    leaves.append(node)
-            elif mark is entered:
-                node._mark = listed
-                emit(node)
-            else:
+            # One node per turn; its first parent, when it must be explored, is taken next
+            # at once (as if pushed and popped): down a chain, a push and a pop less a node.
+            while True:
+                mark = node._mark
+                if mark is listed:
+                    break  # pushed by two consumers before either reached it
+                left = node._left
+                if left is None:
+                    node._mark = listed  # a leaf has nothing to wait for
+                    if type(node) is constant:
+                        constants.append(node)
+                    else:
+                        leaves.append(node)
+                    break
+                if mark is entered:
+                    node._mark = listed
+                    emit(node)
+                    break
                 right = node._right
                 try:
                     right_listed = right is None or right._mark is listed  # type: ignore[union-attr]
@@ -97,7 +101,7 @@ def _walk(root: Value, order: list[Value], leaves: list[Value], constants: list[
                     # half the nodes of a network), so the node is listed now, not pushed back.
                     node._mark = listed
                     emit(node)
-                    continue
+                    break
                 node._mark = entered
                 push(node)
                 # Pushed in reverse so the first parent is explored (and listed) first.
@@ -108,8 +112,9 @@ def _walk(root: Value, order: list[Value], leaves: list[Value], constants: list[
                                 push(parent)
                     else:
                         push(right)  # type: ignore[arg-type]  # a Value: not a tuple
-                if left._mark is not listed:
-                    push(left)
+                if left._mark is listed:
+                    break
+                node = left
 
 
 def _float(gradient: object) -> float:
