@@ -81,6 +81,7 @@ def browser() -> Iterator[Any]:
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--hide-scrollbars",
             f"--user-data-dir={profile}",
         ):
             options.add_argument(flag)
