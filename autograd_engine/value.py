@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+import weakref
+from typing import TYPE_CHECKING, Any
 
 from . import graph as _graph
 from . import guards, ops
-from .grad_mode import grad_enabled
+from .grad_mode import grad_enabled, no_grad_anywhere
 
 __all__ = ["Constant", "Value"]
 
-_new_object = object.__new__
 _INF, _NEG_INF = math.inf, -math.inf
 # The results ``+`` and ``*`` make on their fast path: _LOW < result < _HIGH, the finite
 # numbers. Anything else (NaN, ±inf) goes through _node, where the policy decides.
@@ -67,12 +67,13 @@ def _node(data: float, op: ops.Op, left: Value, right: Value | tuple[Value, ...]
     # One chained comparison is the whole cost for finite data; NaN and ±inf both fail it.
     if not _NEG_INF < data < _INF:
         data = _nonfinite(data, op, _parents(left, right))
-    out: Value = _new_object(Value)
+    out: Value = _new_value()
     out._data = data
     out.grad = 0.0
-    out.label = ""
     out._mark = None
-    if grad_enabled():
+    # Recording is on unless a no_grad is in force here; while none is anywhere, the empty
+    # set says so without reading the context variable (see grad_mode.no_grad_anywhere).
+    if not no_grad_anywhere or grad_enabled():
         out._op = op
         out._left = left
         out._right = right
@@ -98,7 +99,35 @@ def _nonfinite(data: float, op: ops.Op, parents: tuple[Value, ...]) -> float:
     return ops.check_nonfinite(op.name, data, inputs)
 
 
-class Value:
+class _ValueType(type):
+    """Value's metaclass, there for one reason: making a node should cost one class call.
+
+    An operation makes its result with ``_new_value()``, a plain call of the class with no
+    arguments, which Python runs in C (allocate, then the default ``object.__init__``): about
+    20 ns less per node than ``object.__new__(Value)``, and far less than calling a Python
+    ``__init__``. For that the class may not define ``__init__``, so the public constructor
+    ``Value(data, label="")`` lives here, in the metaclass's ``__call__``.
+    """
+
+    def __call__(cls, data: Any, label: str = "") -> Any:
+        value = _construct(cls)
+        value._data = data if type(data) is float else _to_float(data)
+        value.grad = 0.0
+        value._op = value._left = value._right = value._mark = None
+        if label:
+            value.label = label
+        return value
+
+
+# ``type.__call__`` is the class call itself, in C, without the metaclass's Python above.
+_construct = type.__call__
+# Labels are few (inputs and parameters a user names), so they live here, not in a slot of
+# every node: a slot would cost each of a graph's tens of thousands of nodes 8 bytes and a
+# store. A weak dictionary: a label is dropped with its node.
+_labels: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
+
+
+class Value(metaclass=_ValueType):
     """A scalar in a computation graph.
 
     Args:
@@ -110,7 +139,7 @@ class Value:
         grad: d(output)/d(this node) after ``output.backward()``; 0.0 at creation.
             ``None`` counts as zero (as in PyTorch): ``backward()`` then stores its
             gradient there, and optimizers skip the parameter.
-        label: the name given at creation ("" by default).
+        label: the name given at creation ("" by default); assignable.
         parents: the Values this one was computed from, in argument order (``()`` for a leaf).
         op: the name of the operation that made it (``""`` for a leaf).
 
@@ -127,27 +156,52 @@ class Value:
     and a training step makes tens of thousands of nodes. The number itself is the slot
     ``_data``: :attr:`data` reads it, and refuses at once to store anything but a number.
     One more slot, ``_mark``, belongs to the graph walk: it notes which walk last reached
-    the node, so the walk needs no set of visited nodes (see ``graph._walk``).
+    the node, so the walk needs no set of visited nodes (see ``graph._walk``). A label is
+    not a slot: the few nodes that have one keep it in a weak dictionary.
     """
 
-    __slots__ = ("__weakref__", "_data", "_left", "_mark", "_op", "_right", "grad", "label")
+    __slots__ = ("__weakref__", "_data", "_left", "_mark", "_op", "_right", "grad")
 
     # Let Python numbers and NumPy scalars on the left defer to our reflected operators.
     __array_ufunc__ = None
 
     _data: float
     grad: float  # None is also accepted and means zero (see Attributes)
-    label: str
     _op: ops.Op | None
     _left: Value | None
     _right: Value | tuple[Value, ...] | None
     _mark: object  # where the graph walk last reached this node (see graph._walk)
 
-    def __init__(self, data: Any, label: str = "") -> None:
-        self._data = data if type(data) is float else _to_float(data)
-        self.grad = 0.0
-        self.label = label
-        self._op = self._left = self._right = self._mark = None
+    if TYPE_CHECKING:  # the constructor's signature, for type checkers: see _ValueType
+
+        def __init__(self, data: Any, label: str = "") -> None: ...
+
+    @property
+    def label(self) -> str:
+        """The node's name in ``repr`` and drawings ("" when it has none)."""
+        return _labels.get(self, "")
+
+    @label.setter
+    def label(self, name: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"a Value's label must be a str, not {type(name).__name__}: {name!r}")
+        if name:
+            _labels[self] = name
+        else:
+            _labels.pop(self, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What copy and pickle keep: the slots that are set, and the label."""
+        state = {name: getattr(self, name) for name in Value.__slots__[1:] if hasattr(self, name)}
+        state["_mark"] = None  # a walk's mark means nothing to a copy
+        label = self.label
+        if label:
+            state["label"] = label
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, item in state.items():
+            setattr(self, name, item)
 
     @property
     def data(self) -> float:
@@ -326,12 +380,11 @@ class Value:
             return _node(data, _ADD, self, right)  # NaN, ±inf or anomaly mode: the policy
         # What _node does, written out here and in __mul__: + and * make most nodes of a
         # network, and a Python call per node is a quarter of the cost of making one.
-        out: Value = _new_object(Value)
+        out: Value = _new_value()
         out._data = data
         out.grad = 0.0
-        out.label = ""
         out._mark = None
-        if grad_enabled():
+        if not no_grad_anywhere or grad_enabled():
             out._op = _ADD
             out._left = self
             out._right = right
@@ -351,12 +404,11 @@ class Value:
         data = self._data * right._data
         if not _LOW < data < _HIGH:
             return _node(data, _MUL, self, right)  # NaN, ±inf or anomaly mode: the policy
-        out: Value = _new_object(Value)  # _node written out (see __add__)
+        out: Value = _new_value()  # _node written out (see __add__)
         out._data = data
         out.grad = 0.0
-        out.label = ""
         out._mark = None
-        if grad_enabled():
+        if not no_grad_anywhere or grad_enabled():
             out._op = _MUL
             out._left = self
             out._right = right
@@ -622,6 +674,12 @@ class Constant(Value):
         return f"Constant({self.data!r})"
 
 
+# A node, and a constant, made by a bare class call (see _ValueType): the slots are set by
+# whoever makes it.
+_new_value = _construct.__get__(Value)
+_new_constant = _construct.__get__(Constant)
+
+
 def _compare(left: Value, test: str, other: object) -> bool:
     """``left.data test other`` as a plain bool (NotImplemented for a non-number)."""
     right: Any
@@ -672,10 +730,9 @@ def _coerce(x: object) -> Value | None:
     # float and int first: the general numbers.Real check is an ABC lookup, several times
     # slower than the whole rest of an operation.
     if type(x) is float:  # the common case, made without a call to __init__
-        constant: Constant = _new_object(Constant)
+        constant: Constant = _new_constant()
         constant._data = x
         constant.grad = 0.0
-        constant.label = ""
         constant._op = constant._left = constant._right = constant._mark = None
         return constant
     if type(x) is int or isinstance(x, numbers.Real):

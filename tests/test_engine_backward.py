@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import math
 import threading
@@ -280,3 +281,33 @@ def test_no_grad_is_per_asyncio_task() -> None:
         return list(await asyncio.gather(records(True), records(False)))
 
     assert asyncio.run(main()) == [False, True]
+
+
+def test_a_context_copied_inside_no_grad_stays_switched_off_after_the_block() -> None:
+    # While no no_grad is in force anywhere, operations skip reading the context variable;
+    # a copy of a switched-off context (an asyncio task, copy_context) must still be off.
+    from autograd_engine.grad_mode import no_grad_anywhere
+
+    w = Value(2.0)
+    assert not no_grad_anywhere
+    with no_grad():
+        copied = contextvars.copy_context()
+    assert no_grad_anywhere  # the copy keeps its no_grad in force
+    assert copied.run(lambda: (w * 2).parents) == ()
+    assert (w * 2).parents != ()  # this context recorded again at the block's end
+    del copied
+    gc.collect()
+    assert not no_grad_anywhere  # the copy is gone: nothing is in force anywhere
+
+    async def later() -> tuple[Value, ...]:
+        await asyncio.sleep(0.01)
+        return (w * 2).parents
+
+    async def main() -> tuple[Value, ...]:
+        with no_grad():
+            task = asyncio.create_task(later())  # the task's context: a copy, switched off
+        return await task  # runs after the block has ended
+
+    assert asyncio.run(main()) == ()
+    gc.collect()
+    assert not no_grad_anywhere

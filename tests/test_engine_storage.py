@@ -47,6 +47,55 @@ def test_a_node_is_one_object_the_collector_tracks() -> None:
     assert any(r is b for r in referents)
 
 
+# --- labels: not a slot of every node, a weak dictionary of the few named ones ----------
+
+
+def test_labels_are_kept_assignable_and_dropped_with_their_node() -> None:
+    from autograd_engine.value import _labels
+
+    a = Value(2.0, label="a")
+    y = a * 3.0
+    assert (a.label, y.label) == ("a", "")
+    y.label = "y"
+    assert y.label == "y" and "label='y'" in repr(y)
+    y.label = ""
+    assert y.label == "" and y not in _labels
+    named = len(_labels)
+    del a, y
+    gc.collect()
+    assert len(_labels) == named - 1  # a's label went with a
+
+
+def test_a_label_must_be_text() -> None:
+    with pytest.raises(TypeError, match="label must be a str, not int"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(1.0).label = None  # type: ignore[assignment]
+
+
+def test_copies_and_pickles_keep_data_grad_and_label() -> None:
+    import copy
+    import pickle
+
+    a = Value(2.5, label="w")
+    a.grad = 0.5
+    for twin in (copy.copy(a), copy.deepcopy(a), pickle.loads(pickle.dumps(a))):
+        assert (twin.data, twin.grad, twin.label, twin.parents) == (2.5, 0.5, "w", ())
+        assert twin is not a
+        (twin * 2.0).backward()
+        assert twin.grad == 2.5 and a.grad == 0.5
+
+
+def test_a_node_is_made_without_any_python_constructor() -> None:
+    """The class itself has no __init__ (the public constructor is the metaclass's), so an
+    operation makes its node with a bare class call; a leaf made publicly is the same type."""
+    assert "__init__" not in vars(Value)
+    leaf = Value(3)
+    assert type(leaf) is Value and type(leaf * leaf) is Value and leaf.data == 3.0
+    with pytest.raises(TypeError, match="real number"):
+        Value("3")
+
+
 def test_an_op_of_three_inputs_backpropagates_to_each() -> None:
     a, b, c = Value(1.0), Value(2.0), Value(3.0)
     product = Op(
