@@ -216,8 +216,8 @@ def backward(root: Value, gradient: float = 1.0) -> None:
                 # here, the same products in the same order, which saves a call (and for
                 # relu a tuple) per node: a quarter of the pass.
                 if op is _ADD:
-                    node._left.grad += g  # d(a+b)/da = d(a+b)/db = 1
-                    node._right.grad += g
+                    node._left.grad += g  # type: ignore[union-attr]  # d(a+b)/da = 1
+                    node._right.grad += g  # type: ignore[union-attr]  # d(a+b)/db = 1
                     continue
                 a = node._left
                 if op is _MUL:

@@ -57,9 +57,11 @@ def test_labels_are_kept_assignable_and_dropped_with_their_node() -> None:
     y = a * 3.0
     assert (a.label, y.label) == ("a", "")
     y.label = "y"
-    assert y.label == "y" and "label='y'" in repr(y)
+    assert y.label == "y"
+    assert "label='y'" in repr(y)
     y.label = ""
-    assert y.label == "" and y not in _labels
+    assert y.label == ""
+    assert y not in _labels
     named = len(_labels)
     del a, y
     gc.collect()
@@ -83,7 +85,8 @@ def test_copies_and_pickles_keep_data_grad_and_label() -> None:
         assert (twin.data, twin.grad, twin.label, twin.parents) == (2.5, 0.5, "w", ())
         assert twin is not a
         (twin * 2.0).backward()
-        assert twin.grad == 2.5 and a.grad == 0.5
+        assert twin.grad == 2.5
+        assert a.grad == 0.5
 
 
 def test_a_node_is_made_without_any_python_constructor() -> None:
@@ -91,7 +94,9 @@ def test_a_node_is_made_without_any_python_constructor() -> None:
     operation makes its node with a bare class call; a leaf made publicly is the same type."""
     assert "__init__" not in vars(Value)
     leaf = Value(3)
-    assert type(leaf) is Value and type(leaf * leaf) is Value and leaf.data == 3.0
+    assert type(leaf) is Value
+    assert type(leaf * leaf) is Value
+    assert leaf.data == 3.0
     with pytest.raises(TypeError, match="real number"):
         Value("3")
 
