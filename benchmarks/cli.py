@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import digits, scaling, suite
+from . import before_after, digits, scaling, suite
 from .engines import SKIPPED
 from .measure import frozen_imports
 from .report import format_report, fresh_process_goals, goals, nn_loop_goal, overhead_goals
@@ -140,12 +140,16 @@ def main(argv: list[str] | None = None) -> int:
         results["nn_loop"] = suite.nn_loop_in_fresh_processes(
             processes, 2 if options.quick else 3, progress
         )
+    results["before_after"] = before_after.compare(
+        1 if options.quick else 3, progress, chain_length
+    )
     progress("where the eager step's time goes")
     results["eager_profile"] = suite.eager_profile(problem, 3)
     results["skipped"] = dict(SKIPPED)
     results["goals"] = goals(results)
     results["goals_overhead"] = overhead_goals(results)
     results["goals_fresh_processes"] = fresh_process_goals(results) + nn_loop_goal(results)
+    results["goals_before_after"] = before_after.goals(results["before_after"])
     print(format_report(results))
     results["scaling"] = scaling.run(progress=progress)
     print("\n" + scaling.format_table(results["scaling"]))

@@ -6,12 +6,16 @@ clock, and the heap the step runs in is chosen on purpose::
     python -m benchmarks.fresh_process --engine ours --heap plain --steps 5
     python -m benchmarks.fresh_process --engine micrograd --heap torch --steps 5
     python -m benchmarks.fresh_process --engine ours --heap objects --steps 5
+    python -m benchmarks.fresh_process --engine ours --heap collector-off --steps 5
     python -m benchmarks.fresh_process --engine ours --steps 6 --anomaly
 
 Heaps (:data:`HEAPS`): ``plain`` (nothing but the engine), ``torch`` (``import torch``
 first: ~150,000 objects, a typical notebook's heap), ``objects`` (a list of 200,000 small
-lists kept alive). Nothing is frozen out of the cycle collector (unlike the one-process
-suite): its rescans of the user's heap are exactly what is measured here.
+lists kept alive), and ``collector-off`` (a plain heap with the cycle collector switched
+off, ``gc.disable()``: the engine's own work alone, since an engine that makes more objects,
+or reference cycles, pays for them mostly in the collector). Nothing is frozen out of the
+cycle collector (unlike the one-process suite): its rescans of the user's heap are exactly
+what is measured here.
 
 Each prints one JSON object: the CPU seconds of every timed step and, per step, the CPU
 seconds the cycle collector ran (timed through ``gc.callbacks``), after one untimed warm-up
@@ -25,6 +29,7 @@ the step nothing afterwards).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import time
 from collections.abc import Callable
@@ -41,7 +46,7 @@ __all__ = ["ENGINES", "HEAPS", "main", "make_heap", "time_eager_steps", "time_st
 #: :class:`~benchmarks.engines.NNLoopModel`).
 ENGINES = ("ours", "ours-fit", "micrograd", "ours-nn", "micrograd-nn")
 #: The heaps a step can run in (``--heap``): what is alive besides the engine.
-HEAPS = ("plain", "torch", "objects")
+HEAPS = ("plain", "torch", "objects", "collector-off")
 #: How many small lists the ``objects`` heap keeps alive.
 HEAP_OBJECTS = 200_000
 
@@ -65,6 +70,9 @@ def make_heap(kind: str) -> Any:
         return torch
     if kind == "objects":
         return [[i] for i in range(HEAP_OBJECTS)]  # lists are always tracked by the collector
+    if kind == "collector-off":
+        gc.disable()  # for the rest of this process, which times one engine and exits
+        return None
     raise ValueError(f"unknown heap {kind!r}; expected one of {', '.join(HEAPS)}")
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import before_after
+
 __all__ = [
     "GOAL_TITLES",
     "format_report",
@@ -115,7 +117,7 @@ def overhead_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 #: The eager step vs micrograd, each in fresh processes: heap -> target ratio.
-FRESH_PROCESS_TARGETS = {"plain": 20.0, "torch": 15.0, "objects": 15.0}
+FRESH_PROCESS_TARGETS = {"plain": 20.0, "torch": 15.0, "objects": 15.0, "collector-off": 3.0}
 #: How the report names the fresh-process engines and heaps.
 FRESH_ENGINES = {
     "ours": "autograd-engine, the demo's own loop",
@@ -126,12 +128,14 @@ FRESH_HEAPS = {
     "plain": "a plain process",
     "torch": "torch imported",
     "objects": "200,000 objects alive",
+    "collector-off": "the cycle collector off",
 }
 
 
 def fresh_process_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The eager step's goals, from the fresh processes: >= 20x micrograd in a plain
-    process, >= 15x with a large heap, for the demo's loop and for ``fit``'s step."""
+    process, >= 15x with a large heap, >= 3x with the cycle collector off, for the demo's
+    loop and for ``fit``'s step."""
     entries = []
     for heap, entry in results["fresh_processes"]["heaps"].items():
         target = FRESH_PROCESS_TARGETS[heap]
@@ -287,6 +291,7 @@ GOAL_TITLES = {
     "goals": "speed and memory against micrograd and PyTorch",
     "goals_overhead": "what guards and anomaly mode cost",
     "goals_fresh_processes": "the eager step in fresh processes",
+    "goals_before_after": "this engine against itself before the speed work",
 }
 
 
@@ -363,6 +368,8 @@ def format_report(results: dict[str, Any]) -> str:
     lines += _overhead_lines(results)
     if "fresh_processes" in results:
         lines += _fresh_lines(results)
+    if "before_after" in results:
+        lines += ["", before_after.format_report(results["before_after"])]
     for key, title in GOAL_TITLES.items():
         if key in results:
             lines += ["", f"Goals: {title}", *_goal_lines(results[key])]

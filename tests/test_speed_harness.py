@@ -100,12 +100,12 @@ def test_a_process_counts_as_the_mean_of_its_steps() -> None:
 
 def test_without_micrograd_there_is_no_ratio_and_no_torch_heap_without_torch() -> None:
     engines, heaps = fresh_process_plan({"micrograd": "not installed", "PyTorch": "no"})
-    assert (engines, heaps) == (["ours", "ours-fit"], ["plain", "objects"])
+    assert (engines, heaps) == (["ours", "ours-fit"], ["plain", "objects", "collector-off"])
     results = eager_in_fresh_processes(engines, heaps, 1, 3, lambda _: None, run=FakeRunner())
     assert all("ratio_vs_micrograd" not in entry for entry in results["heaps"].values())
     assert fresh_process_plan({}) == (
         ["ours", "ours-fit", "micrograd"],
-        ["plain", "torch", "objects"],
+        ["plain", "torch", "objects", "collector-off"],
     )
 
 
