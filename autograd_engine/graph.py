@@ -42,20 +42,31 @@ def topological_order(root: Value) -> list[Value]:
     A depth-first search with an explicit stack: a node is appended only after all of its
     parents have been, so reading the list backwards gives a valid order for the backward
     pass. Parents are explored in argument order, so the order is deterministic.
+
+    This is the plain version, a set of the nodes already listed; ``backward()`` makes the
+    same order with a faster walk that marks nodes in their ``.grad`` (:func:`_walk`), which
+    only a pass that overwrites those gradients anyway may do.
     """
     order: list[Value] = []
-    # The leaves go into the order itself, where the walk meets them.
-    _walk(root, order, order, order)
+    listed: set[Value] = set()  # Values hash by identity
+    # (node, expanded): a node is pushed once to explore its parents, then once more, under
+    # them, to be listed when they all have been.
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in listed:
+            continue  # pushed by two consumers before either reached it
+        if expanded:
+            listed.add(node)
+            order.append(node)
+            continue
+        stack.append((node, True))
+        for parent in reversed(node.parents):  # reversed: the first parent is popped first
+            if parent not in listed:
+                stack.append((parent, False))
     return order
 
 
-# Each walk marks the nodes it reaches in their ``_mark`` slot with two objects of its own:
-# ENTERED (its parents are being explored) and LISTED (it is in the order). Checking a slot
-# for one object (``is``) is several times cheaper than looking a node up in a set of tens
-# of thousands, and a fresh ``object()`` per walk can never be mistaken for an old walk's
-# (nor for a mark copied or unpickled from elsewhere). Two walks at once would overwrite each
-# other's marks, so walks take turns.
-_walk_lock = threading.Lock()
 # The explicit stack starts with this many Nones under the root. Popping a None means the
 # stack is empty (one test, where ``while stack`` would be another). And CPython gives a
 # list's spare room back when it falls below half full: a stack that keeps emptying and
@@ -64,11 +75,36 @@ _walk_lock = threading.Lock()
 _STACK_FLOOR = 512
 
 
-def _walk(root: Value, order: list[Value], leaves: list[Value], constants: list[Value]) -> None:
-    """The depth-first walk of :func:`topological_order`: every node ``root`` depends on,
-    parents first, the non-leaves appended to ``order`` and the leaves to ``leaves`` (the
-    :class:`~autograd_engine.value.Constant` ones to ``constants``). ``backward()`` passes
-    three lists: it visits only the non-leaves, and treats leaves and constants apart.
+def _fresh_zeros() -> tuple[float, float]:
+    """Two float objects, each 0.0, that no node's ``.grad`` can hold yet: made now, they
+    are distinct from every object alive (CPython makes a new float each time; were floats
+    ever cached, the check below would say so rather than let a walk misread its marks)."""
+    entered, listed = float(0), float(0)
+    if entered is listed:
+        raise RuntimeError("float(0) returned a shared object: the backward walk needs fresh ones")
+    return entered, listed
+
+
+def _walk(
+    root: Value,
+    order: list[Value],
+    leaves: list[tuple[Value, float | None]],
+    constants: list[Value],
+) -> None:
+    """The walk of ``backward()``: :func:`topological_order`'s order, made faster by
+    marking each node in its own ``.grad`` instead of keeping a set.
+
+    Every node ``root`` depends on, parents first: the non-leaves appended to ``order``, each
+    leaf to ``leaves`` with the ``.grad`` it had (to add back at the end), the
+    :class:`~autograd_engine.value.Constant` ones to ``constants``.
+
+    The marks: two float objects of this walk, ENTERED (its parents are being explored) and
+    LISTED (it is listed), both 0.0. Checking a slot for one object (``is``) is several
+    times cheaper than looking a node up in a set of tens of thousands, and a mark costs the
+    node no slot of its own. The pass overwrites every gradient of the graph anyway: each
+    sum must start at zero, and LISTED *is* that zero, so listing a node also clears its sum.
+    Only ``backward()`` may walk this way, under its lock; anything else that needs the
+    order uses :func:`topological_order`, which leaves ``.grad`` alone.
 
     It is a quarter of a training step, so it is written for the interpreter: each line
     below is a bytecode or two, and the common shapes of a network (a chain of sums, a
@@ -77,76 +113,75 @@ def _walk(root: Value, order: list[Value], leaves: list[Value], constants: list[
     the same walk with one general path for every node took 1,800.
     """
     constant = _value.Constant
-    entered, listed = object(), object()
+    entered, listed = _fresh_zeros()
     # Nodes still to explore. A node whose parents are not all listed is pushed back once,
     # under them, when first reached; popped again, every parent above it has been listed,
     # so it is listed.
     stack: list[Value | None] = [None] * _STACK_FLOOR
     stack.append(root)
     push, pop, emit = stack.append, stack.pop, order.append  # looked up once, not per node
-    with _walk_lock:
+    while True:
+        node = pop()
+        if node is None:
+            break  # the floor: every node has been listed
+        mark = node.grad
+        if mark is entered:
+            node.grad = listed
+            emit(node)
+            continue
+        if mark is listed:
+            continue  # pushed by two consumers before either reached it
+        # A node not reached before. Its first parent, when it must be explored, is taken
+        # next at once (as if pushed and popped): down a chain of sums, a push and a pop less
+        # per node. That parent cannot be ENTERED (on the path above): it would be its own
+        # ancestor, and a graph has no cycles.
         while True:
-            node = pop()
-            if node is None:
-                break  # the floor: every node has been listed
-            mark = node._mark
-            if mark is entered:
-                node._mark = listed
-                emit(node)
-                continue
-            if mark is listed:
-                continue  # pushed by two consumers before either reached it
-            # A node not reached before. Its first parent, when it must be explored, is
-            # taken next at once (as if pushed and popped): down a chain of sums, a push
-            # and a pop less per node. That parent cannot be ENTERED (on the path above):
-            # it would be its own ancestor, and a graph has no cycles.
-            while True:
-                left = node._left
-                if left is None:
-                    node._mark = listed  # a leaf has nothing to wait for
-                    if type(node) is constant:
-                        constants.append(node)
-                    else:
-                        leaves.append(node)
-                    break
-                right = node._right
-                if right is None:  # a one-input op (relu, exp, ...)
-                    if left._mark is listed:
-                        node._mark = listed
-                        emit(node)
-                        break
-                    node._mark = entered
-                    push(node)
-                    node = left
-                    continue
-                try:
-                    right_listed = right._mark is listed  # type: ignore[union-attr]
-                except AttributeError:  # rare: a tuple, the rest of an op's 3+ inputs
-                    node._mark = entered
-                    push(node)
-                    for parent in reversed(right):  # type: ignore[arg-type]
-                        if parent._mark is not listed:
-                            push(parent)  # in reverse: the first is explored first
-                    if left._mark is listed:
-                        break
-                    node = left
-                    continue
-                if right_listed:
-                    if left._mark is listed:
-                        # Both parents listed already (a weight times an input seen before:
-                        # half the nodes of a network): the node is listed now.
-                        node._mark = listed
-                        emit(node)
-                        break
-                    node._mark = entered
-                    push(node)
+            left = node._left
+            if left is None:  # a leaf has nothing to wait for
+                if type(node) is constant:
+                    constants.append(node)
                 else:
-                    node._mark = entered
-                    push(node)
-                    push(right)  # type: ignore[arg-type]  # explored after the first parent
-                    if left._mark is listed:
-                        break
+                    leaves.append((node, node.grad))  # before it is overwritten
+                node.grad = listed
+                break
+            right = node._right
+            if right is None:  # a one-input op (relu, exp, ...)
+                if left.grad is listed:
+                    node.grad = listed
+                    emit(node)
+                    break
+                node.grad = entered
+                push(node)
                 node = left
+                continue
+            try:
+                right_listed = right.grad is listed  # type: ignore[union-attr]
+            except AttributeError:  # rare: a tuple, the rest of an op's 3+ inputs
+                node.grad = entered
+                push(node)
+                for parent in reversed(right):  # type: ignore[arg-type]
+                    if parent.grad is not listed:
+                        push(parent)  # in reverse: the first is explored first
+                if left.grad is listed:
+                    break
+                node = left
+                continue
+            if right_listed:
+                if left.grad is listed:
+                    # Both parents listed already (a weight times an input seen before: half
+                    # the nodes of a network): the node is listed now.
+                    node.grad = listed
+                    emit(node)
+                    break
+                node.grad = entered
+                push(node)
+            else:
+                node.grad = entered
+                push(node)
+                push(right)  # type: ignore[arg-type]  # explored after the first parent
+                if left.grad is listed:
+                    break
+            node = left
 
 
 def _float(gradient: object) -> float:
@@ -187,18 +222,20 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     # The pass makes no cycles and runs no user code: the cycle collector waits till its end.
     with _one_pass_at_a_time(), collector_paused():
         # The non-leaves in topological order; the leaves and constants apart, since the
-        # chain-rule loop has nothing to do at a leaf.
+        # chain-rule loop has nothing to do at a leaf. The walk also sets every .grad of
+        # the graph to zero, a leaf's too (this call's part alone), keeping what each leaf
+        # held to add back at the end, or to put back; a leaf's None (zero) as None.
         order: list[Value] = []
-        leaves: list[Value] = []
+        kept: list[tuple[Value, float | None]] = []
         constants: list[Value] = []
-        _walk(root, order, leaves, constants)
-        # To add back at the end, or to put back; a leaf's None (zero) is put back as None.
-        earlier: list[float | None] = [leaf.grad for leaf in leaves]
         try:
-            # Every sum starts empty, a leaf's too: this call's part alone.
-            for nodes in (order, leaves, constants):
-                for node in nodes:
-                    node.grad = 0.0
+            _walk(root, order, kept, constants)
+        except BaseException:  # interrupted (Ctrl-C, out of memory): put the leaves back
+            _put_back([leaf for leaf, _ in kept], [grad for _, grad in kept], constants)
+            raise
+        leaves = [leaf for leaf, _ in kept]
+        earlier: list[float | None] = [grad for _, grad in kept]
+        try:
             root.grad = seed
             checksum = 0.0  # the sum of every gradient: finite only if each one is
             op: Any  # a node's op (never None: order holds no leaves)

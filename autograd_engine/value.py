@@ -70,7 +70,6 @@ def _node(data: float, op: ops.Op, left: Value, right: Value | tuple[Value, ...]
     out: Value = _new_value()
     out._data = data
     out.grad = 0.0
-    out._mark = None
     # Recording is on unless a no_grad is in force here; while none is anywhere, the empty
     # set says so without reading the context variable (see grad_mode.no_grad_anywhere).
     if not no_grad_anywhere or grad_enabled():
@@ -113,7 +112,7 @@ class _ValueType(type):
         value = _construct(cls)
         value._data = data if type(data) is float else _to_float(data)
         value.grad = 0.0
-        value._op = value._left = value._right = value._mark = None
+        value._op = value._left = value._right = None
         if label:
             value.label = label
         return value
@@ -155,12 +154,14 @@ class Value(metaclass=_ValueType):
     collector tracks, not two; that collector rescans every tracked object now and then,
     and a training step makes tens of thousands of nodes. The number itself is the slot
     ``_data``: :attr:`data` reads it, and refuses at once to store anything but a number.
-    One more slot, ``_mark``, belongs to the graph walk: it notes which walk last reached
-    the node, so the walk needs no set of visited nodes (see ``graph._walk``). A label is
-    not a slot: the few nodes that have one keep it in a weak dictionary.
+    That is all: the walk of ``backward()`` marks nodes in ``grad``, which the pass
+    overwrites anyway (see ``graph._walk``), and a label is not a slot either, since the few
+    nodes that have one keep it in a weak dictionary. Every slot costs each of a graph's
+    tens of thousands of nodes 8 bytes, a store, and a visit each time the cycle collector
+    traverses it.
     """
 
-    __slots__ = ("__weakref__", "_data", "_left", "_mark", "_op", "_right", "grad")
+    __slots__ = ("__weakref__", "_data", "_left", "_op", "_right", "grad")
 
     # Let Python numbers and NumPy scalars on the left defer to our reflected operators.
     __array_ufunc__ = None
@@ -170,7 +171,6 @@ class Value(metaclass=_ValueType):
     _op: ops.Op | None
     _left: Value | None
     _right: Value | tuple[Value, ...] | None
-    _mark: object  # where the graph walk last reached this node (see graph._walk)
 
     if TYPE_CHECKING:  # the constructor's signature, for type checkers: see _ValueType
 
@@ -193,7 +193,6 @@ class Value(metaclass=_ValueType):
     def __getstate__(self) -> dict[str, Any]:
         """What copy and pickle keep: the slots that are set, and the label."""
         state = {name: getattr(self, name) for name in Value.__slots__[1:] if hasattr(self, name)}
-        state["_mark"] = None  # a walk's mark means nothing to a copy
         label = self.label
         if label:
             state["label"] = label
@@ -383,7 +382,6 @@ class Value(metaclass=_ValueType):
         out: Value = _new_value()
         out._data = data
         out.grad = 0.0
-        out._mark = None
         if not no_grad_anywhere or grad_enabled():
             out._op = _ADD
             out._left = self
@@ -407,7 +405,6 @@ class Value(metaclass=_ValueType):
         out: Value = _new_value()  # _node written out (see __add__)
         out._data = data
         out.grad = 0.0
-        out._mark = None
         if not no_grad_anywhere or grad_enabled():
             out._op = _MUL
             out._left = self
@@ -733,7 +730,7 @@ def _coerce(x: object) -> Value | None:
         constant: Constant = _new_constant()
         constant._data = x
         constant.grad = 0.0
-        constant._op = constant._left = constant._right = constant._mark = None
+        constant._op = constant._left = constant._right = None
         return constant
     if type(x) is int or isinstance(x, numbers.Real):
         return Constant(x)

@@ -238,10 +238,12 @@ def _fresh_lines(results: dict[str, Any]) -> list[str]:
     profile = results.get("eager_profile")
     if profile is not None:
         per_node = profile["nanoseconds_per_node"]
+        # Runs before the walk had its own phase called it "topological_order".
+        walk = per_node.get("walk", per_node.get("topological_order", float("nan")))
         lines.append(
             "  autograd-engine's own loop per node, collector paused (lowest of a few steps): "
             f"forward {per_node['forward']:.0f} ns, backward {per_node['backward']:.0f} ns "
-            f"(of which the topological order {per_node['topological_order']:.0f} ns), "
+            f"(of which the walk {walk:.0f} ns), "
             f"freeing the graph {per_node['free']:.0f} ns, update {per_node['update']:.0f} ns"
         )
     return lines

@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from autograd_engine import Value, compile_graph, topological_order
+from autograd_engine import Value, compile_graph, graph
 from autograd_engine.gc_pause import collector_paused
 
 from .engines import (
@@ -371,8 +371,9 @@ def fresh_process_plan(skipped: dict[str, str]) -> tuple[list[str], list[str]]:
 def eager_profile(problem: Problem, repeats: int) -> dict[str, Any]:
     """Where this engine's eager demo step spends its time, per phase, the collector paused.
 
-    Phases: ``forward`` (building the loss graph), ``topological_order`` (the walk
-    ``backward()`` starts with), ``backward`` (the whole pass, that walk included),
+    Phases: ``forward`` (building the loss graph), ``walk`` (the walk ``backward()``
+    starts with, :func:`autograd_engine.graph._walk`), ``backward`` (the whole pass, that
+    walk included),
     ``update`` (the SGD update), and ``free`` (dropping the graph: reference counting
     frees every node). CPU seconds, the lowest of ``repeats`` steps, and per node.
     """
@@ -389,7 +390,12 @@ def eager_profile(problem: Problem, repeats: int) -> dict[str, Any]:
     with collector_paused():
         for _ in range(repeats):
             loss = timed("forward", model.loss)
-            nodes = len(timed("topological_order", partial(topological_order, loss)))
+            order: list[Any] = []
+            leaves: list[Any] = []
+            constants: list[Any] = []
+            timed("walk", partial(graph._walk, loss, order, leaves, constants))
+            nodes = len(order) + len(leaves) + len(constants)
+            del order, leaves, constants  # only the loss may keep the graph alive
             model.engine.zero_grad(model.params)
             timed("backward", loss.backward)
             timed("update", model.step_update)

@@ -1,11 +1,12 @@
 """The graph walk and the backward pass on random graphs, checked against a reference.
 
-The walk marks the nodes it reaches in a slot of theirs (``Value._mark``) instead of
-keeping a set, and lists a node at once when its parents already are. These tests build
-random graphs with shared subexpressions, where a wrong mark would list a node twice or
-skip it, and compare with a reference that shares no code with the engine: the graph is
-built from a list of steps, which is itself a topological order, so reverse mode over that
-list gives every gradient (the chain rule with each op's derivative written out here).
+``backward()``'s walk marks the nodes it reaches in their own ``.grad`` instead of keeping a
+set, and lists a node at once when its parents already are; ``topological_order`` is the
+plain version with a set. These tests build random graphs with shared subexpressions, where
+a wrong mark would list a node twice or skip it, and compare both with a reference that
+shares no code with the engine: the graph is built from a list of steps, which is itself a
+topological order, so reverse mode over that list gives every gradient (the chain rule with
+each op's derivative written out here).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
-from autograd_engine import Value, ops, topological_order
+from autograd_engine import Value, graph, ops, topological_order
 from autograd_engine.value import Constant
 
 # A three-input op, so the walk's path for a tuple of further parents is exercised too.
@@ -137,6 +138,20 @@ def check(root: Value, xs: list[Value]) -> None:
     assert [id(n) for n in order] == [id(n) for n in reference]
     expected = reference_grads(root, reference)
     before = {x: x.grad for x in xs}
+    # backward()'s own walk: the same order, split into non-leaves, leaves (each with the
+    # gradient it held) and constants, and every gradient of the graph set to zero.
+    walked: list[Value] = []
+    kept: list[tuple[Value, float | None]] = []
+    constants: list[Value] = []
+    graph._walk(root, walked, kept, constants)
+    assert [id(n) for n in walked] == [id(n) for n in reference if not n.is_leaf]
+    assert [id(n) for n in constants] == [id(n) for n in reference if n.is_constant]
+    assert [(id(leaf), grad) for leaf, grad in kept] == [
+        (id(n), before[n]) for n in reference if n.is_leaf and not n.is_constant
+    ]
+    assert all(n.grad == 0.0 for n in reference)
+    for leaf, grad in kept:
+        leaf.grad = grad  # type: ignore[assignment]  # as it was, for backward() below
     try:
         root.backward()
     except OverflowError:

@@ -185,11 +185,11 @@ def test_heaps_are_made_as_named() -> None:
 
 def test_the_profile_line_names_each_phase_per_node() -> None:
     results = _fresh_results()
-    per_node = {"forward": 500.4, "backward": 700, "topological_order": 450, "free": 110}
+    per_node = {"forward": 500.4, "backward": 700, "walk": 450, "free": 110}
     results["eager_profile"] = {"nanoseconds_per_node": {**per_node, "update": 2}}
     text = "\n".join(_fresh_lines(results))
     assert (
-        "forward 500 ns, backward 700 ns (of which the topological order 450 ns), "
+        "forward 500 ns, backward 700 ns (of which the walk 450 ns), "
         "freeing the graph 110 ns, update 2 ns"
     ) in text
     assert "collector paused" not in "\n".join(_fresh_lines(_fresh_results()))
@@ -200,7 +200,7 @@ def test_the_profile_measures_each_phase_once_per_step() -> None:
     from benchmarks.workload import make_problem
 
     profile = eager_profile(make_problem(n_points=2), 1)
-    assert set(profile["seconds"]) == {"forward", "topological_order", "backward", "update", "free"}
+    assert set(profile["seconds"]) == {"forward", "walk", "backward", "update", "free"}
     assert profile["nodes"] > 600  # two points through MLP(2, [16, 16, 1]), and the L2 term
     assert gc.isenabled()
 
