@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .pyodide import format_lines
+
 __all__ = [
     "GOAL_TITLES",
     "format_report",
@@ -363,6 +365,8 @@ def format_report(results: dict[str, Any]) -> str:
     lines += _overhead_lines(results)
     if "fresh_processes" in results:
         lines += _fresh_lines(results)
+    if "pyodide" in results:
+        lines += format_lines(results["pyodide"])
     for key, title in GOAL_TITLES.items():
         if key in results:
             lines += ["", f"Goals: {title}", *_goal_lines(results[key])]
