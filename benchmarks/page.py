@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import digits, scaling
-from .pyodide import page_lines
+from .pyodide_report import page_lines
 from .report import (
     COMPILED,
     EAGER,

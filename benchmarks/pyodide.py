@@ -19,10 +19,13 @@ one fresh CPython process, each running :func:`time_here`: one untimed warm-up s
 * The code is this checkout's, as it is on disk now: every ``.py`` file of
   ``autograd_engine/``, ``nn/`` and ``benchmarks/`` is written into Pyodide's in-memory file
   system, and micrograd's two pure-Python files from the package installed here.
-* The clock is :func:`time.perf_counter`, wall-clock seconds, in both interpreters (in
-  Pyodide it is ``clock_gettime(CLOCK_MONOTONIC)``, which Node serves from its monotonic
-  clock): a WebAssembly runtime has no separate CPU clock worth trusting. So on a loaded
-  machine both columns also count time spent waiting for a core.
+* The clock is :func:`time.perf_counter`, wall-clock seconds, the same in both interpreters
+  so that their columns compare (in Pyodide it is ``clock_gettime(CLOCK_MONOTONIC)``, served
+  by Node). On a loaded machine both also count time spent waiting for a core; the
+  fresh-process table of :mod:`benchmarks.suite` counts CPU time instead.
+* The two columns differ in more than WebAssembly: Pyodide 314.0.7 is Python 3.14, and this
+  CPython may be older; their cycle collectors differ most (what a collection costs, when
+  it runs), so compare the collector-off figures for the interpreters themselves.
 * Collector off: :func:`gc.disable`, and before each timed step an untimed
   :func:`gc.collect` frees what the step before left (micrograd's graphs are reference
   cycles; this engine's are freed by reference counting inside the step, so they are timed).
@@ -40,7 +43,6 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -48,15 +50,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .measure import spread
+
 __all__ = [
     "DEFAULT_ENGINES",
-    "ENGINE_NAMES",
+    "PAIRS",
+    "Runner",
     "available_engines",
     "compare",
-    "format_lines",
     "main",
     "missing",
-    "page_lines",
     "run_in_cpython",
     "run_in_pyodide",
     "time_here",
@@ -73,22 +76,6 @@ PACKAGES = ("autograd_engine", "nn", "benchmarks")
 CHECKOUT_IN_PYODIDE = "/home/pyodide/checkout"
 #: The engines timed by default, in this order.
 DEFAULT_ENGINES = ("ours", "micrograd", "ours-nn", "micrograd-nn")
-#: How the report names them.
-ENGINE_NAMES = {
-    "ours": "autograd-engine, the demo's own loop",
-    "ours-fit": "autograd-engine, nn.train_step (fit)",
-    "micrograd": "micrograd 0.1.0",
-    "ours-nn": "autograd-engine nn.MLP, a user's loop",
-    "micrograd-nn": "micrograd nn.MLP, a user's loop",
-}
-#: The same, short, for the rows of ratios.
-SHORT_NAMES = {
-    "ours": "autograd-engine",
-    "ours-fit": "autograd-engine fit",
-    "micrograd": "micrograd",
-    "ours-nn": "autograd-engine nn.MLP",
-    "micrograd-nn": "micrograd nn.MLP",
-}
 #: Each engine of ours and the micrograd step it is compared with.
 PAIRS = {"ours": "micrograd", "ours-fit": "micrograd", "ours-nn": "micrograd-nn"}
 #: The first losses of the two interpreters may differ by this much, relatively, at most.
@@ -278,9 +265,9 @@ def _summary(measured: dict[str, Any]) -> dict[str, Any]:
     seconds = measured["seconds"]
     off = measured["collector_off_seconds"]
     return {
-        "seconds": _spread(seconds),
+        "seconds": spread(seconds),
         "collector_share": sum(measured["collector_seconds"]) / sum(seconds),
-        "collector_off_seconds": _spread(off),
+        "collector_off_seconds": spread(off),
         "first_loss": measured["first_loss"],
         "python": measured["python"],
         "samples": {
@@ -289,10 +276,6 @@ def _summary(measured: dict[str, Any]) -> dict[str, Any]:
             "collector_off_seconds": off,
         },
     }
-
-
-def _spread(values: Sequence[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 #: Runs one engine in one fresh interpreter: ``(engine, steps) -> time_here's dict``.
@@ -353,86 +336,6 @@ def compare(
                 for interpreter in ("cpython", "pyodide")
             }
     return results
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds * 1e3:,.1f} ms"
-
-
-def _title(results: dict[str, Any]) -> str:
-    return (
-        f"The demo step under Pyodide {results['pyodide']} (WebAssembly, Python "
-        f"{results['pyodide_python']}, Node {results['node']}) beside CPython {results['cpython']}"
-    )
-
-
-def format_lines(results: dict[str, Any]) -> list[str]:
-    """The report's table: per engine, its step in CPython and in Pyodide (collector on, the
-    share of it in the collector, collector off), and each engine of ours against micrograd
-    in both interpreters."""
-    interpreters = {
-        "cpython": f"CPython {results['cpython']}",
-        "pyodide": f"Pyodide {results['pyodide']} (Python {results['pyodide_python']})",
-    }
-    lines = [
-        "",
-        f"{_title(results)}:",
-        f"one fresh interpreter per engine, {results['steps']} steps after a warm-up, "
-        f"{results['clock']};",
-        "step: median [lowest - highest] of the steps; in gc: the share of it in the cycle "
-        "collector;",
-        "collector off: gc.disable(), and what a step left is collected untimed before the next.",
-        f"{'engine / interpreter':<40}{'step':>12}{'range':>26}{'in gc':>8}"
-        f"{'collector off':>15}{'vs CPython':>12}",
-    ]
-    for engine, entry in results["engines"].items():
-        lines.append(ENGINE_NAMES[engine])
-        for interpreter, name in interpreters.items():
-            measured = entry[interpreter]
-            seconds = measured["seconds"]
-            spread_text = f"[{_duration(seconds['min'])} - {_duration(seconds['max'])}]"
-            slowdown = seconds["median"] / entry["cpython"]["seconds"]["median"]
-            versus = "" if interpreter == "cpython" else f"{slowdown:.2f}x"
-            lines.append(
-                f"  {name:<38}{_duration(seconds['median']):>12}{spread_text:>26}"
-                f"{measured['collector_share']:>8.0%}"
-                f"{_duration(measured['collector_off_seconds']['median']):>15}{versus:>12}".rstrip()
-            )
-    for ours, ratio in results["ratios"].items():
-        lines.append(
-            f"{SHORT_NAMES[ours]} vs {SHORT_NAMES[PAIRS[ours]]}: how many times faster "
-            "(their median steps divided)"
-        )
-        for interpreter, name in interpreters.items():
-            on, off = ratio[interpreter]["seconds"], ratio[interpreter]["collector_off_seconds"]
-            lines.append(f"  {name:<38}{f'{on:.1f}x':>12}{'':>34}{f'{off:.1f}x':>15}")
-    return lines
-
-
-def page_lines(results: dict[str, Any]) -> list[str]:
-    """The same comparison as a Markdown table, for the documentation's benchmarks page."""
-    lines = [
-        f"{_title(results)}: one fresh interpreter per engine, "
-        f"{results['steps']} steps after a warm-up, {results['clock']}, median of the steps. "
-        "Collector off: `gc.disable()`, what a step left collected untimed before the next.",
-        "",
-        "| engine | CPython | Pyodide | Pyodide / CPython | collector off: CPython | Pyodide |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for engine, entry in results["engines"].items():
-        on = [entry[key]["seconds"]["median"] for key in ("cpython", "pyodide")]
-        off = [entry[key]["collector_off_seconds"]["median"] for key in ("cpython", "pyodide")]
-        times = " | ".join(_duration(seconds) for seconds in on)
-        times_off = " | ".join(_duration(seconds) for seconds in off)
-        lines.append(f"| {ENGINE_NAMES[engine]} | {times} | {on[1] / on[0]:.2f}x | {times_off} |")
-    for ours, ratio in results["ratios"].items():
-        cpython, pyodide = ratio["cpython"], ratio["pyodide"]
-        lines.append(
-            f"| *{SHORT_NAMES[ours]} vs {SHORT_NAMES[PAIRS[ours]]}* "
-            f"| {cpython['seconds']:.1f}x | {pyodide['seconds']:.1f}x | "
-            f"| {cpython['collector_off_seconds']:.1f}x | {pyodide['collector_off_seconds']:.1f}x |"
-        )
-    return lines
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .pyodide import format_lines
+from .pyodide_report import format_lines
 
 __all__ = [
     "GOAL_TITLES",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import pyodide
+from benchmarks import pyodide, pyodide_report
 from benchmarks.engines import ScalarModel, ours_engine
 from benchmarks.page import benchmarks_page
 from benchmarks.report import format_report
@@ -182,11 +182,11 @@ def test_a_different_loss_in_pyodide_stops_the_run_with_both_values() -> None:
 
 @pytest.mark.usefixtures("with_node_version")
 def test_the_report_table_shows_both_interpreters_and_the_ratios() -> None:
-    text = "\n".join(pyodide.format_lines(fake_comparison()))
+    text = "\n".join(pyodide_report.format_lines(fake_comparison()))
     assert "The demo step under Pyodide 314.0.7 (WebAssembly, Python 3.14" in text
     assert "Node v0.fake) beside CPython" in text
     assert "time.perf_counter()" in text
-    for name in pyodide.ENGINE_NAMES.values():
+    for name in pyodide_report.ENGINE_NAMES.values():
         if "fit" not in name:
             assert f"\n{name}\n" in text
     # ours in CPython: median 50 ms of 45 - 60 ms, a quarter in gc, 25 ms with it off.
@@ -241,5 +241,5 @@ def test_the_demo_step_really_runs_under_pyodide_and_agrees_with_cpython() -> No
         assert entry["pyodide"]["first_loss"] == pytest.approx(expected, rel=1e-9)
         assert entry["pyodide"]["seconds"]["median"] > 0
     assert set(results["ratios"]) == {"ours"}
-    text = "\n".join(pyodide.format_lines(results))
+    text = "\n".join(pyodide_report.format_lines(results))
     assert "autograd-engine vs micrograd: how many times faster" in text
