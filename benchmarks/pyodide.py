@@ -11,7 +11,7 @@ What runs: for each engine (:data:`DEFAULT_ENGINES`: this engine and micrograd 0
 scalars, and a user's loop over each library's ``nn.MLP``; see
 :func:`benchmarks.fresh_process.make_step`), one fresh Pyodide in a new Node process, and
 one fresh CPython process, each running :func:`time_here`: one untimed warm-up step, then
-``steps`` timed steps with the cycle collector on, then ``steps`` with it off.
+``steps`` timed steps with the cycle collector on and ``steps`` with it off, taking turns.
 
 * Pyodide is the one ``lab/package.json`` pins (314.0.7: Python 3.14), from
   ``lab/node_modules`` where ``npm ci`` puts it (``make bench`` and ``make lab`` run it). Only
@@ -50,7 +50,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .measure import spread
+from .measure import CollectorClock, spread
 
 __all__ = [
     "DEFAULT_ENGINES",
@@ -87,9 +87,12 @@ CLOCK = "time.perf_counter() (wall-clock seconds)"
 def time_here(engine: str, steps: int) -> dict[str, Any]:
     """Time the demo step of ``engine`` in *this* interpreter (what each fresh one runs).
 
-    One untimed warm-up step (after a ``gc.collect()``), ``steps`` timed steps with the
-    collector on (how long it ran in each, through ``gc.callbacks``), then ``steps`` with
-    it disabled, each after an untimed ``gc.collect()``. Wall seconds, :func:`time.perf_counter`.
+    One untimed warm-up step (after a ``gc.collect()``), then ``steps`` pairs of timed steps
+    taking turns, so that a burst of load from elsewhere touches both kinds: one with the
+    cycle collector on (and how long it ran in that step, through ``gc.callbacks``), one
+    with it disabled, after an untimed ``gc.collect()`` of what the step before left. A
+    step with the collector on pays for collecting the step before it, as in a training
+    loop. Wall seconds, :func:`time.perf_counter`. The collector's state is put back after.
 
     Returns:
         ``{"engine", "python", "platform", "first_loss", "seconds", "collector_seconds",
@@ -99,37 +102,44 @@ def time_here(engine: str, steps: int) -> dict[str, Any]:
         ValueError: ``steps`` is below 1.
     """
     from .fresh_process import make_step
-    from .measure import time_repeats
 
     if steps < 1:
         raise ValueError(f"time_here: steps must be at least 1, got {steps}")
     step = make_step(engine)
-    losses: list[float] = []
-
-    def recorded() -> None:
-        losses.append(step())
-
     clock = time.perf_counter
-    on = time_repeats(recorded, steps, clock=clock)
+    on: list[float] = []
+    in_collector: list[float] = []
     off: list[float] = []
     was_enabled = gc.isenabled()
-    gc.disable()
+    collector = CollectorClock(clock)
+    gc.enable()
+    gc.collect()
+    first_loss = step()
+    gc.callbacks.append(collector)
     try:
         for _ in range(steps):
+            collector.total = 0.0
+            start = clock()
+            step()
+            on.append(clock() - start)
+            in_collector.append(collector.total)
+            gc.disable()
             gc.collect()
             start = clock()
             step()
             off.append(clock() - start)
-    finally:
-        if was_enabled:
             gc.enable()
+    finally:
+        gc.callbacks.remove(collector)
+        if not was_enabled:
+            gc.disable()
     return {
         "engine": engine,
         "python": platform.python_version(),
         "platform": sys.platform,
-        "first_loss": losses[0],
-        "seconds": on.seconds,
-        "collector_seconds": on.collector_seconds,
+        "first_loss": first_loss,
+        "seconds": on,
+        "collector_seconds": in_collector,
         "collector_off_seconds": off,
     }
 

@@ -50,11 +50,11 @@ def format_lines(results: dict[str, Any]) -> list[str]:
     lines = [
         "",
         f"{_title(results)}:",
-        f"one fresh interpreter per engine, {results['steps']} steps after a warm-up, "
-        f"{results['clock']};",
-        "step: median [lowest - highest] of the steps; in gc: the share of it in the cycle "
-        "collector;",
-        "collector off: gc.disable(), and what a step left is collected untimed before the next.",
+        f"one fresh interpreter per engine; after a warm-up, {results['steps']} steps with the "
+        f"collector on and {results['steps']} off, taking turns;",
+        f"{results['clock']}; step: median [lowest - highest] of the steps;",
+        "in gc: the share of the step in the cycle collector; collector off: gc.disable(), and",
+        "what a step left is collected untimed before the next.",
         f"{'engine / interpreter':<40}{'step':>12}{'range':>26}{'in gc':>8}"
         f"{'collector off':>15}{'vs CPython':>12}",
     ]
@@ -86,7 +86,8 @@ def page_lines(results: dict[str, Any]) -> list[str]:
     """The same comparison as a Markdown table, for the documentation's benchmarks page."""
     lines = [
         f"{_title(results)}: one fresh interpreter per engine, "
-        f"{results['steps']} steps after a warm-up, {results['clock']}, median of the steps. "
+        f"{results['steps']} steps with the collector on and {results['steps']} off, taking turns, "
+        f"after a warm-up; {results['clock']}; median of the steps. "
         "Collector off: `gc.disable()`, what a step left collected untimed before the next.",
         "",
         "| engine | CPython | Pyodide | Pyodide / CPython | collector off: CPython | Pyodide |",
