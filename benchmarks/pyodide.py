@@ -11,7 +11,7 @@ What runs: for each engine (:data:`DEFAULT_ENGINES`: this engine and micrograd 0
 scalars, and a user's loop over each library's ``nn.MLP``; see
 :func:`benchmarks.fresh_process.make_step`), one fresh Pyodide in a new Node process, and
 one fresh CPython process, each running :func:`time_here`: one untimed warm-up step, then
-``steps`` timed steps with the cycle collector on and ``steps`` with it off, taking turns.
+``steps`` timed steps with the cycle collector on, then ``steps`` with it off.
 
 * Pyodide is the one ``lab/package.json`` pins (314.0.7: Python 3.14), from
   ``lab/node_modules`` where ``npm ci`` puts it (``make bench`` and ``make lab`` run it). Only
@@ -87,12 +87,16 @@ CLOCK = "time.perf_counter() (wall-clock seconds)"
 def time_here(engine: str, steps: int) -> dict[str, Any]:
     """Time the demo step of ``engine`` in *this* interpreter (what each fresh one runs).
 
-    One untimed warm-up step (after a ``gc.collect()``), then ``steps`` pairs of timed steps
-    taking turns, so that a burst of load from elsewhere touches both kinds: one with the
-    cycle collector on (and how long it ran in that step, through ``gc.callbacks``), one
-    with it disabled, after an untimed ``gc.collect()`` of what the step before left. A
-    step with the collector on pays for collecting the step before it, as in a training
-    loop. Wall seconds, :func:`time.perf_counter`. The collector's state is put back after.
+    One untimed warm-up step (after a ``gc.collect()``), then ``steps`` consecutive timed
+    steps with the cycle collector on (and how long it ran in each, through
+    ``gc.callbacks``), as in a training loop: each step pays for collecting what the one
+    before it left. Then ``steps`` with the collector disabled, each after an untimed
+    ``gc.collect()`` of what the step before left. Wall seconds, :func:`time.perf_counter`.
+    The collector's state is put back after.
+
+    The two kinds are not interleaved: a ``gc.collect()`` between steps would reset the
+    collector's counters, so the steps with it on would no longer run as a loop does
+    (micrograd's step in CPython 3.11 measured about a third faster that way).
 
     Returns:
         ``{"engine", "python", "platform", "first_loss", "seconds", "collector_seconds",
@@ -112,26 +116,30 @@ def time_here(engine: str, steps: int) -> dict[str, Any]:
     off: list[float] = []
     was_enabled = gc.isenabled()
     collector = CollectorClock(clock)
-    gc.enable()
-    gc.collect()
-    first_loss = step()
     gc.callbacks.append(collector)
     try:
+        gc.enable()
+        gc.collect()
+        first_loss = step()
         for _ in range(steps):
             collector.total = 0.0
             start = clock()
             step()
             on.append(clock() - start)
             in_collector.append(collector.total)
-            gc.disable()
+        gc.callbacks.remove(collector)
+        gc.disable()
+        for _ in range(steps):
             gc.collect()
             start = clock()
             step()
             off.append(clock() - start)
-            gc.enable()
     finally:
-        gc.callbacks.remove(collector)
-        if not was_enabled:
+        if collector in gc.callbacks:
+            gc.callbacks.remove(collector)
+        if was_enabled:
+            gc.enable()
+        else:
             gc.disable()
     return {
         "engine": engine,

@@ -51,7 +51,7 @@ def format_lines(results: dict[str, Any]) -> list[str]:
         "",
         f"{_title(results)}:",
         f"one fresh interpreter per engine; after a warm-up, {results['steps']} steps with the "
-        f"collector on and {results['steps']} off, taking turns;",
+        f"collector on, then {results['steps']} with it off;",
         f"{results['clock']}; step: median [lowest - highest] of the steps;",
         "in gc: the share of the step in the cycle collector; collector off: gc.disable(), and",
         "what a step left is collected untimed before the next.",
@@ -86,8 +86,8 @@ def page_lines(results: dict[str, Any]) -> list[str]:
     """The same comparison as a Markdown table, for the documentation's benchmarks page."""
     lines = [
         f"{_title(results)}: one fresh interpreter per engine, "
-        f"{results['steps']} steps with the collector on and {results['steps']} off, taking turns, "
-        f"after a warm-up; {results['clock']}; median of the steps. "
+        f"after a warm-up, {results['steps']} steps with the collector on, then {results['steps']} "
+        f"with it off; {results['clock']}; median of the steps. "
         "Collector off: `gc.disable()`, what a step left collected untimed before the next.",
         "",
         "| engine | CPython | Pyodide | Pyodide / CPython | collector off: CPython | Pyodide |",

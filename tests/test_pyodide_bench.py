@@ -120,11 +120,13 @@ def test_time_here_times_the_demo_step_and_leaves_the_collector_as_it_was(
     collector_was_enabled: bool,
 ) -> None:
     was = gc.isenabled()
+    callbacks = list(gc.callbacks)
     if not collector_was_enabled:
         gc.disable()
     try:
         measured = pyodide.time_here("ours", 1)
         assert gc.isenabled() is collector_was_enabled
+        assert gc.callbacks == callbacks
     finally:
         if was:
             gc.enable()
