@@ -84,6 +84,15 @@ LOSS_TOLERANCE = 1e-9
 CLOCK = "time.perf_counter() (wall-clock seconds)"
 
 
+def _check(engine: str, steps: int) -> None:
+    from .fresh_process import ENGINES
+
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+
+
 def time_here(engine: str, steps: int) -> dict[str, Any]:
     """Time the demo step of ``engine`` in *this* interpreter (what each fresh one runs).
 
@@ -103,12 +112,11 @@ def time_here(engine: str, steps: int) -> dict[str, Any]:
         "collector_off_seconds"}``, one number per timed step in the last three.
 
     Raises:
-        ValueError: ``steps`` is below 1.
+        ValueError: an unknown engine, or ``steps`` below 1.
     """
     from .fresh_process import make_step
 
-    if steps < 1:
-        raise ValueError(f"time_here: steps must be at least 1, got {steps}")
+    _check(engine, steps)
     step = make_step(engine)
     clock = time.perf_counter
     on: list[float] = []
@@ -318,8 +326,11 @@ def compare(
         on and off.
 
     Raises:
+        ValueError: an unknown engine, or ``steps`` below 1 (before anything runs).
         RuntimeError: an interpreter's first loss differs from the other's.
     """
+    for engine in engines:
+        _check(engine, steps)
     results: dict[str, Any] = {
         "pyodide": _package_version("package.json"),
         "pyodide_python": _package_version("pyodide-lock.json"),

@@ -23,5 +23,11 @@ for (const [path, text] of Object.entries(job.files)) {
 }
 const sys = pyodide.pyimport("sys");
 for (const path of [...job.paths].reverse()) sys.path.insert(0, path);
-const result = pyodide.runPython(job.code);
-process.stdout.write(`${result}\n`);
+try {
+  process.stdout.write(`${pyodide.runPython(job.code)}\n`);
+} catch (error) {
+  // A Python exception's message is its traceback; Node's own report would print the
+  // minified line of Pyodide's runtime that rethrew it instead.
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 1;
+}

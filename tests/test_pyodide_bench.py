@@ -138,6 +138,19 @@ def test_time_here_times_the_demo_step_and_leaves_the_collector_as_it_was(
         assert measured[key][0] >= 0
     with pytest.raises(ValueError, match="steps must be at least 1, got 0"):
         pyodide.time_here("ours", 0)
+    with pytest.raises(ValueError, match="unknown engine 'tinygrad'; expected one of ours, "):
+        pyodide.time_here("tinygrad", 1)
+
+
+@pytest.mark.usefixtures("with_node_version")
+def test_compare_checks_every_engine_before_running_any() -> None:
+    def never(engine: str, steps: int) -> dict[str, Any]:
+        raise AssertionError("nothing may run")
+
+    with pytest.raises(ValueError, match="unknown engine 'micrograd-fit'"):
+        pyodide.compare(["ours", "micrograd-fit"], 1, pyodide=never, cpython=never)
+    with pytest.raises(ValueError, match="steps must be at least 1"):
+        pyodide.compare(["ours"], 0, pyodide=never, cpython=never)
 
 
 @pytest.mark.usefixtures("with_node_version")
@@ -247,3 +260,6 @@ def test_the_demo_step_really_runs_under_pyodide_and_agrees_with_cpython() -> No
     assert set(results["ratios"]) == {"ours"}
     text = "\n".join(pyodide_report.format_lines(results))
     assert "autograd-engine vs micrograd: how many times faster" in text
+    # A Python error inside Pyodide comes back with its traceback's last line.
+    with pytest.raises(RuntimeError, match=r"(?s)under Pyodide failed.*unknown engine 'tinygrad'"):
+        pyodide.run_in_pyodide("tinygrad", 1)
