@@ -82,8 +82,11 @@ def make_step(engine: str) -> Callable[[], float]:
     """The demo step of ``engine`` (see :data:`ENGINES`), ready to call; it returns the loss.
 
     Raises:
+        ValueError: for an engine not in :data:`ENGINES`.
         ImportError: for a micrograd engine when micrograd is not installed.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     from .engines import FitStepModel, NNLoopModel, ScalarModel, micrograd_engine, ours_engine
     from .workload import make_problem
 

@@ -87,7 +87,7 @@ CLOCK = "time.perf_counter() (wall-clock seconds)"
 def _check(engine: str, steps: int) -> None:
     from .fresh_process import ENGINES
 
-    if engine not in ENGINES:
+    if engine not in ENGINES:  # make_step says so too, but only once an interpreter runs it
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import pyodide, pyodide_report
+from benchmarks import fresh_process, pyodide, pyodide_report
 from benchmarks.engines import ScalarModel, ours_engine
 from benchmarks.page import benchmarks_page
 from benchmarks.report import format_report
@@ -140,6 +140,8 @@ def test_time_here_times_the_demo_step_and_leaves_the_collector_as_it_was(
         pyodide.time_here("ours", 0)
     with pytest.raises(ValueError, match="unknown engine 'tinygrad'; expected one of ours, "):
         pyodide.time_here("tinygrad", 1)
+    with pytest.raises(ValueError, match="unknown engine 'tinygrad'"):
+        fresh_process.make_step("tinygrad")
 
 
 @pytest.mark.usefixtures("with_node_version")
