@@ -3,10 +3,9 @@
 Runs the one-process suite (:mod:`benchmarks.suite`), the same step under Pyodide beside
 CPython where Node and the lab's Pyodide are installed (:mod:`benchmarks.pyodide`), the
 scaling table and the mini-batch fit (:mod:`benchmarks.scaling`) and the digits
-(:mod:`benchmarks.digits`), prints each
-report, and writes every figure, with the machine that measured it, to one JSON file: the
-documentation's benchmarks page is generated from that file
-(:func:`benchmarks.page.benchmarks_page`).
+(:mod:`benchmarks.digits`), prints each report, and writes every figure, with the machine
+that measured it, to one JSON file: the documentation's benchmarks page is generated from
+that file (:func:`benchmarks.page.benchmarks_page`).
 """
 
 from __future__ import annotations
@@ -144,12 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     progress("where the eager step's time goes")
     results["eager_profile"] = suite.eager_profile(problem, 3)
-    reason = pyodide.missing()
-    if reason is None:
-        results["pyodide"] = pyodide.compare(
-            pyodide.available_engines(), 2 if options.quick else 5, progress
-        )
-    else:
+    beside_cpython, reason = pyodide.for_the_report(2 if options.quick else 5, progress)
+    if beside_cpython is not None:
+        results["pyodide"] = beside_cpython
+    if reason is not None:
         SKIPPED["Pyodide"] = reason
     results["skipped"] = dict(SKIPPED)
     results["goals"] = goals(results)

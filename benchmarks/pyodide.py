@@ -58,6 +58,7 @@ __all__ = [
     "Runner",
     "available_engines",
     "compare",
+    "for_the_report",
     "main",
     "missing",
     "run_in_cpython",
@@ -365,6 +366,27 @@ def compare(
                 for interpreter in ("cpython", "pyodide")
             }
     return results
+
+
+def for_the_report(
+    steps: int, progress: Callable[[str], None], run: Callable[..., dict[str, Any]] = compare
+) -> tuple[dict[str, Any] | None, str | None]:
+    """What ``make bench`` reports: :func:`compare` over :func:`available_engines`, or why not.
+
+    Returns:
+        ``(results, None)``; or ``(None, reason)`` when Node or Pyodide is missing, or when the
+        run failed (then the error is also printed on stderr: the rest of the benchmark's
+        figures are still worth keeping, and the report names the failure).
+    """
+    reason = missing()
+    if reason is not None:
+        return None, reason
+    try:
+        return run(available_engines(), steps, progress), None
+    except RuntimeError as error:
+        print(f"The step under Pyodide failed: {error}", file=sys.stderr)
+        lines = str(error).splitlines()  # what failed, and how (a traceback's last line)
+        return None, " ".join(["failed:", *dict.fromkeys([lines[0], lines[-1]])])
 
 
 def _parser() -> argparse.ArgumentParser:

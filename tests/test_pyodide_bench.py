@@ -91,6 +91,31 @@ def test_without_the_lab_s_pyodide_the_reason_names_the_folder_and_npm_ci(
     assert "npm ci" in reason
 
 
+def test_make_bench_reports_the_comparison_or_why_there_is_none(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[tuple[list[str], int]] = []
+
+    def compared(engines: list[str], steps: int, progress: Any) -> dict[str, Any]:
+        calls.append((engines, steps))
+        return {"engines": {}}
+
+    def failed(engines: list[str], steps: int, progress: Any) -> dict[str, Any]:
+        raise RuntimeError("the ours step under Pyodide failed (exit 1):\nTraceback\nOops: x")
+
+    monkeypatch.setattr(pyodide, "missing", lambda: None)
+    assert pyodide.for_the_report(5, print, run=compared) == ({"engines": {}}, None)
+    assert calls == [(list(pyodide.DEFAULT_ENGINES), 5)]
+    assert pyodide.for_the_report(5, print, run=failed) == (
+        None,
+        "failed: the ours step under Pyodide failed (exit 1): Oops: x",
+    )
+    assert "The step under Pyodide failed: the ours step" in capsys.readouterr().err
+    monkeypatch.setattr(pyodide, "missing", lambda: "Node is not installed")
+    assert pyodide.for_the_report(5, print, run=compared) == (None, "Node is not installed")
+    assert len(calls) == 1
+
+
 def test_micrograd_s_engines_are_left_out_where_it_is_not_installed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
