@@ -1,10 +1,11 @@
 """The command line: ``python -m benchmarks [--quick] [--repeats N] [--json PATH]``.
 
-Runs the one-process suite (:mod:`benchmarks.suite`), the scaling table and the mini-batch
-fit (:mod:`benchmarks.scaling`) and the digits (:mod:`benchmarks.digits`), prints each
-report, and writes every figure, with the machine that measured it, to one JSON file: the
-documentation's benchmarks page is generated from that file
-(:func:`benchmarks.page.benchmarks_page`).
+Runs the one-process suite (:mod:`benchmarks.suite`), the same step under Pyodide beside
+CPython where Node and the lab's Pyodide are installed (:mod:`benchmarks.pyodide`), the
+scaling table and the mini-batch fit (:mod:`benchmarks.scaling`) and the digits
+(:mod:`benchmarks.digits`), prints each report, and writes every figure, with the machine
+that measured it, to one JSON file: the documentation's benchmarks page is generated from
+that file (:func:`benchmarks.page.benchmarks_page`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import before_after, digits, scaling, suite
+from . import before_after, digits, pyodide, scaling, suite
 from .engines import SKIPPED
 from .measure import frozen_imports
 from .report import format_report, fresh_process_goals, goals, nn_loop_goal, overhead_goals
@@ -145,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     progress("where the eager step's time goes")
     results["eager_profile"] = suite.eager_profile(problem, 3)
+    beside_cpython, reason = pyodide.for_the_report(2 if options.quick else 5, progress)
+    if beside_cpython is not None:
+        results["pyodide"] = beside_cpython
+    if reason is not None:
+        SKIPPED["Pyodide"] = reason
     results["skipped"] = dict(SKIPPED)
     results["goals"] = goals(results)
     results["goals_overhead"] = overhead_goals(results)

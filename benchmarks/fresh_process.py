@@ -37,7 +37,7 @@ from typing import Any
 
 from .measure import time_repeats
 
-__all__ = ["ENGINES", "HEAPS", "main", "make_heap", "time_eager_steps", "time_steps"]
+__all__ = ["ENGINES", "HEAPS", "main", "make_heap", "make_step", "time_eager_steps", "time_steps"]
 
 #: The steps a fresh process can time (``--engine``): this engine driven by the benchmark's
 #: own loop (the graph built by user code, as in micrograd's demo), this engine through
@@ -86,7 +86,15 @@ def time_steps(step: Callable[[], Any], steps: int) -> dict[str, list[float]]:
     return {"seconds": timing.seconds, "collector_seconds": timing.collector_seconds}
 
 
-def _demo_step(engine: str) -> Callable[[], float]:
+def make_step(engine: str) -> Callable[[], float]:
+    """The demo step of ``engine`` (see :data:`ENGINES`), ready to call; it returns the loss.
+
+    Raises:
+        ValueError: for an engine not in :data:`ENGINES`.
+        ImportError: for a micrograd engine when micrograd is not installed.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     from .engines import FitStepModel, NNLoopModel, ScalarModel, micrograd_engine, ours_engine
     from .workload import make_problem
 
@@ -119,7 +127,7 @@ def time_eager_steps(
             _ = Value(1.0) * 2.0  # the mode does its work once: a checked, recorded node
         if value._node is not plain_node:
             raise RuntimeError("detect_anomaly() did not restore value._node on exit")
-    timing = time_steps(_demo_step(engine), steps)
+    timing = time_steps(make_step(engine), steps)
     del kept
     return {
         "engine": engine,

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "CollectorClock",
     "Timing",
     "alternating_order",
     "frozen_imports",
@@ -55,7 +56,7 @@ class Timing:
         return statistics.median(self.collector_seconds)
 
 
-class _CollectorClock:
+class CollectorClock:
     """Adds up the time the cycle collector runs (through ``gc.callbacks``)."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -87,7 +88,7 @@ def time_repeats(
     gc.collect()
     for _ in range(warmup):
         function()
-    collector = _CollectorClock(clock)
+    collector = CollectorClock(clock)
     gc.callbacks.append(collector)
     try:
         for _ in range(repeats):

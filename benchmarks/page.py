@@ -1,6 +1,7 @@
 """The documentation's benchmarks page, written from the JSON that ``make bench`` saves.
 
-The page shows only what one run measured, on the machine it names: the headline table, each
+The page shows only what one run measured, on the machine it names: the headline table, the
+same step under Pyodide beside CPython (when the run had Node and the lab's Pyodide), each
 goal met or not, the scaling table, and the whole printed report, formatted by the same
 functions that print it (:func:`benchmarks.report.format_report` and friends). The docs
 build calls :func:`benchmarks_page` on the committed snapshot ``docs/data/benchmarks.json``;
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import digits, scaling
+from .pyodide_report import page_lines
 from .report import (
     COMPILED,
     EAGER,
@@ -101,9 +103,10 @@ def benchmarks_page(results: dict[str, Any]) -> str:
         f"({results['demo_step']['node_counts'].get(EAGER, 0):,} graph nodes in this engine).",
         "",
         *_step_table(results),
-        "",
-        "## Goals",
     ]
+    if "pyodide" in results:
+        lines += ["", "## The same step under Pyodide", "", *page_lines(results["pyodide"])]
+    lines += ["", "## Goals"]
     for key, title in GOAL_TITLES.items():
         if key in results:
             lines += ["", f"### {title[0].upper()}{title[1:]}", "", *_goal_table(results[key])]

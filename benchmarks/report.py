@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import before_after
+from .pyodide_report import format_lines
 
 __all__ = [
     "GOAL_TITLES",
@@ -370,6 +371,8 @@ def format_report(results: dict[str, Any]) -> str:
     lines += _overhead_lines(results)
     if "fresh_processes" in results:
         lines += _fresh_lines(results)
+    if "pyodide" in results:
+        lines += format_lines(results["pyodide"])
     if "before_after" in results:
         lines += ["", before_after.format_report(results["before_after"])]
     for key, title in GOAL_TITLES.items():
