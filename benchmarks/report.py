@@ -135,12 +135,14 @@ FRESH_HEAPS = {
 
 def fresh_process_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The eager step's goals, from the fresh processes: >= 20x micrograd in a plain
-    process, >= 15x with a large heap, >= 3x with the cycle collector off, for the demo's
-    loop and for ``fit``'s step."""
+    process, >= 15x with a large heap, for the demo's loop and for ``fit``'s step; and
+    >= 3x with the cycle collector off, for the demo's loop on raw Values."""
     entries = []
     for heap, entry in results["fresh_processes"]["heaps"].items():
         target = FRESH_PROCESS_TARGETS[heap]
         for engine, ratio in entry.get("ratio_vs_micrograd", {}).items():
+            if heap == "collector-off" and engine != "ours":
+                continue  # a goal for raw Values; fit's step defers the collector itself
             entries.append(
                 {
                     "goal": f"eager step >= {target:.0f}x micrograd, {FRESH_HEAPS[heap]}: "

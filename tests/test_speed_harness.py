@@ -136,6 +136,17 @@ def test_goals_are_met_or_not_against_their_own_targets() -> None:
     )
 
 
+def test_the_collector_off_goal_is_for_raw_values_alone() -> None:
+    fresh = eager_in_fresh_processes(
+        ["ours", "ours-fit", "micrograd"], ["collector-off"], 2, 4, lambda _: None, FakeRunner()
+    )
+    goals = fresh_process_goals({"fresh_processes": fresh})
+    assert [(g["target"], g["ratio"]) for g in goals] == [(3.0, pytest.approx(10.0))]
+    assert goals[0]["goal"] == (
+        "eager step >= 3x micrograd, the cycle collector off: autograd-engine, the demo's own loop"
+    )
+
+
 def test_goal_lines_print_the_range() -> None:
     lines = _goal_lines(fresh_process_goals(_fresh_results()))
     assert lines[0] == (
