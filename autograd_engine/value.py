@@ -198,9 +198,24 @@ class Value(metaclass=_ValueType):
             state["label"] = label
         return state
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
+    def __setstate__(self, state: dict[str, Any] | tuple[None, dict[str, Any]]) -> None:
+        if isinstance(state, tuple):  # pickled by a version whose label was a slot
+            state = state[1]
         for name, item in state.items():
-            setattr(self, name, item)
+            if name != "_mark":  # a slot of that version's walk, gone since
+                setattr(self, name, item)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass may add methods, not an ``__init__``: nodes are made by a bare class
+        call (see ``_ValueType``), which would call it with no arguments."""
+        super().__init_subclass__(**kwargs)
+        if "__init__" in vars(cls):
+            raise TypeError(
+                f"{cls.__name__} defines __init__, which a subclass of Value cannot: every "
+                "operation makes its result by calling the class with no arguments. Give it "
+                "a classmethod constructor instead (def make(cls, data, ...): "
+                "value = cls(data); ...; return value)."
+            )
 
     @property
     def data(self) -> float:

@@ -101,6 +101,28 @@ def test_a_node_is_made_without_any_python_constructor() -> None:
         Value("3")
 
 
+def test_a_subclass_may_not_define_init_and_is_told_why() -> None:
+    with pytest.raises(TypeError, match="defines __init__, which a subclass of Value cannot"):
+
+        class Named(Value):  # defining it is the test
+            def __init__(self, data: float) -> None: ...
+
+    class Doubled(Value):
+        __slots__ = ()
+
+        def doubled(self) -> Value:
+            return self * 2.0
+
+    assert Doubled(1.5).doubled().data == 3.0
+
+
+def test_a_pickle_of_the_version_with_a_label_slot_still_loads() -> None:
+    old_state = (None, {"_data": 2.0, "grad": 0.5, "label": "w", "_mark": None, "_op": None})
+    value = Value(0.0)
+    value.__setstate__(old_state)
+    assert (value.data, value.grad, value.label) == (2.0, 0.5, "w")
+
+
 def test_an_op_of_three_inputs_backpropagates_to_each() -> None:
     a, b, c = Value(1.0), Value(2.0), Value(3.0)
     product = Op(
