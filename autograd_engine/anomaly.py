@@ -141,9 +141,9 @@ def detect_anomaly() -> Iterator[None]:
         if _depth == 0:
             _plain_node = value._node
             value._node = _checking_node
-            # + and * make their nodes without _node while every result is finite: close
-            # that window, so that theirs go through the checking _node as well.
-            value._LOW = value._HIGH = 0.0
+            # + and * make their nodes without _node while every result is finite: no
+            # number equals NaN, so theirs go through the checking _node as well.
+            value._FINITE = math.nan
         _depth += 1
     try:
         yield
@@ -153,4 +153,4 @@ def detect_anomaly() -> Iterator[None]:
             if _depth == 0:
                 assert _plain_node is not None
                 value._node = _plain_node
-                value._LOW, value._HIGH = -math.inf, math.inf
+                value._FINITE = 0.0

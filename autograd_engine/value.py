@@ -29,12 +29,14 @@ from .grad_mode import grad_enabled, no_grad_anywhere
 __all__ = ["Constant", "Value"]
 
 _INF, _NEG_INF = math.inf, -math.inf
-# The results ``+`` and ``*`` make on their fast path: _LOW < result < _HIGH, the finite
-# numbers. Anything else (NaN, ±inf) goes through _node, where the policy decides.
-# detect_anomaly() closes this window (both set to 0.0, so no number passes) and so sends
-# every + and * through _node too, which it has replaced by its checking version: the mode
-# costs these two methods nothing while it is off (see autograd_engine.anomaly).
-_LOW, _HIGH = _NEG_INF, _INF
+# The results ``+`` and ``*`` make on their fast path: those with ``x - x == _FINITE``.
+# x - x is exactly 0.0 for every finite x and NaN for ±inf and NaN, so with _FINITE = 0.0
+# that one subtraction and comparison passes the finite numbers; anything else goes
+# through _node, where the policy decides. detect_anomaly() sets _FINITE to NaN, which no
+# number equals, and so sends every + and * through _node too, which it has replaced by its
+# checking version: the mode costs these two methods nothing while it is off (see
+# autograd_engine.anomaly).
+_FINITE = 0.0
 # The ops of the hottest methods, bound once: a module global is one lookup, ``ops.ADD`` two.
 _ADD, _MUL, _SUB, _NEG, _RELU = ops.ADD, ops.MUL, ops.SUB, ops.NEG, ops.RELU
 
@@ -390,7 +392,7 @@ class Value(metaclass=_ValueType):
             if right is None:
                 return NotImplemented
         data = self._data + right._data
-        if not _LOW < data < _HIGH:
+        if data - data != _FINITE:
             return _node(data, _ADD, self, right)  # NaN, ±inf or anomaly mode: the policy
         # What _node does, written out here and in __mul__: + and * make most nodes of a
         # network, and a Python call per node is a quarter of the cost of making one.
@@ -415,7 +417,7 @@ class Value(metaclass=_ValueType):
             if right is None:
                 return NotImplemented
         data = self._data * right._data
-        if not _LOW < data < _HIGH:
+        if data - data != _FINITE:
             return _node(data, _MUL, self, right)  # NaN, ±inf or anomaly mode: the policy
         out: Value = _new_value()  # _node written out (see __add__)
         out._data = data
