@@ -13,11 +13,13 @@ records its outputs and inputs. Drawings then name a scope's output by its path 
 collapse a whole scope into one box (``draw_dot(root, group="neuron")``).
 
 Why outputs and inputs, rather than a tag on every node: making a node is the engine's hot
-path, and scopes must cost nothing there. So node creation is untouched; a scope writes one
-*record* per output into a weak dictionary (freed with the graph), and which nodes lie
-inside a scope is worked out only when a drawing asks (:func:`scope_members`): everything
-the outputs were computed from, back to the recorded inputs or to the outputs of another
-scope. With no scope active, :func:`record_outputs` returns at once and nothing is stored.
+path, and scopes must cost nothing there. So node creation is untouched; a module call
+makes one small tuple (its *frame*: which call, of what, from what inputs), and each output
+gets one entry pointing to it in a dictionary keyed by weak references, which drops the
+entry as the node is freed. Which nodes lie inside a scope is worked out only when a
+drawing asks (:func:`scope_members`): everything the outputs were computed from, back to
+the recorded inputs or to the outputs of another scope. With no scope active,
+:func:`record_outputs` returns at once and nothing is stored.
 """
 
 from __future__ import annotations
@@ -45,9 +47,11 @@ __all__ = [
 ]
 
 
-# One active scope: (enclosing frame or None, name, kind, call number). A chain of these is
-# cheap to make (one tuple per module call); paths are joined only when a drawing asks.
-_Frame = tuple[Any, str, str, int]
+# One scope call: (enclosing call or None, name, kind, call number, inputs). It is both what
+# the context variable holds while the call runs (the innermost active scope, linked to the
+# ones around it) and, afterwards, the record of what the call made: one tuple per module
+# call, made before the call, serves both. Paths are joined only when a drawing asks.
+_Frame = tuple[Any, str, str, int, tuple[Any, ...]]
 
 
 class ScopeRecord:
@@ -63,16 +67,30 @@ class ScopeRecord:
         inputs: what the scope was called with (Values, or lists of them); the walk that
             finds a scope's nodes stops there.
 
-    Records compare by identity: one per scope call. ``path`` and ``levels`` are worked out
-    on first use, so recording costs one small object per call.
+    One scope call is one record: two records of the same call (from two
+    :func:`scope_of` questions about its outputs) are equal and hash alike, and records of
+    different calls are never equal, even with the same path. A record is a view made when
+    asked for; ``path`` and ``levels`` are worked out on first use.
     """
 
-    __slots__ = ("_frame", "_levels", "inputs")
+    __slots__ = ("_frame", "_levels")
 
-    def __init__(self, frame: _Frame, inputs: tuple[Any, ...] = ()) -> None:
+    def __init__(self, frame: _Frame) -> None:
         self._frame = frame
         self._levels: tuple[tuple[str, str, int], ...] | None = None
-        self.inputs = inputs
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ScopeRecord) and other._frame is self._frame
+
+    def __hash__(self) -> int:
+        return id(self._frame)
+
+    def __repr__(self) -> str:
+        return f"ScopeRecord(path={self.path!r}, kind={self.kind!r}, call={self.levels[-1][2]})"
+
+    @property
+    def inputs(self) -> tuple[Any, ...]:
+        return self._frame[4]
 
     @property
     def levels(self) -> tuple[tuple[str, str, int], ...]:
@@ -98,7 +116,7 @@ def _levels(frame: _Frame | None) -> tuple[tuple[str, str, int], ...]:
         frame = frame[0]
     levels = []
     path = ""
-    for _, name, kind, call in reversed(chain):
+    for _, name, kind, call, _ in reversed(chain):
         path = f"{path}.{name}" if path and name else path or name
         levels.append((path, kind, call))
     return tuple(levels)
@@ -111,17 +129,15 @@ _innermost: ContextVar[_Frame | None] = ContextVar("autograd_engine_scope", defa
 _innermost_scope = _innermost.get
 _enter, _leave = _innermost.set, _innermost.reset
 _calls = itertools.count()
-# Output node -> the record of the innermost scope that made it, keyed by a weak reference
-# to the node whose callback drops the entry as the node is freed: a record lives exactly as
-# long as its node. (A plain dict and a one-line callback: a WeakKeyDictionary does the
-# same in several Python-level calls per entry, which nn pays on every neuron call.)
-_records: dict[weakref.ref[Value], ScopeRecord] = {}
+# Output node -> the frame of the innermost scope call that made it. The key is a weak
+# reference to the node, and the reference's callback is this dictionary's own ``pop``: as
+# the node is freed, Python calls ``_records.pop(key)`` and the entry goes with it, without
+# a line of Python running. (A dead weak reference keeps its hash, and the dictionary finds
+# its own key object by identity, so the pop always finds it.) So a record lives exactly as
+# long as its node, and costs one weak reference per output.
+_records: dict[weakref.ref[Value], _Frame] = {}
 _ref = weakref.ref
-
-
-def _forget(key: weakref.ref[Value]) -> None:
-    """Called by Python as a recorded node is freed: its record goes with it."""
-    _records.pop(key, None)
+_forget = _records.pop
 
 
 def current_scope() -> str:
@@ -144,7 +160,7 @@ def push_scope(name: str, kind: str = "") -> None:
     with :func:`pop_scope` in a ``try``/``finally``. An empty name adds no path component
     (the top module of a network), but still a level of kind ``kind``.
     """
-    _enter((_innermost_scope(), name, kind, next(_calls)))
+    _enter((_innermost_scope(), name, kind, next(_calls), ()))
 
 
 def pop_scope() -> None:
@@ -185,24 +201,25 @@ def record_outputs(outputs: Any, inputs: Iterable[Any] = ()) -> None:
     """
     frame = _innermost_scope()
     if frame is not None:
-        _record(outputs, frame, tuple(inputs))
+        parent, name, kind, call, _ = frame
+        _record(outputs, (parent, name, kind, call, tuple(inputs)))
 
 
-def _record(outputs: Any, frame: _Frame, inputs: tuple[Any, ...]) -> None:
-    """:func:`record_outputs` for the scope ``frame``."""
+def _record(outputs: Any, frame: _Frame) -> None:
+    """Record ``outputs`` as made by the scope call ``frame`` (see :func:`record_outputs`)."""
     if type(outputs) is Value:
-        # Kept only if no inner scope recorded this output first (setdefault keeps theirs).
-        _records.setdefault(_ref(outputs, _forget), ScopeRecord(frame, inputs))
+        # Kept only if no inner scope recorded this output first (setdefault keeps theirs;
+        # the new weak reference is then dropped at once, and its callback with it).
+        _records.setdefault(_ref(outputs, _forget), frame)
         return
     if not isinstance(outputs, list | tuple) or not outputs:
         return
     first = outputs[0]
     if isinstance(first, Value) and _ref(first) in _records:
         return
-    record = ScopeRecord(frame, inputs)
     for item in outputs:
         if isinstance(item, Value):
-            _records.setdefault(_ref(item, _forget), record)
+            _records.setdefault(_ref(item, _forget), frame)
 
 
 def call_in_scope(
@@ -212,22 +229,26 @@ def call_in_scope(
 
     What an ``nn`` module call does: :func:`push_scope`, the call, :func:`record_outputs`
     (while graphs are recorded) and :func:`pop_scope`, in one function, because it runs for
-    every neuron of every example.
+    every neuron of every example. The frame it enters is also the record its outputs get.
     """
-    frame = (_innermost_scope(), name, kind, next(_calls))
+    frame = (_innermost_scope(), name, kind, next(_calls), args)
     token = _enter(frame)
     try:
-        out = function(*args, **kwargs)
+        out = function(*args, **kwargs) if kwargs else function(*args)
     finally:
         _leave(token)
     if grad_enabled():
-        _record(out, frame, args)
+        if type(out) is Value:  # a neuron's output: _record's first case, a call saved
+            _records.setdefault(_ref(out, _forget), frame)
+        else:
+            _record(out, frame)
     return out
 
 
 def scope_of(node: Value) -> ScopeRecord | None:
     """The record of the scope that output ``node``, or None if no scope recorded it."""
-    return _records.get(_ref(node))
+    frame = _records.get(_ref(node))
+    return None if frame is None else ScopeRecord(frame)
 
 
 def _values(items: Iterable[Any]) -> Iterator[Value]:
@@ -250,9 +271,13 @@ def scope_members(order: list[Value]) -> dict[Value, ScopeRecord]:
     in_graph = set(order)
     by_record: dict[ScopeRecord, list[Value]] = {}
     records: dict[Value, ScopeRecord] = {}
+    views: dict[int, ScopeRecord] = {}  # one view per scope call, so `is` tells calls apart
     for node in order:
-        record = _records.get(_ref(node))
-        if record is not None:
+        frame = _records.get(_ref(node))
+        if frame is not None:
+            record = views.get(id(frame))
+            if record is None:
+                record = views[id(frame)] = ScopeRecord(frame)
             records[node] = record
             by_record.setdefault(record, []).append(node)
     members: dict[Value, ScopeRecord] = {}

@@ -117,9 +117,13 @@ class Neuron(Module):
     def forward(self, x: Inputs) -> Value:
         """``activation(b + w0*x0 + w1*x1 + ...)`` for a list ``x`` of ``nin`` numbers or Values
         (or a 1-D NumPy array)."""
-        x = check_inputs("Neuron", x, len(self.w))
+        w = self.w
+        # A list of the right length (what a Layer passes each of its neurons) is taken as
+        # it is, without a call: check_inputs looks at anything else, and may convert it.
+        if type(x) is not list or len(x) != len(w):
+            x = check_inputs("Neuron", x, len(w))
         total = self.b  # summed in micrograd's order, so the floats match it exactly
-        for wi, xi in zip(self.w, x, strict=True):
+        for wi, xi in zip(w, x, strict=False):  # equal lengths, checked above (strict is slow)
             total = total + wi * xi
         return self._activation(total)
 

@@ -106,7 +106,8 @@ class Module:
         The path is the one its parameters are named by (``layers.0.neurons.3``), and the
         scope's kind is the class name in lower case (``"neuron"``), so drawings can name
         the outputs and collapse each neuron or layer into one box
-        (:mod:`autograd_engine.scope`). It costs one dictionary entry per output.
+        (:mod:`autograd_engine.scope`). It costs a tuple per call and a weakly keyed entry
+        per output.
         """
         state = self.__dict__
         if "_children_named" not in state:

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from autograd_engine import Value, gradcheck
+from autograd_engine.graph import topological_order
 from nn import MLP, Layer, Module, Neuron, RNNCell
 from nn.activations import ACTIVATIONS
 from tests.conftest import Backprop
@@ -223,6 +224,29 @@ def test_wrong_input_length_names_the_counts() -> None:
         Neuron(2)([1.0])
     with pytest.raises(TypeError, match="list of 2 inputs"):
         Layer(2, 3)(Value(1.0))
+    with pytest.raises(ValueError, match="Neuron expects 2 inputs, got 3"):
+        Neuron(2)((1.0, 2.0, 3.0))
+    with pytest.raises(TypeError, match="list of 2 inputs"):
+        Neuron(2)("ab")
+
+
+def test_a_neuron_builds_the_same_graph_from_a_list_a_tuple_or_a_list_subclass() -> None:
+    class Row(list[float]):
+        pass
+
+    neuron = Neuron(2, seed=0)
+    graphs = []
+    for x in ([0.5, -1.0], (0.5, -1.0), Row([0.5, -1.0])):
+        out = neuron(x)
+        order = topological_order(out)
+        graphs.append([(node.op, node.data, node.label) for node in order])
+    assert graphs[0] == graphs[1] == graphs[2]
+    # relu(b + w0*x0 + w1*x1), summed in micrograd's order: leaves b, w.0, x0 first.
+    labels = [(op, label) for op, _, label in graphs[0]]
+    assert labels == [
+        ("", "b"), ("", "w.0"), ("", ""), ("*", ""), ("+", ""),
+        ("", "w.1"), ("", ""), ("*", ""), ("+", ""), ("relu", ""),
+    ]  # fmt: skip
 
 
 def test_unknown_activation_lists_the_valid_names() -> None:

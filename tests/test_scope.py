@@ -18,7 +18,7 @@ from autograd_engine.scope import (
     scope_of,
 )
 from autograd_engine.viz.format import node_names
-from nn import MLP, Layer, Neuron
+from nn import MLP, Layer, Module, Neuron
 
 
 def test_scopes_nest_and_join_with_dots() -> None:
@@ -160,3 +160,111 @@ def test_node_creation_does_not_look_at_scopes() -> None:
 
     source = inspect.getsource(value)
     assert "scope" not in source  # the hot path is untouched: scopes are recorded by nn
+
+
+# --- the records themselves: one frame per call, freed by reference counting --------------
+
+
+def _record_count() -> int:
+    from autograd_engine import scope as scope_module
+
+    return len(scope_module._records)
+
+
+def test_a_network_call_records_each_neuron_output_and_frees_them_without_the_collector(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    gc.collect()  # graphs of earlier tests
+    before = _record_count()
+    model = MLP(2, [3, 2, 1], seed=0)
+    gc.disable()  # what frees a record is the node's reference count, not the collector
+    try:
+        out = model([Value(0.5), Value(-1.0)])
+        # One record per neuron output; the layers' lists and the network's output (a
+        # neuron's) add none, and the network's second weak reference to its output is
+        # dropped at once without a callback.
+        assert _record_count() == before + 3 + 2 + 1
+        del out
+        assert _record_count() == before
+    finally:
+        gc.enable()
+    # The entries are dropped by the dictionary's own pop: nothing may go wrong there.
+    unraisable = pytest.PytestUnraisableExceptionWarning
+    assert not [w for w in recwarn if issubclass(w.category, unraisable)]
+
+
+def test_records_of_one_call_are_equal_and_of_two_calls_are_not() -> None:
+    layer = Layer(2, 2, seed=0)
+    x = [Value(1.0, "a"), Value(2.0, "b")]
+    first = layer(x)
+    second = layer(x)
+    a, b = scope_of(first[0]), scope_of(first[0])
+    assert a is not None
+    assert b is not None
+    assert a == b  # two questions about one call: one record
+    assert hash(a) == hash(b)
+    assert len({a, b}) == 1
+    other = scope_of(second[0])
+    assert other is not None
+    assert other.path == a.path  # the same neuron ...
+    assert other != a  # ... called twice: two scope calls
+    assert scope_of(first[1]) != a  # another neuron of the same layer call
+    assert repr(a).startswith("ScopeRecord(path='neurons.0', kind='neuron', call=")
+
+
+def test_a_module_records_what_it_was_called_with_as_inputs() -> None:
+    neuron = Neuron(2, seed=0)
+    x = [Value(1.0, "a"), Value(2.0, "b")]
+    out = neuron(x)
+    record = scope_of(out)
+    assert record is not None
+    assert record.inputs == (x,)
+    assert record.inputs[0] is x
+
+
+def test_record_outputs_keeps_its_own_inputs_inside_a_module_call() -> None:
+    x, y = Value(1.0, "x"), Value(2.0, "y")
+    with scope("outer", kind="block"):
+        hidden = x * y
+        record_outputs(hidden, inputs=[x])
+        record_outputs(hidden * 2.0, inputs=[y])
+    record = scope_of(hidden)
+    assert record is not None
+    assert record.inputs == (x,)
+    assert (record.path, record.kind) == ("outer", "block")
+
+
+def test_a_module_called_with_keywords_records_them_as_well() -> None:
+    class Scale(Module):
+        def __init__(self) -> None:
+            self.k = Value(3.0, "k")
+
+        def forward(self, x: Value, *, twice: bool = False) -> Value:
+            return self.k * x * (2.0 if twice else 1.0)
+
+    scale = Scale()
+    x = Value(1.0, "x")
+    assert scale(x, twice=True).data == 6.0
+    out = scale(x)
+    record = scope_of(out)
+    assert out.data == 3.0
+    assert record is not None
+    assert (record.kind, record.inputs) == ("scale", (x,))
+
+
+def test_scopes_are_task_local() -> None:
+    import asyncio
+
+    async def task(name: str, seen: dict[str, list[str]]) -> None:
+        with scope(name):
+            for _ in range(3):
+                seen[name].append(current_scope())
+                await asyncio.sleep(0)  # the other task runs here, in its own scope
+
+    async def main() -> dict[str, list[str]]:
+        seen: dict[str, list[str]] = {"a": [], "b": []}
+        await asyncio.gather(task("a", seen), task("b", seen))
+        return seen
+
+    assert asyncio.run(main()) == {"a": ["a"] * 3, "b": ["b"] * 3}
+    assert current_scope() == ""
