@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from .grad_mode import grad_enabled
+from .grad_mode import grad_enabled, no_grad_anywhere
 from .value import Value
 
 __all__ = [
@@ -237,7 +237,7 @@ def call_in_scope(
         out = function(*args, **kwargs) if kwargs else function(*args)
     finally:
         _leave(token)
-    if grad_enabled():
+    if not no_grad_anywhere or grad_enabled():  # recording (see grad_mode.no_grad_anywhere)
         if type(out) is Value:  # a neuron's output: _record's first case, a call saved
             _records.setdefault(_ref(out, _forget), frame)
         else:
