@@ -126,12 +126,17 @@ def _run(engine_dir: Path, chain_length: int, steps: int) -> dict[str, float]:
     command = [sys.executable, "-m", "benchmarks.before_after", "--worker"]
     command += ["--chain-length", str(chain_length), "--steps", str(steps)]
     # The working folder is the engine's: python -m puts it first on the import path.
-    finished = subprocess.run(
-        command, capture_output=True, text=True, check=True, env=environment, cwd=engine_dir
-    )
+    try:
+        finished = subprocess.run(
+            command, capture_output=True, text=True, check=True, env=environment, cwd=engine_dir
+        )
+    except subprocess.CalledProcessError as error:
+        tail = "\n".join(error.stderr.strip().splitlines()[-5:])
+        raise RuntimeError(f"measuring the engine in {engine_dir} failed:\n{tail}") from None
     result: dict[str, Any] = json.loads(finished.stdout)
-    if Path(result.pop("engine")) != engine_dir.resolve():  # the import path was not as meant
-        raise RuntimeError(f"the measuring process imported the engine in {result}")
+    imported = Path(result.pop("engine"))
+    if imported != engine_dir.resolve():  # the import path was not as meant
+        raise RuntimeError(f"the process meant to measure {engine_dir} imported {imported}")
     return result
 
 
@@ -161,7 +166,10 @@ def compare(
             for name in order:
                 progress(f"before/after, round {round_number + 1} of {rounds}: {name}")
                 engine_dir = before_dir if name == "before_engine" else ROOT
-                runs[name].append(_run(engine_dir, chain_length, steps))
+                try:
+                    runs[name].append(_run(engine_dir, chain_length, steps))
+                except RuntimeError as error:  # the rest of make bench's run stands
+                    return {"skipped": str(error)}
     result: dict[str, Any] = {"before": BEFORE, "rounds": rounds, "chain_nodes": chain_length + 1}
     for name, measured in runs.items():
         result[name] = {key: statistics.median(m[key] for m in measured) for key in measured[0]}

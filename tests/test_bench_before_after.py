@@ -74,3 +74,11 @@ def test_both_engines_are_measured_each_from_its_own_files() -> None:
     for name in ("before_engine", "this_engine"):
         assert result[name]["chain_backward_seconds"] > 0
         assert 60 < result[name]["bytes_per_node"] < 400
+
+
+@pytest.mark.skipif(not _has_history(), reason="this checkout has not the git history")
+def test_a_measurement_that_fails_is_skipped_with_its_error() -> None:
+    # A chain of -5 sines: the worker's argument check fails, as a broken engine would.
+    result = before_after.compare(1, lambda _: None, chain_length=-6, steps=1)
+    assert "measuring the engine in" in result["skipped"]
+    assert "must be at least 1" in result["skipped"]
